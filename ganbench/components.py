@@ -1,0 +1,125 @@
+"""Component contracts: what a generator, discriminator, loss and variant must provide.
+
+Plugins subclass these bases (or satisfy the same attributes). The engine
+relies on nothing else, so a third-party component is a first-class citizen.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganbench.data.base import DataKind, DataSpec
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Handed to every component factory.
+
+    ``build_discriminator`` lets a wrapper (minibatch discrimination) build any
+    registered discriminator as its body without importing another plugin.
+    """
+
+    spec: DataSpec
+    code_dim: int = 0
+    """Size of the structured codes the loss appends to the generator's noise."""
+    feature_dim: int = 0
+    """Size of the discriminator features (set when building a loss)."""
+    build_discriminator: Callable[..., Discriminator] | None = None
+
+
+class Generator(nn.Module):
+    """Maps latent vectors to samples.
+
+    Input: ``(N, noise_dim + code_dim)``, standard normal noise followed by the
+    loss's codes. Output: ``(N, *spec.shape)``; images in ``[-1, 1]``.
+    """
+
+    noise_dim: int
+    latent_dim: int
+
+
+class Discriminator(nn.Module):
+    """Scores samples; split into ``features`` and ``classify`` so heads can share the body.
+
+    ``features(x)`` returns ``(N, feature_dim)``; ``classify(f)`` returns logits
+    of shape ``(N,)``. A loss that needs an auxiliary head (InfoGAN's Q) calls
+    ``features`` once and feeds both.
+    """
+
+    feature_dim: int
+
+    @abc.abstractmethod
+    def features(self, x: torch.Tensor) -> torch.Tensor: ...
+
+    @abc.abstractmethod
+    def classify(self, features: torch.Tensor) -> torch.Tensor: ...
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classify(self.features(x))
+
+
+@dataclass
+class LossOutput:
+    """A loss value plus named terms worth logging (kept as tensors: no host sync)."""
+
+    total: torch.Tensor
+    terms: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+class GANLoss(nn.Module):
+    """An adversarial objective; may own trainable modules and latent codes.
+
+    Modules registered on the loss (e.g. InfoGAN's Q head) are optimised
+    together with the discriminator, since they share its body.
+    """
+
+    code_dim: int = 0
+
+    def sample_codes(self, n: int, device: torch.device) -> torch.Tensor:
+        """Structured codes to append to the noise; empty by default."""
+        return torch.empty(n, 0, device=device)
+
+    @abc.abstractmethod
+    def discriminator_loss(
+        self, discriminator: Discriminator, real: torch.Tensor, fake: torch.Tensor, codes: torch.Tensor
+    ) -> LossOutput: ...
+
+    @abc.abstractmethod
+    def generator_loss(self, discriminator: Discriminator, fake: torch.Tensor, codes: torch.Tensor) -> LossOutput: ...
+
+
+GeneratorFactory = Callable[..., Generator]
+DiscriminatorFactory = Callable[..., Discriminator]
+LossFactory = Callable[..., GANLoss]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The concrete components (and their options) a variant uses for one kind of data."""
+
+    generator: str
+    discriminator: str
+    loss: str
+    generator_options: Mapping[str, Any] = field(default_factory=dict)
+    discriminator_options: Mapping[str, Any] = field(default_factory=dict)
+    loss_options: Mapping[str, Any] = field(default_factory=dict)
+    train_options: Mapping[str, Any] = field(default_factory=dict)
+    """Overrides of the training defaults, e.g. ``{"lr_g": 1e-4, "d_steps": 5}``."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named GAN variant: one recipe per kind of data it supports."""
+
+    name: str
+    description: str
+    recipes: Mapping[DataKind, Recipe]
+
+    def recipe_for(self, kind: DataKind) -> Recipe | None:
+        return self.recipes.get(kind)

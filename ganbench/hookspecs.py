@@ -1,0 +1,85 @@
+"""Hook specifications: the complete list of hooks a ganbench plugin can implement.
+
+A plugin is any importable module or object exposed through the ``ganbench``
+entry-point group. It implements hooks by decorating functions with
+:data:`ganbench.plugin.hookimpl`. Hook names are project-prefixed, so a typo is
+caught: a function marked ``@hookimpl`` whose name is not below is an error.
+
+Hook arguments are only ever added, never removed. Pluggy lets an
+implementation accept a subset of the arguments, so a plugin written against
+an older API keeps working.
+
+A complete plugin package (``pyproject.toml``)::
+
+    [project.entry-points.ganbench]
+    my_gan = "my_gan.plugin"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ganbench.registrar import Registrar
+
+hookspec = pluggy.HookspecMarker("ganbench")
+
+
+@hookspec
+def ganbench_register(registrar: Registrar) -> None:
+    """Register generators, discriminators, losses, datasets and variants.
+
+    Called once per plugin when the registry loads. Everything goes through the
+    typed ``registrar``; it validates each entry and names your plugin in any
+    error. Example (``my_gan/plugin.py``)::
+
+        import torch
+        from torch import nn
+        from ganbench.plugin import (
+            BuildContext, GANLoss, LossOutput, Recipe, Variant, hookimpl,
+        )
+
+        class HingeLoss(GANLoss):
+            def __init__(self, ctx: BuildContext):
+                super().__init__()
+
+            def discriminator_loss(self, discriminator, real, fake, codes):
+                d_real, d_fake = discriminator(real), discriminator(fake)
+                return LossOutput(
+                    torch.relu(1 - d_real).mean() + torch.relu(1 + d_fake).mean()
+                )
+
+            def generator_loss(self, discriminator, fake, codes):
+                return LossOutput(-discriminator(fake).mean())
+
+        @hookimpl
+        def ganbench_register(registrar):
+            registrar.add_loss(
+                "hinge", HingeLoss, description="Hinge loss (Lim & Ye 2017)."
+            )
+            registrar.add_variant(Variant(
+                name="hinge-dcgan",
+                description="DCGAN trained with the hinge loss.",
+                recipes={
+                    "image": Recipe("dcgan", "dcgan", "hinge"),
+                    "points": Recipe("mlp", "mlp", "hinge"),
+                },
+            ))
+    """
+
+
+@hookspec
+def ganbench_cell_finished(row: dict[str, Any], cell_dir: Path) -> None:
+    """Observe one finished benchmark cell (a variant on a dataset with a seed).
+
+    ``row`` is the cell's results row (the same dict that becomes a line of
+    the results table); ``cell_dir`` holds its config, metrics, samples and
+    weights. Use it to upload results or send a notification. Example::
+
+        @hookimpl
+        def ganbench_cell_finished(row, cell_dir):
+            print(f"{row['variant']} on {row['dataset']}: {row['status']}")
+    """

@@ -1,0 +1,46 @@
+"""The public plugin API: the one module a plugin imports.
+
+Everything a plugin author needs is re-exported here; anything not listed in
+``__all__`` is internal and may change. ``API_VERSION`` is bumped only for
+incompatible changes; hook arguments are only ever added.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+from ganbench.components import (
+    BuildContext,
+    Discriminator,
+    GANLoss,
+    Generator,
+    LossOutput,
+    Recipe,
+    Variant,
+)
+from ganbench.data.base import DataSpec, DatasetOptions, GanDataset, TensorGanDataset
+from ganbench.errors import DatasetUnavailableError, IncompatibleError
+from ganbench.registrar import Registrar
+from ganbench.registry import API_VERSION
+
+hookimpl = pluggy.HookimplMarker("ganbench")
+"""Decorator marking a function as the implementation of a ganbench hook."""
+
+__all__ = [
+    "API_VERSION",
+    "BuildContext",
+    "DataSpec",
+    "DatasetOptions",
+    "DatasetUnavailableError",
+    "Discriminator",
+    "GANLoss",
+    "GanDataset",
+    "Generator",
+    "IncompatibleError",
+    "LossOutput",
+    "Recipe",
+    "Registrar",
+    "TensorGanDataset",
+    "Variant",
+    "hookimpl",
+]

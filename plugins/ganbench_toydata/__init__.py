@@ -1,1 +1,40 @@
-"""placeholder"""
+"""Embedded datasets that need no download: 2D Gaussian mixtures and scikit-learn's digits.
+
+Registered through the same registrar as any third-party dataset.
+"""
+
+from __future__ import annotations
+
+from ganbench.plugin import Registrar, hookimpl
+from ganbench_toydata.digits import DIGITS_DEFAULT_RESOLUTION, make_digits, make_stacked_digits
+from ganbench_toydata.mixtures import GRID25, RING8, make_mixture
+
+
+@hookimpl
+def ganbench_register(registrar: Registrar) -> None:
+    for mixture in (RING8, GRID25):
+        registrar.add_dataset(
+            mixture.name,
+            make_mixture(mixture),
+            description=mixture.description,
+            kind="points",
+            shape=(2,),
+            size=mixture.train_size,
+        )
+    side = DIGITS_DEFAULT_RESOLUTION
+    registrar.add_dataset(
+        "digits",
+        make_digits,
+        description="scikit-learn's bundled 8x8 handwritten digits (1,797), resized; 10 classes",
+        kind="image",
+        shape=(1, side, side),
+        size=None,
+    )
+    registrar.add_dataset(
+        "stacked-digits",
+        make_stacked_digits,
+        description="three independent digits stacked as RGB channels: 1,000 modes (PacGAN/VEEGAN protocol)",
+        kind="image",
+        shape=(3, side, side),
+        size=None,
+    )

@@ -1,0 +1,50 @@
+"""The ``ganbench`` command line (typer): one module per command, errors as one line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from ganbench.errors import GanbenchError
+
+app = typer.Typer(
+    name="ganbench",
+    help="Benchmark GAN variants: FID, mode collapse and throughput, with plugins.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _register_commands() -> None:
+    from ganbench.cli import common, compare, datasets, plugins, report, run
+
+    common.register(app)
+    for module in (run, plugins, datasets, report, compare):
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one ``ganbench: error: ...`` line and exit code 2."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="ganbench", standalone_mode=False)
+    except GanbenchError as exc:
+        print(f"ganbench: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help() if exc.ctx else "", file=sys.stderr)
+        sys.exit(2)
+    except click.ClickException as exc:
+        print(f"ganbench: error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        print("ganbench: aborted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+_register_commands()

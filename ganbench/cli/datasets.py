@@ -1,0 +1,67 @@
+"""``ganbench datasets``: every registered dataset, its shape, size and whether it is here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ganbench.cli.common import load_registry
+from ganbench.data.paths import resolve_data_root
+
+
+def register(app: typer.Typer) -> None:
+    app.command("datasets")(datasets)
+
+
+def datasets(
+    ctx: typer.Context,
+    data_root: Annotated[
+        Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List datasets: resolution, channels, size, and whether (and where) they are present locally."""
+    registry = load_registry(ctx)
+    root = resolve_data_root(data_root)
+    records = []
+    for entry in registry.datasets():
+        if entry.locate is None:
+            present, where = True, "embedded"
+        elif entry.parameterised:
+            present, where = True, "PATH given on the command line"
+        else:
+            location = entry.locate(root)
+            present, where = location is not None, str(location or root)
+        image = entry.kind == "image"
+        records.append(
+            {
+                "name": entry.name + (":PATH" if entry.parameterised else ""),
+                "kind": entry.kind,
+                "resolution": entry.shape[-1] if image else None,
+                "channels": entry.shape[0] if image else None,
+                "shape": list(entry.shape),
+                "size": entry.size,
+                "present": present,
+                "where": where,
+                "plugin": entry.origin.distribution,
+                "description": entry.description,
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"ganbench datasets (data root: {root})")
+    for column in ("name", "kind", "res", "ch", "size", "present", "where", "description"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        table.add_row(
+            r["name"], r["kind"], str(r["resolution"] or "-"), str(r["channels"] or "-"),
+            f"{r['size']:,}" if r["size"] else "?", "yes" if r["present"] else "no", r["where"], r["description"],
+        )  # fmt: skip
+    Console(width=max(Console().width, 140)).print(table)

@@ -1,0 +1,1 @@
+"""Training: device choice, seeding, model building and the alternating D/G loop."""

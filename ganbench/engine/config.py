@@ -1,0 +1,53 @@
+"""Training hyper-parameters and how defaults, variant overrides and CLI values combine."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ganbench.errors import UserError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Defaults follow DCGAN (Radford et al. 2016): Adam, lr 2e-4, β1 0.5, batch 64."""
+
+    steps: int = 1000
+    """Generator updates."""
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    d_steps: int = 1
+    """Discriminator updates per generator update (k in Goodfellow et al. 2014)."""
+    log_every: int = 50
+    """Losses are copied to the host (and checked for NaN) every this many steps."""
+    warmup_steps: int | None = None
+    """Steps excluded from the throughput measurement; default 10% of steps, at most 20."""
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> TrainConfig:
+        """Apply ``overrides`` (from a variant or the CLI), rejecting unknown keys."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise UserError(f"unknown training option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+        new = dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        for name in ("steps", "batch_size", "d_steps", "log_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        for name in ("lr_g", "lr_d"):
+            if not getattr(self, name) > 0:
+                raise UserError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+
+    @property
+    def warmup(self) -> int:
+        if self.warmup_steps is not None:
+            return min(self.warmup_steps, self.steps - 1)
+        return min(20, max(1, self.steps // 10)) if self.steps > 1 else 0

@@ -1,0 +1,51 @@
+"""Drawing samples from a trained generator, and timing it."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+
+from ganbench.engine.build import Models
+from ganbench.engine.devices import synchronize
+from ganbench.engine.trainer import sample_latent
+
+
+@dataclass
+class Samples:
+    images: torch.Tensor
+    """``(N, *shape)`` on the CPU."""
+    codes: torch.Tensor
+    """The structured codes each sample was generated from (``(N, 0)`` when none)."""
+    gen_img_s: float
+    """Generation throughput after one warm-up batch (NaN with a single batch)."""
+
+
+@torch.no_grad()
+def generate(models: Models, n: int, device: torch.device, *, batch_size: int = 500, seed: int | None = None) -> Samples:
+    """``n`` samples in eval mode (batch-norm running statistics), batch by batch to bound memory."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    G = models.generator
+    was_training = G.training
+    G.eval()
+    images, codes = [], []
+    timed_images, start = 0, None
+    try:
+        for first in range(0, n, batch_size):
+            m = min(batch_size, n - first)
+            latent, code = sample_latent(models, m, device)
+            images.append(G(latent).float().cpu())  # .cpu() syncs, so the timer sees finished work
+            codes.append(code.cpu())
+            if start is None:
+                synchronize(device)
+                start = time.perf_counter()
+            else:
+                timed_images += m
+    finally:
+        G.train(was_training)
+    elapsed = time.perf_counter() - start if start is not None else 0.0
+    gen_img_s = timed_images / elapsed if timed_images and elapsed > 0 else math.nan
+    return Samples(torch.cat(images), torch.cat(codes), gen_img_s)

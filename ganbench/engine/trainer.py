@@ -1,0 +1,154 @@
+"""The alternating GAN training loop (Goodfellow et al. 2014, Algorithm 1).
+
+With G fixed, D takes ``d_steps`` updates; then with D fixed, G takes one.
+The hot loop makes no host syncs: per-step losses go into a device buffer
+that is read once every ``log_every`` steps, which is also when NaN/inf is
+detected (the exact step is recovered from the buffer).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import torch
+
+from ganbench.engine.build import Models
+from ganbench.engine.config import TrainConfig
+from ganbench.engine.devices import synchronize
+
+
+@dataclass
+class TrainResult:
+    status: str
+    """``ok`` or ``diverged``."""
+    steps_done: int
+    diverged_step: int | None = None
+    d_loss: float = math.nan
+    g_loss: float = math.nan
+    train_img_s: float = math.nan
+    """Generator updates × batch size per second, measured after warm-up."""
+    wall_s: float = math.nan
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class TrainState:
+    """Everything a checkpoint must hold to continue bit for bit."""
+
+    step: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def make_optimizers(models: Models, cfg: TrainConfig) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+    """Adam for G; Adam for D plus the loss's own modules (they share D's body)."""
+    betas = (cfg.beta1, cfg.beta2)
+    opt_g = torch.optim.Adam(models.generator.parameters(), lr=cfg.lr_g, betas=betas)
+    d_params = list(models.discriminator.parameters()) + list(models.loss.parameters())
+    opt_d = torch.optim.Adam(d_params, lr=cfg.lr_d, betas=betas)
+    return opt_g, opt_d
+
+
+def sample_latent(models: Models, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Standard normal noise followed by the loss's structured codes."""
+    codes = models.loss.sample_codes(n, device)
+    noise = torch.randn(n, models.generator.noise_dim, device=device)
+    return torch.cat([noise, codes], dim=1), codes
+
+
+def _set_requires_grad(modules: list[torch.nn.Module], flag: bool) -> None:
+    for module in modules:
+        for p in module.parameters():
+            p.requires_grad_(flag)
+
+
+ProgressCallback = Callable[[int, dict[str, float], float], None]
+
+
+def train(
+    models: Models,
+    batches: Iterator[torch.Tensor],
+    cfg: TrainConfig,
+    device: torch.device,
+    *,
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None,
+    state: TrainState | None = None,
+    on_log: ProgressCallback | None = None,
+    on_interval: Callable[[int], None] | None = None,
+) -> TrainResult:
+    """Train for ``cfg.steps`` generator updates (continuing from ``state.step``).
+
+    ``on_log(step, losses, img_s)`` is called every ``log_every`` steps;
+    ``on_interval(step)`` after each logging point (checkpoints, evaluation).
+    """
+    G, D, loss = models.generator, models.discriminator, models.loss
+    opt_g, opt_d = optimizers or make_optimizers(models, cfg)
+    state = state or TrainState()
+    G.train(), D.train(), loss.train()
+    d_side = [D, loss]
+
+    buffer = torch.zeros(cfg.log_every, 2, device=device)
+    warmup_end = state.step + cfg.warmup if state.step == 0 else state.step
+    timer_start: float | None = None
+    measured_from = 0
+    wall_start = time.perf_counter()
+    last_log_time, last_log_step = wall_start, state.step
+    result = TrainResult(status="ok", steps_done=state.step, history=state.history)
+
+    step = state.step
+    while step < cfg.steps:
+        if step == warmup_end:
+            synchronize(device)
+            timer_start, measured_from = time.perf_counter(), step
+        # -- discriminator: k updates with G fixed -------------------------
+        for i in range(cfg.d_steps):
+            real = next(batches)
+            latent, codes = sample_latent(models, real.shape[0], device)
+            last = i == cfg.d_steps - 1
+            with torch.set_grad_enabled(last):  # keep G's graph only for the fake the G step reuses
+                fake = G(latent)
+            d_out = loss.discriminator_loss(D, real, fake.detach(), codes)
+            opt_d.zero_grad(set_to_none=True)
+            d_out.total.backward()
+            opt_d.step()
+        # -- generator: one update with D fixed ------------------------------
+        _set_requires_grad(d_side, False)
+        g_out = loss.generator_loss(D, fake, codes)
+        opt_g.zero_grad(set_to_none=True)
+        g_out.total.backward()
+        opt_g.step()
+        _set_requires_grad(d_side, True)
+
+        buffer[step % cfg.log_every, 0] = d_out.total.detach()
+        buffer[step % cfg.log_every, 1] = g_out.total.detach()
+        step += 1
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            n = (step - 1) % cfg.log_every + 1
+            values = buffer[:n].cpu()  # the one host sync per logging interval
+            finite = torch.isfinite(values).all(dim=1)
+            if not bool(finite.all()):
+                bad = int((~finite).nonzero()[0, 0])
+                result.status, result.diverged_step = "diverged", step - n + bad + 1
+                result.steps_done = step
+                break
+            d_mean, g_mean = values.mean(dim=0).tolist()
+            state.history.append({"step": step, "d_loss": d_mean, "g_loss": g_mean})
+            result.d_loss, result.g_loss = values[-1].tolist()
+            now = time.perf_counter()
+            img_s = (step - last_log_step) * cfg.batch_size / max(now - last_log_time, 1e-9)
+            last_log_time, last_log_step = now, step
+            state.step = step
+            if on_log is not None:
+                on_log(step, {"d_loss": d_mean, "g_loss": g_mean}, img_s)
+            if on_interval is not None:
+                on_interval(step)
+    synchronize(device)
+    end = time.perf_counter()
+    result.steps_done = step
+    state.step = step
+    result.wall_s = end - wall_start
+    if timer_start is not None and step > measured_from:
+        result.train_img_s = (step - measured_from) * cfg.batch_size / (end - timer_start)
+    return result

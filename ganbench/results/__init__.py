@@ -1,0 +1,1 @@
+"""Results: atomic files, the per-cell store, and the invocation's table."""

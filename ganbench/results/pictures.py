@@ -1,0 +1,55 @@
+"""The pictures a run leaves behind: sample grids, 2D scatters, latent traversals."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from ganbench.results.atomic import atomic_path, save_figure
+
+
+def save_image_grid(images: torch.Tensor, path: Path, *, nrow: int | None = None) -> None:
+    """Images in [-1, 1] as one PNG grid; more than 3 channels shows the first 3."""
+    from torchvision.utils import save_image
+
+    if images.shape[1] > 3:
+        images = images[:, :3]
+    nrow = nrow or max(1, int(math.sqrt(len(images))))
+    with atomic_path(path) as tmp:
+        save_image(images.float().clamp(-1, 1), tmp, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2, format="png")
+
+
+def save_scatter(
+    fake: torch.Tensor,
+    path: Path,
+    *,
+    real: torch.Tensor | None = None,
+    centres: Sequence[Sequence[float]] | None = None,
+    colours: torch.Tensor | None = None,
+    title: str = "",
+) -> None:
+    """Generated points over real points, with the mode centres marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    if real is not None:
+        ax.scatter(real[:, 0], real[:, 1], s=2, c="#9ab", alpha=0.5, label="real")
+    if colours is not None:
+        ax.scatter(fake[:, 0], fake[:, 1], s=2, c=colours.numpy(), cmap="tab10", alpha=0.7, label="generated")
+    else:
+        ax.scatter(fake[:, 0], fake[:, 1], s=2, c="#d62728", alpha=0.6, label="generated")
+    if centres is not None:
+        c = torch.tensor(centres)
+        ax.scatter(c[:, 0], c[:, 1], s=60, marker="x", c="black", label="mode centres")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=7, markerscale=3)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    save_figure(path, fig)
+    plt.close(fig)

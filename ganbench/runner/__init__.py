@@ -1,0 +1,1 @@
+"""Running a benchmark: plan the cells, execute each in isolation, write the table."""

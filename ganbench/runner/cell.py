@@ -1,0 +1,227 @@
+"""Run one cell end to end: build, train, sample, evaluate, and write its files.
+
+A cell never raises for a training problem: failures and divergence become the
+row's ``status`` so that the other cells of a matrix go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+import platform
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import ganbench
+from ganbench.data.base import GanDataset
+from ganbench.data.loaders import batch_stream
+from ganbench.engine.build import Models
+from ganbench.engine.devices import peak_memory_mb, reset_peak_memory
+from ganbench.engine.sampling import generate
+from ganbench.engine.seeding import seed_everything
+from ganbench.engine.trainer import TrainResult, train
+from ganbench.results import atomic
+from ganbench.results.pictures import save_image_grid, save_scatter
+from ganbench.results.table import ROW_FILE
+from ganbench.runner.plan import Cell, EvalOptions, check_models
+from ganbench.registry import PluginRegistry
+
+GRID_SAMPLES = 64
+
+
+@dataclass
+class CellContext:
+    registry: PluginRegistry
+    dataset: GanDataset
+    device: torch.device
+    run_dir: Path
+    evaluation: EvalOptions
+    plugins: str = ""
+    on_log: Callable[[Cell, int, dict[str, float], float], None] | None = None
+
+
+def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, Any]:
+    recipe = models.recipe if models is not None else None
+    return {
+        "variant": cell.variant,
+        "generator": recipe.generator if recipe else None,
+        "discriminator": recipe.discriminator if recipe else None,
+        "loss": recipe.loss if recipe else None,
+        "dataset": cell.dataset,
+        "seed": cell.seed,
+        "steps": cell.train.steps,
+        "batch_size": cell.train.batch_size,
+        "device": str(ctx.device),
+        "ganbench_version": ganbench.__version__,
+        "torch_version": torch.__version__,
+        "plugins": ctx.plugins,
+        "cell_id": cell.cell_id,
+        "error": None,
+        "diverged_step": None,
+    }
+
+
+def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
+    """Train and evaluate ``cell``; always returns (and writes) its row."""
+    cell_dir = ctx.run_dir / cell.cell_id
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    models: Models | None = None
+    row: dict[str, Any] = base_row(cell, None, ctx)
+    try:
+        seed_everything(cell.seed)
+        models = check_models(ctx.registry, cell, ctx.dataset)
+        row = base_row(cell, models, ctx)
+        write_config(cell, models, ctx, cell_dir)
+        for module in models.modules().values():
+            module.to(ctx.device)
+        reset_peak_memory(ctx.device)
+        batches = batch_stream(
+            ctx.dataset, "train", batch_size=cell.train.batch_size, device=ctx.device, seed=cell.seed
+        )
+        on_log = (lambda step, losses, img_s: ctx.on_log(cell, step, losses, img_s)) if ctx.on_log else None
+        result = train(models, batches, cell.train, ctx.device, on_log=on_log)
+        row.update(result_columns(result))
+        write_history(result, cell_dir)
+        atomic.save_torch(cell_dir / "generator.pt", generator_checkpoint(cell, models))
+        if result.status == "ok":
+            row.update(evaluate_cell(cell, models, ctx, cell_dir))
+        row["peak_mem_mb"] = peak_memory_mb(ctx.device)
+    except KeyboardInterrupt:
+        row.update(status="interrupted", error="interrupted by the user (Ctrl-C)")
+        finish_row(row, cell_dir, ctx)
+        raise
+    except Exception as exc:
+        row.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+        atomic.write_text(cell_dir / "error.txt", traceback.format_exc())
+    finish_row(row, cell_dir, ctx)
+    return row
+
+
+def finish_row(row: dict[str, Any], cell_dir: Path, ctx: CellContext) -> None:
+    atomic.write_json(cell_dir / ROW_FILE, row)
+    ctx.registry.notify_cell_finished(row, cell_dir)
+
+
+def result_columns(result: TrainResult) -> dict[str, Any]:
+    return {
+        "status": result.status,
+        "diverged_step": result.diverged_step,
+        "error": f"non-finite loss at step {result.diverged_step}" if result.status == "diverged" else None,
+        "d_loss": result.d_loss,
+        "g_loss": result.g_loss,
+        "train_img_s": result.train_img_s,
+        "wall_s": result.wall_s,
+    }
+
+
+def write_config(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) -> None:
+    recipe = models.recipe
+    config = {
+        "variant": cell.variant,
+        "dataset": cell.dataset,
+        "data_shape": list(models.spec.shape),
+        "seed": cell.seed,
+        "device": str(ctx.device),
+        "generator": recipe.generator,
+        "discriminator": recipe.discriminator,
+        "loss": recipe.loss,
+        "generator_options": dict(recipe.generator_options),
+        "discriminator_options": dict(recipe.discriminator_options),
+        "loss_options": dict(recipe.loss_options),
+        "train": dataclasses.asdict(cell.train),
+        "evaluation": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(ctx.evaluation).items()},
+        "ganbench_version": ganbench.__version__,
+        "torch_version": torch.__version__,
+        "python": platform.python_version(),
+        "plugins": ctx.plugins,
+    }
+    atomic.write_json(cell_dir / "config.json", config)
+
+
+def write_history(result: TrainResult, cell_dir: Path) -> None:
+    buffer = io.StringIO()
+    fields = ["step", "d_loss", "g_loss"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(result.history)
+    atomic.write_text(cell_dir / "history.csv", buffer.getvalue())
+
+
+def generator_checkpoint(cell: Cell, models: Models) -> dict[str, Any]:
+    """What ``ganbench score`` needs to rebuild the generator: weights plus the recipe, as plain data."""
+    recipe = models.recipe
+    return {
+        "format": "ganbench-generator/1",
+        "state_dict": {k: v.detach().cpu() for k, v in models.generator.state_dict().items()},
+        "loss_state_dict": {k: v.detach().cpu() for k, v in models.loss.state_dict().items()},
+        "variant": cell.variant,
+        "dataset": cell.dataset,
+        "generator": recipe.generator,
+        "discriminator": recipe.discriminator,
+        "loss": recipe.loss,
+        "generator_options": dict(recipe.generator_options),
+        "discriminator_options": dict(recipe.discriminator_options),
+        "loss_options": dict(recipe.loss_options),
+        "seed": cell.seed,
+    }
+
+
+def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) -> dict[str, Any]:
+    """Samples, pictures and metrics for a trained cell."""
+    spec = ctx.dataset.spec
+    n = ctx.evaluation.samples_for(spec.kind) if ctx.evaluation.enabled else GRID_SAMPLES
+    samples = generate(models, max(n, GRID_SAMPLES), ctx.device, seed=cell.seed + 1)
+    columns: dict[str, Any] = {"gen_img_s": samples.gen_img_s}
+    if spec.kind == "points":
+        real = ctx.dataset.tensors(spec.fid_split)
+        save_scatter(
+            samples.images[:2500],
+            cell_dir / "samples.png",
+            real=real[0][:2500] if real is not None else None,
+            centres=spec.mode_centres,
+            title=f"{cell.variant} on {cell.dataset} (seed {cell.seed})",
+        )
+    else:
+        save_image_grid(samples.images[:GRID_SAMPLES], cell_dir / "samples.png")
+    if ctx.evaluation.enabled:
+        start = time.perf_counter()
+        columns.update(score_samples(samples.images[:n], ctx))
+        columns.update(code_metrics(models, ctx, cell_dir))
+        columns["eval_s"] = time.perf_counter() - start
+    return columns
+
+
+def score_samples(fake: torch.Tensor, ctx: CellContext) -> dict[str, Any]:
+    """The metric suite (issue 3); absent metric modules leave the columns empty."""
+    try:
+        from ganbench.metrics.suite import evaluate_samples
+    except ImportError:  # pragma: no cover - the suite ships with ganbench
+        return {"fid_note": "metrics suite unavailable"}
+    e = ctx.evaluation
+    return evaluate_samples(
+        fake,
+        ctx.dataset,
+        device=ctx.device,
+        cache_dir=e.cache_dir,
+        extractor=e.extractor,
+        inception_weights=e.inception_weights,
+    )
+
+
+def code_metrics(models: Models, ctx: CellContext, cell_dir: Path) -> dict[str, Any]:
+    """InfoGAN-style losses: categorical-code accuracy and a traversal picture."""
+    if not hasattr(models.loss, "predict_codes") or not getattr(models.loss, "categorical", ()):
+        return {}
+    from ganbench.runner.codes import code_accuracy, save_traversal
+
+    save_traversal(models, ctx.dataset, ctx.device, cell_dir / "traversal.png")
+    accuracy = code_accuracy(models, ctx.dataset, ctx.device)
+    return {} if accuracy is None or math.isnan(accuracy) else {"code_accuracy": accuracy}

@@ -1,0 +1,101 @@
+"""Expand variants × datasets × seeds into cells, and check every cell before training any."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganbench.data.base import DatasetOptions, GanDataset
+from ganbench.engine.build import CUSTOM_VARIANT, Composition, Models, build_models, resolve_recipe
+from ganbench.engine.config import TrainConfig
+from ganbench.errors import UserError
+from ganbench.registry import PluginRegistry
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    n_samples: int | None = None
+    """Generated samples scored per cell; default 2,500 for 2D data, 10,000 otherwise."""
+    eval_every: int | None = None
+    enabled: bool = True
+    extractor: str | None = None
+    inception_weights: Path | None = None
+    cache_dir: Path | None = None
+
+    def samples_for(self, kind: str) -> int:
+        return self.n_samples or (2_500 if kind == "points" else 10_000)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One benchmark cell: a variant on a dataset with a seed."""
+
+    variant: str
+    dataset: str
+    seed: int
+    train: TrainConfig
+    composition: Composition = field(default_factory=Composition)
+
+    @property
+    def cell_id(self) -> str:
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.dataset).strip("_")[:60]
+        return f"{self.variant}-{slug}-s{self.seed}"
+
+
+@dataclass
+class Plan:
+    cells: list[Cell]
+    datasets: dict[str, GanDataset]
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    root: Path
+    resolution: int | None = None
+    download: bool = True
+
+
+def load_dataset(registry: PluginRegistry, name: str, data: DataConfig) -> GanDataset:
+    """Instantiate a dataset; missing files raise a one-line ``DatasetUnavailableError`` here."""
+    entry, argument = registry.dataset(name)
+    options = DatasetOptions(root=data.root, resolution=data.resolution, download=data.download, argument=argument)
+    return entry.factory(options)
+
+
+def make_plan(
+    registry: PluginRegistry,
+    *,
+    variants: list[str],
+    datasets: list[str],
+    seeds: list[int],
+    data: DataConfig,
+    composition: Composition = Composition(),
+    train_overrides: dict[str, Any] | None = None,
+) -> Plan:
+    """All cells, each validated by building its models on the CPU; nothing trains yet.
+
+    Precedence of training options: defaults < the variant's recipe < the CLI.
+    """
+    if not variants:
+        raise UserError("no variant given; use --plugins (valid: " + ", ".join(registry.names("variant")) + ")")
+    for variant in variants:
+        if variant != CUSTOM_VARIANT:
+            registry.variant(variant)  # unknown names fail before any dataset loads
+    for name in datasets:
+        registry.dataset(name)
+    loaded = {name: load_dataset(registry, name, data) for name in dict.fromkeys(datasets)}
+    cells = []
+    for dataset_name, dataset in loaded.items():
+        for variant in variants:
+            recipe = resolve_recipe(registry, variant, dataset.spec, composition)
+            cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
+            build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
+    return Plan(cells, loaded)
+
+
+def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> Models:
+    recipe = resolve_recipe(registry, cell.variant, dataset.spec, cell.composition)
+    return build_models(registry, recipe, dataset.spec)

@@ -1,0 +1,12 @@
+"""Sample-quality metrics: one module per job.
+
+* :mod:`.suite` - ``evaluate_samples``: every metric column of a results row;
+* :mod:`.fid` - FID / KID through torch-fidelity, plus a float64 cross-check;
+* :mod:`.features` - feature extractors by name (inception-v3-compat, ganbench-digits, raw);
+* :mod:`.inception` - finding torch-fidelity's InceptionV3 weights, or a clear error;
+* :mod:`.digits_classifier` - the shipped digit CNN (features and labels);
+* :mod:`.cache` - real-data features and statistics cached on disk;
+* :mod:`.prdc`, :mod:`.modes`, :mod:`.ndb`, :mod:`.infogan` - the other metrics.
+
+Nothing is imported here, so importing one metric does not load the others.
+"""

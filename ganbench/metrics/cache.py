@@ -1,0 +1,206 @@
+"""On-disk cache of real-data features and statistics.
+
+Extracting Inception features of 10,000 real images costs minutes on a CPU
+and is the same for every cell that evaluates against that data, so it is
+done once and stored in a directory: the ``cache_dir`` argument if given, else
+``$GANBENCH_CACHE/real-stats``, else ``~/.cache/ganbench/real-stats``
+(``GANBENCH_CACHE`` names ganbench's cache root, shared with other caches).
+
+A file is keyed by everything that changes its content: dataset, split,
+resolution, extractor, layer, weights hash, sample count, and a fingerprint of
+the selected real samples (which catches e.g. a 2D mixture sampled with a
+different seed under the same name). The key string goes into every results
+row as ``real_stats_key``. Each file holds the real features (for KID, PRDC),
+torch-fidelity's FID statistics, and the fitted NDB bins. Writes are atomic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from ganbench.data.base import GanDataset
+from ganbench.metrics.features import FeatureExtractor
+from ganbench.metrics.fid import Stats, feature_statistics
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+ENV_CACHE = "GANBENCH_CACHE"
+SUBSET_SEED = 0
+"""Seed of the real-sample subset when ``n_real`` is below the split size."""
+FINGERPRINT_ITEMS = 16
+DEFAULT_N_REAL = 10_000
+"""Real samples used when the caller does not say (PRDC's reference protocol is 10k vs 10k)."""
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get(ENV_CACHE)
+    return (Path(root).expanduser() if root else Path.home() / ".cache" / "ganbench") / "real-stats"
+
+
+@dataclass(frozen=True)
+class RealStatsKey:
+    dataset: str
+    split: str
+    resolution: int | None
+    extractor: str
+    layer: str
+    weights_hash: str
+    n: int
+    data_hash: str
+
+    def __str__(self) -> str:
+        res = f"r{self.resolution}" if self.resolution else "rna"
+        return (
+            f"{_safe(self.dataset)}-{self.split}-{res}-{self.extractor}-{self.layer}"
+            f"-w{self.weights_hash[:8]}-n{self.n}-d{self.data_hash[:8]}-v{CACHE_VERSION}"
+        )
+
+
+def _safe(name: str) -> str:
+    """A file-name-safe dataset name; hashed suffix when anything had to be replaced (``folder:/a/b``)."""
+    clean = re.sub(r"[^a-z0-9._]+", "_", name.lower())[:40]
+    return clean if clean == name else f"{clean}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+@dataclass
+class RealStats:
+    key: RealStatsKey
+    features: torch.Tensor
+    """``(n, F)`` float32 real features."""
+    stats: Stats
+    """torch-fidelity's ``{"mu", "sigma"}`` (float64)."""
+    ndb_state: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RealStatsCache:
+    """Load/save :class:`RealStats` files; a corrupt or unreadable file counts as a miss."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root).expanduser() if root is not None else default_cache_dir()
+
+    def path(self, key: RealStatsKey) -> Path:
+        return self.root / f"{key}.pt"
+
+    def load(self, key: RealStatsKey) -> RealStats | None:
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            stats = {k: blob["stats"][k].numpy() for k in ("mu", "sigma")}
+            return RealStats(key, blob["features"], stats, blob.get("ndb"), blob.get("extra", {}))
+        except Exception as err:  # a torn or foreign file: recompute rather than fail the run
+            log.warning("ignoring unreadable real-stats cache %s (%s)", path, err)
+            return None
+
+    def save(self, real: RealStats) -> Path:
+        path = self.path(real.key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        blob = {
+            "key": str(real.key),
+            "features": real.features.contiguous(),
+            "stats": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in real.stats.items()},
+            "ndb": real.ndb_state,
+            "extra": real.extra,
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                torch.save(blob, f)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+
+
+def select_real(dataset: GanDataset, split: str, n_real: int | None) -> torch.Tensor:
+    """Indices of the real samples to use: all of the split, or a seeded subset of ``n_real``."""
+    tensors = dataset.tensors(split)
+    total = int(tensors[0].shape[0]) if tensors is not None else len(dataset.split(split))
+    if n_real is None or n_real >= total:
+        return torch.arange(total)
+    if n_real < 1:
+        raise ValueError(f"n_real must be positive, got {n_real}")
+    perm = torch.randperm(total, generator=torch.Generator().manual_seed(SUBSET_SEED))
+    return perm[:n_real].sort().values
+
+
+def _fingerprint(dataset: GanDataset, split: str, indices: torch.Tensor) -> str:
+    """Hash of the split size and the first selected items: cheap, yet tells sampled variants apart."""
+    h = hashlib.sha256()
+    tensors = dataset.tensors(split)
+    total = int(tensors[0].shape[0]) if tensors is not None else len(dataset.split(split))
+    h.update(f"{total}:{len(indices)}".encode())
+    head = indices[:FINGERPRINT_ITEMS]
+    if tensors is not None:
+        items = tensors[0][head]
+    else:
+        ds = dataset.split(split)
+        items = torch.stack([torch.as_tensor(ds[int(i)][0]) for i in head])
+    h.update(items.detach().cpu().float().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _extract_real(dataset: GanDataset, split: str, indices: torch.Tensor, extractor: FeatureExtractor) -> torch.Tensor:
+    tensors = dataset.tensors(split)
+    if tensors is not None:
+        x = tensors[0]
+        batches = (x[indices[i : i + extractor.batch_size]] for i in range(0, len(indices), extractor.batch_size))
+        return extractor.extract_batches(batches)
+    loader = DataLoader(Subset(dataset.split(split), indices.tolist()), batch_size=extractor.batch_size, num_workers=0)
+    return extractor.extract_batches(batch[0] for batch in loader)
+
+
+def real_stats(
+    dataset: GanDataset,
+    extractor: FeatureExtractor,
+    *,
+    split: str,
+    n_real: int | None = DEFAULT_N_REAL,
+    cache_dir: Path | None = None,
+    ndb_fit: Callable[[torch.Tensor], dict[str, Any] | None] | None = None,
+) -> RealStats:
+    """The real features/statistics for one protocol, from the cache or computed and stored.
+
+    ``ndb_fit(features) -> state`` fits NDB's bins on a miss (or when a cached
+    file predates them) so the k-means runs once per key too.
+    """
+    indices = select_real(dataset, split, n_real)
+    key = RealStatsKey(
+        dataset=dataset.spec.name,
+        split=split,
+        resolution=dataset.spec.resolution,
+        extractor=extractor.name,
+        layer=extractor.layer,
+        weights_hash=extractor.weights_hash,
+        n=len(indices),
+        data_hash=_fingerprint(dataset, split, indices),
+    )
+    cache = RealStatsCache(cache_dir)
+    real = cache.load(key)
+    if real is not None:
+        if ndb_fit is not None and real.ndb_state is None:
+            real.ndb_state = ndb_fit(real.features)
+            cache.save(real)
+        return real
+    features = _extract_real(dataset, split, indices, extractor)
+    real = RealStats(key, features, feature_statistics(features))
+    if ndb_fit is not None:
+        real.ndb_state = ndb_fit(features)
+    cache.save(real)
+    return real

@@ -1,0 +1,163 @@
+"""Feature extractors FID, KID, PRDC and NDB are computed on, by name.
+
+A :class:`FeatureExtractor` turns samples in the dataset conventions (images
+float ``(N, C, H, W)`` in ``[-1, 1]``, points ``(N, D)``) into ``(N, F)`` float32
+features on the CPU, in bounded batches. Each one carries the facts a results
+row must name: extractor, layer and a hash of its weights (part of the
+real-statistics cache key, so changing weights never reuses stale features).
+
+Built in:
+
+* ``inception-v3-compat`` - torch-fidelity's TF-ported InceptionV3, pool3 (``2048``);
+  the standard for comparability with published FID.
+* ``ganbench-digits`` - the shipped digit CNN's penultimate layer (per channel,
+  concatenated), registered into torch-fidelity by :mod:`.digits_classifier`.
+* ``raw`` - the samples themselves (2D mixtures: FID on the coordinates).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+from torch_fidelity.utils import create_feature_extractor
+
+from ganbench.errors import IncompatibleError, UnknownNameError
+from ganbench.metrics import digits_classifier
+from ganbench.metrics.inception import resolve_inception_weights
+
+DEFAULT_BATCH_SIZE = 256
+
+
+@dataclass
+class FeatureExtractor:
+    """A named, batched map from samples to features."""
+
+    name: str
+    layer: str
+    weights_hash: str
+    """Short sha256 of the weights file; ``"none"`` for weight-free extractors."""
+    fn: Callable[[torch.Tensor], torch.Tensor] = field(repr=False)
+    """One batch, already on ``device``, to ``(B, F)`` features."""
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    batch_size: int = DEFAULT_BATCH_SIZE
+    calls: int = 0
+    """Number of batches processed (lets tests check that cached features are reused)."""
+
+    @torch.no_grad()
+    def extract_batches(self, batches: Iterable[torch.Tensor]) -> torch.Tensor:
+        """Features of a stream of batches, gathered on the CPU as float32."""
+        out = []
+        for batch in batches:
+            for start in range(0, batch.shape[0], self.batch_size):
+                self.calls += 1
+                chunk = batch[start : start + self.batch_size].to(self.device, non_blocking=True)
+                out.append(self.fn(chunk).detach().float().cpu())
+        if not out:
+            raise ValueError(f"feature extractor {self.name!r} got no samples")
+        return torch.cat(out)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """Features of an in-memory tensor of samples, ``batch_size`` at a time."""
+        return self.extract_batches([x])
+
+
+ExtractorFactory = Callable[..., FeatureExtractor]
+_FACTORIES: dict[str, ExtractorFactory] = {}
+
+
+def register_extractor(name: str, factory: ExtractorFactory) -> None:
+    """Add an extractor ``factory(device=..., inception_weights=..., batch_size=...)``."""
+    if name in _FACTORIES:
+        raise ValueError(f"feature extractor {name!r} is already registered")
+    _FACTORIES[name] = factory
+
+
+def extractor_names() -> tuple[str, ...]:
+    return tuple(sorted(_FACTORIES))
+
+
+def get_extractor(
+    name: str,
+    *,
+    device: torch.device | str = "cpu",
+    inception_weights: Path | str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> FeatureExtractor:
+    """Build the extractor ``name`` on ``device``; unknown names list the valid ones."""
+    if name not in _FACTORIES:
+        raise UnknownNameError("feature extractor", name, extractor_names())
+    return _FACTORIES[name](device=torch.device(device), inception_weights=inception_weights, batch_size=batch_size)
+
+
+@lru_cache(maxsize=8)
+def _sha256_memo(path: str, size: int, mtime_ns: int) -> str:
+    return digits_classifier.file_sha256(Path(path))
+
+
+def weights_hash(path: Path) -> str:
+    """Short sha256 of a weights file, memoised on (path, size, mtime): Inception is 91 MB."""
+    st = os.stat(path)
+    return _sha256_memo(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)[:16]
+
+
+def to_uint8_rgb(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] float images to torch-fidelity's uint8 RGB; grey images are repeated to 3 channels."""
+    if x.dim() != 4 or x.shape[1] not in (1, 3):
+        raise IncompatibleError(
+            f"inception-v3-compat needs images with 1 or 3 channels, got shape {tuple(x.shape)}; "
+            f"valid extractors for other data: {', '.join(extractor_names())}"
+        )
+    x = ((x.float() + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8)
+    return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
+
+
+@lru_cache(maxsize=2)
+def _torch_fidelity_model(name: str, layer: str, weights: str | None, device: str) -> torch.nn.Module:
+    """A torch-fidelity extractor, built once per process (Inception takes a second to load)."""
+    kwargs = {"feature_extractor_weights_path": weights} if weights else {}
+    return create_feature_extractor(name, [layer], cuda=False, verbose=False, **kwargs).to(device)
+
+
+def _inception(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
+    weights = resolve_inception_weights(inception_weights)
+    model = _torch_fidelity_model("inception-v3-compat", "2048", str(weights), str(device))
+    return FeatureExtractor(
+        "inception-v3-compat",
+        "2048",
+        weights_hash(weights),
+        lambda x: model(to_uint8_rgb(x))[0],
+        device,
+        min(batch_size, 64),  # 299×299 activations: keep memory bounded
+    )
+
+
+def _digits(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
+    model = _torch_fidelity_model(digits_classifier.EXTRACTOR_NAME, "penultimate", None, str(device))
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4:
+            raise IncompatibleError(f"ganbench-digits needs (N, C, H, W) images, got shape {tuple(x.shape)}")
+        return model(x)[0]
+
+    return FeatureExtractor(
+        digits_classifier.EXTRACTOR_NAME,
+        "penultimate",
+        weights_hash(digits_classifier.WEIGHTS_PATH),
+        fn,
+        device,
+        batch_size,
+    )
+
+
+def _raw(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
+    return FeatureExtractor("raw", "coords", "none", lambda x: x.flatten(1).float(), device, max(batch_size, 8192))
+
+
+register_extractor("inception-v3-compat", _inception)
+register_extractor(digits_classifier.EXTRACTOR_NAME, _digits)
+register_extractor("raw", _raw)

@@ -1,0 +1,168 @@
+"""Turning a :class:`GanDataset` into real batches fast.
+
+Two paths, one ordering. Small datasets that expose ``tensors()`` are copied
+onto the training device once and batched by indexing with a permutation:
+no per-batch Python pipeline, no host-to-device copy per step. Big ones go
+through a DataLoader with workers. Both draw each epoch's order from
+``torch.randperm`` on a CPU generator seeded with ``seed``, so the sequence of
+items is the same on CPU and CUDA, with or without workers, and a run can be
+repeated exactly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler, Subset
+
+from ganbench.data.base import GanDataset
+from ganbench.errors import UserError
+
+_EVAL_BATCH = 256
+
+
+def _split_size(dataset: GanDataset, split: str) -> tuple[torch.Tensor | None, int]:
+    tensors = dataset.tensors(split)
+    if tensors is not None:
+        return tensors[0], int(tensors[0].shape[0])
+    return None, len(dataset.split(split))
+
+
+def _check_batch(dataset: GanDataset, split: str, n: int, batch_size: int) -> None:
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise UserError(f"batch size {batch_size!r} is invalid; use a positive integer")
+    if n < batch_size:
+        raise UserError(
+            f"dataset {dataset.spec.name!r} split {split!r} has {n} items, fewer than one batch of {batch_size}; "
+            f"use --batch-size {n} or less, or more data"
+        )
+
+
+def _permutations(n: int, seed: int) -> Iterator[torch.Tensor]:
+    """One fresh permutation of ``range(n)`` per epoch, from a CPU generator (identical on every device)."""
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    while True:
+        yield torch.randperm(n, generator=generator)
+
+
+class _EpochBatches(Sampler[list[int]]):
+    """An endless batch sampler: drop_last batches over successive seeded permutations.
+
+    Endless so that the DataLoader's workers never restart at an epoch boundary.
+    """
+
+    def __init__(self, n: int, batch_size: int, seed: int) -> None:
+        self.n, self.batch_size, self.seed = n, batch_size, seed
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for perm in _permutations(self.n, self.seed):
+            for start in range(0, self.n - self.batch_size + 1, self.batch_size):
+                yield perm[start : start + self.batch_size].tolist()
+
+
+def default_num_workers() -> int:
+    return min(4, os.cpu_count() or 1)
+
+
+def _images(batch: object) -> torch.Tensor:
+    """The ``x`` of a collated ``(x, label)`` batch (or a bare tensor batch)."""
+    return batch[0] if isinstance(batch, (list, tuple)) else batch  # type: ignore[return-value]
+
+
+def _clean_worker_error(exc: UserError) -> UserError:
+    """A DataLoader re-raises a worker's error with the worker's traceback in the message; keep the one line."""
+    text = str(exc)
+    if "Original Traceback" not in text:
+        return exc
+    last = [line for line in text.splitlines() if line.strip()][-1]
+    prefix = f"{type(exc).__module__}.{type(exc).__qualname__}: "
+    return type(exc)(last.removeprefix(prefix).removeprefix(f"{type(exc).__qualname__}: "))
+
+
+def _loader(dataset: Dataset, batch_sampler: Sampler, device: torch.device, seed: int, num_workers: int) -> DataLoader:
+    return DataLoader(
+        dataset,
+        batch_sampler=batch_sampler,
+        num_workers=num_workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=num_workers > 0,
+        generator=torch.Generator().manual_seed(seed),  # seeds the workers' RNGs
+    )
+
+
+def batch_stream(
+    dataset: GanDataset,
+    split: str,
+    *,
+    batch_size: int,
+    device: torch.device,
+    seed: int,
+    num_workers: int | None = None,
+) -> Iterator[torch.Tensor]:
+    """An endless stream of real batches ``(batch_size, *spec.shape)``, float32 on ``device``.
+
+    drop_last; reshuffled every epoch, deterministically from ``seed``. Raises
+    :class:`UserError` if the split holds fewer items than one batch.
+    """
+    device = torch.device(device)
+    x, n = _split_size(dataset, split)
+    _check_batch(dataset, split, n, batch_size)
+    if x is not None:
+        return _tensor_stream(x, n, batch_size, device, seed)
+    workers = default_num_workers() if num_workers is None else num_workers
+    loader = _loader(dataset.split(split), _EpochBatches(n, batch_size, seed), device, seed, workers)
+    return _loader_stream(loader, device)
+
+
+def _tensor_stream(x: torch.Tensor, n: int, batch_size: int, device: torch.device, seed: int) -> Iterator[torch.Tensor]:
+    x = x.to(device=device, dtype=torch.float32)
+    for perm in _permutations(n, seed):
+        perm = perm.to(device)
+        for start in range(0, n - batch_size + 1, batch_size):
+            yield x.index_select(0, perm[start : start + batch_size])
+
+
+def _loader_stream(loader: DataLoader, device: torch.device) -> Iterator[torch.Tensor]:
+    non_blocking = device.type == "cuda"
+    try:
+        for batch in loader:
+            yield _images(batch).to(device=device, dtype=torch.float32, non_blocking=non_blocking)
+    except UserError as exc:
+        raise _clean_worker_error(exc) from None
+
+
+def all_samples(
+    dataset: GanDataset, split: str, n: int | None, *, seed: int, num_workers: int | None = None
+) -> torch.Tensor:
+    """The first ``n`` items of a seeded permutation of ``split`` (all when ``n`` is None), as one CPU tensor.
+
+    Metrics use this for their real samples. Asking for more items than the
+    split holds is an error rather than a silently smaller sample, since FID and
+    friends must be compared at equal N.
+    """
+    x, total = _split_size(dataset, split)
+    if n is None:
+        n = total
+    if not isinstance(n, int) or n < 1 or n > total:
+        raise UserError(
+            f"asked for {n!r} real samples of dataset {dataset.spec.name!r} split {split!r}, "
+            f"which has {total}; use a number from 1 to {total}"
+        )
+    order = next(_permutations(total, seed))[:n]
+    if x is not None:
+        return x.index_select(0, order).to(dtype=torch.float32, device="cpu")
+    items = Subset(dataset.split(split), order.tolist())
+    workers = default_num_workers() if num_workers is None else num_workers
+    loader = DataLoader(items, batch_size=_EVAL_BATCH, shuffle=False, num_workers=workers)
+    out = torch.empty(n, *dataset.spec.shape, dtype=torch.float32)
+    filled = 0
+    try:
+        for batch in loader:
+            images = _images(batch)
+            out[filled : filled + images.shape[0]] = images
+            filled += images.shape[0]
+    except UserError as exc:
+        raise _clean_worker_error(exc) from None
+    return out

@@ -1,0 +1,165 @@
+"""Multi-seed aggregation: one row per (variant, dataset) with mean ± std of every metric.
+
+Rules (documented in the report too):
+* mean and sample standard deviation (ddof=1) over the seeds' non-NaN values,
+  so a seed without a value (FID skipped, run failed) does not count; ``n_<metric>``
+  says how many seeds contributed. With one value the std is NaN and only the
+  mean is shown.
+* rows of every status are included (a diverged run's metrics are real
+  measurements); the ``status`` column summarises them, e.g. ``2/3 ok, 1 diverged``.
+* protocol and configuration columns (extractor, N, device, ...) are not
+  averaged: their distinct values are listed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from ganbench.results.compare import DIRECTIONS
+
+GROUP_KEYS = ["variant", "dataset"]
+
+METRIC_COLUMNS = [
+    "fid", "kid_mean", "kid_std", "precision", "recall", "density", "coverage", "modes", "hq_fraction",
+    "kl_modes", "ndb", "ndb_k", "ndb_js", "code_accuracy", "d_loss", "g_loss", "train_img_s", "gen_img_s",
+    "wall_s", "eval_s", "peak_mem_mb",
+]  # fmt: skip
+"""Known metric columns, in display order; other numeric columns a plugin adds come after them."""
+
+PROTOCOL_COLUMNS = [
+    "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key", "fid_note",
+    "modes_total",
+]  # fmt: skip
+"""How each metric was measured: never averaged, always shown."""
+
+NOT_METRICS = {
+    "seed", "steps", "batch_size", "diverged_step", "variant", "generator", "discriminator", "loss", "dataset",
+    "status", "error", "device", "ganbench_version", "torch_version", *PROTOCOL_COLUMNS,
+}  # fmt: skip
+
+
+def metric_columns(table: pd.DataFrame) -> list[str]:
+    """Numeric metric columns with at least one value, known ones first."""
+    extra = [
+        c for c in table.columns
+        if c not in NOT_METRICS and c not in METRIC_COLUMNS and pd.api.types.is_numeric_dtype(table[c])
+    ]  # fmt: skip
+    cols = [c for c in METRIC_COLUMNS if c in table.columns] + sorted(extra)
+    return [c for c in cols if pd.to_numeric(table[c], errors="coerce").notna().any()]
+
+
+def _distinct(values: Iterable[Any]) -> str:
+    seen: list[str] = []
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        text = format_value(v)
+        if text and text not in seen:
+            seen.append(text)
+    return ", ".join(seen)
+
+
+def status_summary(statuses: pd.Series) -> str:
+    counts = statuses.fillna("(none)").astype(str).value_counts()
+    total = int(counts.sum())
+    ok = int(counts.get("ok", 0))
+    others = ", ".join(f"{n} {s}" for s, n in counts.items() if s != "ok")
+    return f"{ok}/{total} ok" + (f", {others}" if others else "")
+
+
+def aggregate(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (variant, dataset): ``n_seeds``, ``status``, ``<m>_mean``, ``<m>_std``, ``n_<m>``, protocol."""
+    metrics = metric_columns(table)
+    records: list[dict[str, Any]] = []
+    for (variant, dataset), group in table.groupby(GROUP_KEYS, sort=True, dropna=False):
+        rec: dict[str, Any] = {"variant": variant, "dataset": dataset}
+        rec["n_seeds"] = int(group["seed"].nunique()) if "seed" in group else len(group)
+        rec["status"] = status_summary(group["status"]) if "status" in group else ""
+        for m in metrics:
+            values = pd.to_numeric(group[m], errors="coerce").dropna()
+            rec[f"{m}_mean"] = float(values.mean()) if len(values) else math.nan
+            rec[f"{m}_std"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+            rec[f"n_{m}"] = len(values)
+        for c in [*PROTOCOL_COLUMNS, "generator", "discriminator", "loss", "steps", "batch_size", "device"]:
+            if c in group:
+                rec[c] = _distinct(group[c])
+        records.append(rec)
+    return pd.DataFrame(records)
+
+
+def format_value(value: Any) -> str:
+    """Short display text: integers without decimals, floats to 4 significant digits, NaN empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int,)) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return str(int(value))
+    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
+        f = float(value)
+        if math.isnan(f):
+            return ""
+        if f.is_integer() and abs(f) < 1e15:
+            return str(int(f))
+        return f"{f:.4g}"
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def format_mean_std(mean: float, std: float) -> str:
+    """``mean ± std`` (std to 2 significant digits), or just the mean when std is NaN."""
+    if math.isnan(mean):
+        return ""
+    if math.isnan(std):
+        return format_value(mean)
+    return f"{mean:.4g} ± {std:.2g}"
+
+
+def metric_header(metric: str) -> str:
+    arrow = {"lower": " ↓", "higher": " ↑"}.get(DIRECTIONS.get(metric, ""), "")
+    return metric + arrow
+
+
+def summary_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The summary table as strings: per (variant, dataset), ``mean ± std`` per metric."""
+    agg = aggregate(table)
+    metrics = metric_columns(table)
+    out = pd.DataFrame({"variant": agg["variant"].astype(str), "dataset": agg["dataset"].astype(str)})
+    out["seeds"] = agg["n_seeds"].astype(str)
+    out["status"] = agg["status"]
+    for m in metrics:
+        out[metric_header(m)] = [format_mean_std(a, b) for a, b in zip(agg[f"{m}_mean"], agg[f"{m}_std"], strict=True)]
+    if "fid_extractor" in agg:
+        out["fid extractor"] = agg["fid_extractor"]
+    return out
+
+
+RUN_COLUMNS_FIRST = ["variant", "dataset", "seed", "status", "steps", "batch_size", "diverged_step", "error"]
+
+
+def runs_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Every run: key, status, then each metric with a value, as strings."""
+    metrics = metric_columns(table)
+    sort_cols = [c for c in ("variant", "dataset", "seed") if c in table.columns]
+    if sort_cols:
+        table = table.sort_values(sort_cols, kind="stable")
+    cols = [c for c in RUN_COLUMNS_FIRST if c in table.columns and table[c].notna().any()] + metrics
+    out = pd.DataFrame({(metric_header(c) if c in metrics else c): table[c].map(format_value) for c in cols})
+    return out.reset_index(drop=True)
+
+
+def protocol_display(table: pd.DataFrame) -> pd.DataFrame:
+    """How each run's metrics were measured (extractor, layer, N, split, real-stats key, notes)."""
+    cols = [c for c in ("variant", "dataset", "seed") if c in table.columns]
+    if cols:
+        table = table.sort_values(cols, kind="stable")
+    cols += [c for c in PROTOCOL_COLUMNS if c in table.columns]
+    return pd.DataFrame({c: table[c].map(format_value) for c in cols}).reset_index(drop=True)

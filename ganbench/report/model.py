@@ -1,0 +1,163 @@
+"""The report's content, built once from a collected results folder and rendered twice (HTML, Markdown).
+
+Keeping content separate from rendering means both outputs show the same
+tables and figures, and escaping lives in exactly one place per format.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from ganbench.report import plots
+from ganbench.report.aggregate import protocol_display, runs_display, summary_display
+from ganbench.report.collect import CellArtifacts, Collected
+
+AGGREGATION_NOTE = (
+    "Summary rows are mean ± sample standard deviation (ddof=1) over the seeds of each (variant, dataset), "
+    "using only seeds that have a value; with one value only the mean is shown. Runs of every status are "
+    "included; the status column says how many were ok. ↓ lower is better, ↑ higher is better. "
+    "FID values are comparable only at the same extractor, N and reference statistics (see the protocol table)."
+)
+
+_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+
+
+def image_mime(data: bytes) -> str | None:
+    """MIME type from the file's magic bytes; None for anything a browser may not display."""
+    for magic, mime in _MAGIC.items():
+        if data.startswith(magic):
+            return mime
+    return None
+
+
+@dataclass
+class ReportFigure:
+    title: str
+    data: bytes
+    mime: str
+    asset_name: str
+    """File name used by the Markdown report (written next to it in ``report_assets/``)."""
+    kind: str = "plot"
+    """``plot`` (summary), ``curves`` (training curves) or ``sample`` (an image the run wrote)."""
+
+
+@dataclass
+class RunInfo:
+    """One cell folder of a group: its config and status, shown in a collapsible block."""
+
+    cell_id: str
+    seed: str
+    status: str
+    facts: list[tuple[str, str]]
+
+
+@dataclass
+class GroupSection:
+    """All seeds of one (variant, dataset): curves overlaid in one figure, each seed's images."""
+
+    anchor: str
+    heading: str
+    status: str
+    runs: list[RunInfo] = field(default_factory=list)
+    figures: list[ReportFigure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportModel:
+    title: str
+    source: str
+    generated: str
+    run_info: list[tuple[str, str]]
+    summary: pd.DataFrame
+    multi_seed: bool
+    runs: pd.DataFrame
+    protocol: pd.DataFrame
+    summary_figures: list[ReportFigure]
+    groups: list[GroupSection]
+    warnings: list[str]
+    note: str = AGGREGATION_NOTE
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, sort_keys=True, default=str)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _seed_sort(value: Any) -> tuple[int, Any]:
+    try:
+        return (0, int(value))
+    except (TypeError, ValueError):
+        return (1, str(value))
+
+
+def _group_section(i: int, key: tuple[str, str], cells: list[CellArtifacts]) -> GroupSection:
+    variant, dataset = key
+    statuses = [_text({**c.config, **c.metrics}.get("status", "")) for c in cells]
+    ok = sum(s == "ok" for s in statuses)
+    section = GroupSection(anchor=f"group-{i}", heading=f"{variant} · {dataset}", status=f"{ok}/{len(cells)} ok")
+    curves = []
+    for j, cell in enumerate(cells):
+        seed = _text(cell.key[2])
+        status = statuses[j]
+        section.runs.append(RunInfo(cell.cell_id, seed, status, [(str(k), _text(v)) for k, v in cell.config.items()]))
+        section.warnings.extend(f"{cell.cell_id}: {w}" for w in cell.warnings)
+        curves.append(plots.RunCurves(f"seed {seed}", cell.history, cell.evals))
+        for attr, what in (("samples", "samples"), ("traversal", "latent traversal")):
+            path = getattr(cell, attr)
+            if path is None:
+                continue
+            data = path.read_bytes()
+            mime = image_mime(data)
+            if mime is None:
+                section.warnings.append(f"{cell.cell_id}: {path.name} is not a PNG/JPEG/GIF image; not shown")
+                continue
+            ext = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}[mime]
+            title = f"seed {seed} · {what}" + ("" if status == "ok" else f" ({status})")
+            section.figures.append(ReportFigure(title, data, mime, f"group{i:03d}-s{j}-{attr}.{ext}", "sample"))
+    png = plots.training_curves(curves, f"{variant} · {dataset}: training curves")
+    if png:
+        section.figures.insert(
+            0, ReportFigure("losses (history.csv) and metrics over steps (evals.csv)", png, "image/png",
+                            f"group{i:03d}-curves.png", "curves")
+        )  # fmt: skip
+    return section
+
+
+def build_model(collected: Collected, title: str = "ganbench report") -> ReportModel:
+    table = collected.table
+    multi_seed = (
+        {"variant", "dataset", "seed"} <= set(table.columns)
+        and bool((table.groupby(["variant", "dataset"])["seed"].nunique() > 1).any())
+    )
+    summary_figures = []
+    for metric in plots.SUMMARY_METRICS:
+        png = plots.summary_bars(table, metric)
+        if png:
+            summary_figures.append(ReportFigure(f"{metric} by variant", png, "image/png", f"summary-{metric}.png"))
+    grouped: dict[tuple[str, str], list[CellArtifacts]] = {}
+    for cell in sorted(collected.cells, key=lambda c: (c.key[0], c.key[1], _seed_sort(c.key[2]), c.cell_id)):
+        grouped.setdefault((cell.key[0] or cell.cell_id, cell.key[1]), []).append(cell)
+    has_keys = {"variant", "dataset"} <= set(table.columns)
+    return ReportModel(
+        title=title,
+        source=str(collected.root),
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        run_info=[(str(k), _text(v)) for k, v in collected.run.items()],
+        summary=summary_display(table) if has_keys else pd.DataFrame(),
+        multi_seed=multi_seed,
+        runs=runs_display(table),
+        protocol=protocol_display(table),
+        summary_figures=summary_figures,
+        groups=[_group_section(i, k, cells) for i, (k, cells) in enumerate(grouped.items())],
+        warnings=list(collected.warnings),
+    )

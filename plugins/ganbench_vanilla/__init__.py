@@ -1,1 +1,63 @@
-"""placeholder"""
+"""Built-in plugin: vanilla GANs.
+
+Registers the DCGAN and MLP generators/discriminators, the non-saturating and
+minimax losses, and the ``dcgan`` and ``gan-minimax`` variants. Like any
+third-party plugin it imports only :mod:`ganbench.plugin`.
+"""
+
+from __future__ import annotations
+
+from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
+
+from .discriminators import dcgan_discriminator, mlp_discriminator
+from .generators import dcgan_generator, mlp_generator
+from .losses import minimax_loss, nonsaturating_loss
+
+# The 2D toys: small MLPs at the DCGAN lr of 2e-4 cover the modes only after
+# tens of thousands of steps; 1e-3 (with DCGAN's beta1 = 0.5) gets there in a
+# few thousand, which is the budget a benchmark sweep can afford on a CPU.
+POINTS_TRAIN = {"lr_g": 1e-3, "lr_d": 1e-3}
+
+
+@hookimpl
+def ganbench_register(registrar: Registrar) -> None:
+    registrar.add_generator(
+        "dcgan",
+        dcgan_generator,
+        description="DCGAN generator (transposed convs, BN, ReLU, tanh); 16/28/32/64 px, any channels.",
+    )
+    registrar.add_generator(
+        "mlp", mlp_generator, description="MLP generator for 2D/point data.", data_kinds=("points",)
+    )
+    registrar.add_discriminator(
+        "dcgan",
+        dcgan_discriminator,
+        description="DCGAN discriminator (strided convs, LeakyReLU 0.2, BN); 16/28/32/64 px, any channels.",
+    )
+    registrar.add_discriminator(
+        "mlp", mlp_discriminator, description="MLP discriminator for 2D/point data.", data_kinds=("points",)
+    )
+    registrar.add_loss(
+        "nonsaturating", nonsaturating_loss, description="Non-saturating GAN loss: G minimises -log D(G(z))."
+    )
+    registrar.add_loss("minimax", minimax_loss, description="Original minimax GAN loss: G minimises log(1 - D(G(z))).")
+    registrar.add_variant(
+        Variant(
+            name="dcgan",
+            description="Vanilla DCGAN (Radford et al. 2015) with the non-saturating loss; MLPs on 2D data.",
+            recipes={
+                "image": Recipe("dcgan", "dcgan", "nonsaturating"),
+                "points": Recipe("mlp", "mlp", "nonsaturating", train_options=POINTS_TRAIN),
+            },
+        )
+    )
+    registrar.add_variant(
+        Variant(
+            name="gan-minimax",
+            description="The original saturating minimax objective (Goodfellow et al. 2014) on DCGAN/MLP bodies.",
+            recipes={
+                "image": Recipe("dcgan", "dcgan", "minimax"),
+                "points": Recipe("mlp", "mlp", "minimax", train_options=POINTS_TRAIN),
+            },
+        )
+    )

@@ -11,9 +11,9 @@ from pathlib import Path
 from ganbench.report.aggregate import aggregate, format_mean_std
 from ganbench.report.collect import Collected, collect
 from ganbench.report.html import render_html
-from ganbench.report.io import atomic_write_bytes, atomic_write_text
 from ganbench.report.markdown import ASSETS_DIR, render_markdown
 from ganbench.report.model import ReportModel, build_model
+from ganbench.results import atomic
 
 __all__ = [
     "Collected",
@@ -38,8 +38,15 @@ def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> 
     out = Path(out_dir) if out_dir is not None else Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
     assets = out / ASSETS_DIR
-    for fig in [*model.summary_figures, *(f for g in model.groups for f in g.figures)]:
-        atomic_write_bytes(assets / fig.asset_name, fig.data)
-    md_path = atomic_write_text(out / "report.md", render_markdown(model))
-    html_path = atomic_write_text(out / "report.html", render_html(model))
+    figures = [*model.summary_figures, *(f for g in model.groups for f in g.figures)]
+    for fig in figures:
+        atomic.write_bytes(assets / fig.asset_name, fig.data)
+    if assets.is_dir():  # a previous report of a bigger run may have left images nobody links to
+        keep = {f.asset_name for f in figures}
+        for stale in assets.iterdir():
+            if stale.is_file() and stale.name not in keep and stale.suffix in {".png", ".jpg", ".gif"}:
+                stale.unlink()
+    md_path, html_path = out / "report.md", out / "report.html"
+    atomic.write_bytes(md_path, render_markdown(model).encode("utf-8"))
+    atomic.write_bytes(html_path, render_html(model).encode("utf-8"))
     return md_path, html_path

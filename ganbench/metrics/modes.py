@@ -1,0 +1,126 @@
+"""Mode-collapse counts: 2D Gaussian mixtures, digit classes and stacked-digit triples.
+
+Definitions follow REFERENCE.md (PacGAN / VEEGAN protocols):
+
+* 2D mixtures: a sample is *high quality* (HQ) if it lies within 3σ of its
+  nearest mode centre; a mode is captured if it is the nearest centre of at
+  least one HQ sample; ``kl_modes`` is KL(HQ mode histogram ‖ uniform).
+* Digits: a mode is a class predicted by the digit classifier.
+* Stacked digits: a mode is a triple of classes (10³ = 1000 modes);
+  KL = Σ p̂ log(p̂ / 0.001) over observed triples.
+
+All KLs are in nats. The KL of an *empty* histogram (no HQ sample, no label)
+is undefined and returned as NaN; the accompanying ``modes = 0`` (and
+``hq_fraction = 0``) already record the collapse, and NaN keeps the result
+JSON/CSV friendly where ``inf`` would not be.
+
+Sample counts (2,500 for mixtures, 26,000 for stacked digits) are the caller's
+business; these functions score whatever they are given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from ganbench.errors import UserError
+from ganbench.metrics.distances import nearest
+
+HQ_SIGMAS = 3.0
+"""A sample is high quality within this many standard deviations of a mode centre (PacGAN)."""
+
+
+def kl_to_uniform(counts: torch.Tensor | np.ndarray, num_bins: int) -> float:
+    """KL(p̂ ‖ uniform over ``num_bins``) in nats, p̂ = counts / sum; NaN when the histogram is empty.
+
+    Equal to Σ_{p̂>0} p̂ log(p̂ · num_bins); empty bins contribute 0 (0 log 0 = 0).
+    """
+    c = torch.as_tensor(np.asarray(counts) if not isinstance(counts, torch.Tensor) else counts)
+    c = c.detach().to("cpu", torch.float64).flatten()
+    total = float(c.sum())
+    if total <= 0:
+        return math.nan
+    p = c[c > 0] / total
+    return float((p * torch.log(p * num_bins)).sum())
+
+
+def _labels(labels: torch.Tensor | np.ndarray | Sequence[int], name: str) -> torch.Tensor:
+    t = torch.as_tensor(np.asarray(labels) if not isinstance(labels, torch.Tensor) else labels).detach().cpu()
+    if t.dtype.is_floating_point or t.dtype == torch.bool:
+        raise ValueError(f"{name} must hold integer class labels, got dtype {t.dtype}")
+    return t.long()
+
+
+def mixture_modes(
+    samples: torch.Tensor | np.ndarray,
+    centres: torch.Tensor | np.ndarray | Sequence[Sequence[float]],
+    std: float,
+) -> dict[str, float | int]:
+    """Score 2D samples against a Gaussian mixture's centres and common std.
+
+    Returns ``modes`` (captured), ``modes_total`` (number of centres),
+    ``hq_fraction`` (HQ / all samples) and ``kl_modes`` (nats; NaN without HQ samples).
+    """
+    x = torch.as_tensor(np.asarray(samples) if not isinstance(samples, torch.Tensor) else samples)
+    x = x.detach().to("cpu", torch.float64)
+    c = torch.as_tensor(np.asarray(centres, dtype=np.float64) if not isinstance(centres, torch.Tensor) else centres)
+    c = c.detach().to("cpu", torch.float64)
+    if x.dim() != 2 or c.dim() != 2 or x.shape[1] != c.shape[1]:
+        raise ValueError(
+            f"samples (N, D) and centres (K, D) must agree in D; got {tuple(x.shape)} and {tuple(c.shape)}"
+        )
+    if c.shape[0] == 0:
+        raise ValueError("centres is empty")
+    if not (isinstance(std, int | float) and std > 0 and math.isfinite(std)):
+        raise UserError(f"std must be a positive number, got {std!r}")
+    k = c.shape[0]
+    if x.shape[0] == 0:
+        return {"modes": 0, "modes_total": k, "hq_fraction": math.nan, "kl_modes": math.nan}
+
+    idx, sq_dist = nearest(x, c)
+    hq = sq_dist < (HQ_SIGMAS * std) ** 2
+    counts = torch.bincount(idx[hq], minlength=k)
+    return {
+        "modes": int((counts > 0).sum()),
+        "modes_total": k,
+        "hq_fraction": float(hq.double().mean()),
+        "kl_modes": kl_to_uniform(counts, k),
+    }
+
+
+def class_modes(labels: torch.Tensor | np.ndarray | Sequence[int], num_classes: int) -> dict[str, float | int]:
+    """Classes present among predicted ``labels`` (N,) and KL of their histogram to uniform (nats)."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise UserError(f"num_classes must be a positive integer, got {num_classes!r}")
+    t = _labels(labels, "labels").flatten()
+    if t.numel() and (int(t.min()) < 0 or int(t.max()) >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes - 1}], got range [{int(t.min())}, {int(t.max())}]")
+    counts = torch.bincount(t, minlength=num_classes)
+    return {
+        "modes": int((counts > 0).sum()),
+        "modes_total": num_classes,
+        "kl_modes": kl_to_uniform(counts, num_classes),
+    }
+
+
+def stacked_modes(
+    labels: torch.Tensor | np.ndarray | Sequence[Sequence[int]], num_classes: int = 10
+) -> dict[str, float | int]:
+    """Distinct class triples among ``labels`` (N, 3) of ``num_classes**3`` and KL to uniform (nats).
+
+    Channel order matters: (1, 2, 3) and (3, 2, 1) are different modes.
+    """
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise UserError(f"num_classes must be a positive integer, got {num_classes!r}")
+    t = _labels(labels, "labels")
+    if t.dim() != 2 or t.shape[1] != 3:
+        raise ValueError(f"labels must have shape (N, 3), got {tuple(t.shape)}")
+    if t.numel() and (int(t.min()) < 0 or int(t.max()) >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes - 1}], got range [{int(t.min())}, {int(t.max())}]")
+    total = num_classes**3
+    codes = (t[:, 0] * num_classes + t[:, 1]) * num_classes + t[:, 2]
+    counts = torch.bincount(codes, minlength=total)
+    return {"modes": int((counts > 0).sum()), "modes_total": total, "kl_modes": kl_to_uniform(counts, total)}

@@ -65,9 +65,10 @@ def _diagnose(root: Path):
         archive = Path(root) / ARCHIVE
         if archive.is_file() and not check_integrity(str(archive), CIFAR10.tgz_md5):
             corrupt.append(f"{root}/{ARCHIVE} (md5 mismatch)")
-        if not (missing or corrupt):  # checksums pass yet loading failed: find the unreadable file
-            corrupt.extend(_unreadable(folder, [f for f, _ in expected]))
         reason = failure_reason(exc, tried_download=tried_download, files_bad=bool(missing or corrupt))
+        if not (missing or corrupt):  # checksums pass yet loading failed: name the unreadable file
+            corrupt.extend(_unreadable(folder, [f for f, _ in expected]))
+            reason = None if corrupt else reason
         return unavailable(
             "cifar10", missing=missing, corrupt=corrupt, directory=folder, fetch=fetch_hint(root), reason=reason
         )

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 import torch
+from ganbench_stddata import mnist
 
 from ganbench.plugin import DatasetOptions, DatasetUnavailableError, IncompatibleError
-from ganbench_stddata import mnist
 from tests.data.fixtures import assert_one_line_unavailable, go_offline, make_mnist
 
 KINDS = [("mnist", "MNIST"), ("fashion-mnist", "FashionMNIST")]

@@ -42,7 +42,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         config: Annotated[
             Path | None,
-            typer.Option("--config", help="TOML file with a [max_regress] table; --max-regress entries override it."),
+            typer.Option(
+                "--config",
+                help='TOML file whose "max_regress" table maps metric to limit (fid = "10%"); '
+                "--max-regress overrides it.",
+            ),
         ] = None,
         allow_missing: Annotated[
             bool, typer.Option("--allow-missing", help="Baseline rows absent from CURRENT are not regressions.")

@@ -1,0 +1,168 @@
+"""``ganbench new-plugin``: scaffold a pip-installable plugin package.
+
+The package is rendered from real files under ``templates/`` (``$name``-style
+placeholders, :class:`string.Template`), so the templates read like the code
+they produce. The result is a working plugin: one generator, discriminator,
+loss, dataset and a variant using them, plus tests that pass as generated.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import keyword
+import os
+import re
+import shutil
+import string
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ganbench.errors import UserError
+
+TEMPLATES = Path(__file__).parent / "templates"
+MODULE_PLACEHOLDER = "__module__"
+TEMPLATE_SUFFIX = ".tmpl"
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+MAX_NAME_LENGTH = 40
+RESERVED = frozenset({"ganbench", "test", "tests", "plugin", "plugins"})
+
+
+class InvalidPluginNameError(UserError):
+    """A ``new-plugin`` NAME that cannot be a distribution, a module and a registry name at once."""
+
+
+class DestinationExistsError(UserError):
+    """``new-plugin`` never overwrites: the package directory is already there."""
+
+
+@dataclass(frozen=True)
+class PluginNames:
+    """Every spelling of one plugin name that the package needs."""
+
+    distribution: str
+    """The pip name and the registered component name, e.g. ``my-gan``."""
+    module: str
+    """The importable package, e.g. ``my_gan``."""
+
+    @property
+    def entry_point(self) -> str:
+        return self.module
+
+
+def plugin_names(name: str) -> PluginNames:
+    """Validate ``name``; it must work as a distribution, a Python package and a registry name."""
+    if not NAME_RE.match(name) or len(name) > MAX_NAME_LENGTH:
+        raise InvalidPluginNameError(
+            f"invalid plugin name {name!r}: use lowercase letters and digits, optionally joined by single '-' or '_', "
+            f"starting with a letter, at most {MAX_NAME_LENGTH} characters (e.g. my-gan)"
+        )
+    module = name.replace("-", "_")
+    if name in RESERVED or module in RESERVED or keyword.iskeyword(module):
+        raise InvalidPluginNameError(
+            f"invalid plugin name {name!r}: it is reserved; reserved names: {', '.join(sorted(RESERVED))}"
+        )
+    return PluginNames(distribution=name, module=module)
+
+
+def check_not_shadowing(names: PluginNames) -> None:
+    """Refuse a name whose package is already importable (``torch``): installing it would shadow that module.
+
+    Namespace packages (any directory on ``sys.path``, such as a folder in the
+    current directory) do not count; they are shadowed by any real package.
+    """
+    try:
+        spec = importlib.util.find_spec(names.module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.origin not in (None, "namespace"):
+        raise InvalidPluginNameError(
+            f"invalid plugin name {names.distribution!r}: the module {names.module!r} is already installed "
+            f"({spec.origin}) and would be shadowed"
+        )
+
+
+def _api_version() -> int:
+    from ganbench.registry import API_VERSION
+
+    return API_VERSION
+
+
+def _ganbench_requirement() -> str:
+    """``ganbench>=MAJOR.MINOR`` of the running ganbench, or plain ``ganbench`` from an uninstalled tree."""
+    import ganbench
+
+    match = re.match(r"^(\d+)\.(\d+)", ganbench.__version__)
+    if match is None or ganbench.__version__.startswith("0.0.0"):
+        return "ganbench"
+    return f"ganbench>={match.group(1)}.{match.group(2)}"
+
+
+def render_files(names: PluginNames) -> dict[Path, str]:
+    """The package's files (relative paths) and their contents, without touching the disk."""
+    values = {
+        "name": names.distribution,
+        "module": names.module,
+        "entry_point": names.entry_point,
+        "api_version": str(_api_version()),
+        "ganbench_requirement": _ganbench_requirement(),
+    }
+    files: dict[Path, str] = {}
+    for template in sorted(TEMPLATES.rglob(f"*{TEMPLATE_SUFFIX}")):
+        relative = template.relative_to(TEMPLATES)
+        parts = [names.module if p == MODULE_PLACEHOLDER else p for p in relative.parts]
+        parts[-1] = parts[-1].removesuffix(TEMPLATE_SUFFIX)
+        if parts[-1] == "gitignore":
+            parts[-1] = ".gitignore"  # a dotfile template would be skipped by many packaging tools
+        files[Path(*parts)] = string.Template(template.read_text(encoding="utf-8")).substitute(values)
+    if not files:
+        raise RuntimeError(f"no scaffold templates under {TEMPLATES}; was ganbench installed without its package data?")
+    return files
+
+
+def generate(name: str, dest: Path | str = ".") -> Path:
+    """Write the package ``dest/name/`` and return its path.
+
+    The package is rendered into a temporary sibling directory and renamed
+    into place, so an interrupted run never leaves a half-written package.
+    """
+    names = plugin_names(name)
+    dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise DestinationExistsError(f"--dest {str(dest)!r} is a file, not a directory")
+    target = dest / name
+    if target.exists():
+        raise DestinationExistsError(_exists_message(target))
+    check_not_shadowing(names)
+    files = render_files(names)
+    dest.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=dest))
+    try:
+        for relative, text in files.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; a package directory should not be
+        try:
+            os.rename(staging, target)
+        except OSError:
+            raise DestinationExistsError(_exists_message(target)) from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _exists_message(target: Path) -> str:
+    return f"{str(target)!r} already exists; new-plugin never overwrites, choose another NAME or --dest"
+
+
+__all__ = [
+    "DestinationExistsError",
+    "InvalidPluginNameError",
+    "PluginNames",
+    "check_not_shadowing",
+    "generate",
+    "plugin_names",
+    "render_files",
+]

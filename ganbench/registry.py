@@ -73,7 +73,7 @@ def allowed_distributions(env: dict[str, str] | os._Environ[str] | None = None) 
     value = (env if env is not None else os.environ).get(LOAD_PLUGINS_ENV)
     if value is None:
         return None
-    return {normalise_distribution(part) for part in value.split(",") if part.strip()}
+    return {normalise_distribution(part.strip()) for part in value.split(",") if part.strip()}
 
 
 class PluginRegistry:

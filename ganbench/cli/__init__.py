@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from ganbench.errors import GanbenchError
+
+# Click's exception classes, wherever this typer keeps them (newer releases vendor click).
+_click_exceptions = sys.modules[typer.BadParameter.__module__]
+ClickException = _click_exceptions.ClickException
+NoArgsIsHelpError = getattr(_click_exceptions, "NoArgsIsHelpError", None)
+ClickAbort = getattr(_click_exceptions, "Abort", typer.Abort)
 
 app = typer.Typer(
     name="ganbench",
@@ -20,10 +25,10 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from ganbench.cli import common, compare, datasets, plugins, report, run
+    from ganbench.cli import common, compare, datasets, plugins, report, run, score
 
     common.register(app)
-    for module in (run, plugins, datasets, report, compare):
+    for module in (run, score, plugins, datasets, report, compare):
         module.register(app)
 
 
@@ -35,13 +40,13 @@ def main(argv: list[str] | None = None) -> None:
     except GanbenchError as exc:
         print(f"ganbench: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        print(exc.ctx.get_help() if exc.ctx else "", file=sys.stderr)
-        sys.exit(2)
-    except click.ClickException as exc:
-        print(f"ganbench: error: {exc.format_message()}", file=sys.stderr)
+    except ClickException as exc:
+        if NoArgsIsHelpError is not None and isinstance(exc, NoArgsIsHelpError):
+            print(exc.ctx.get_help() if exc.ctx else "", file=sys.stderr)
+        else:
+            print(f"ganbench: error: {exc.format_message()}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (ClickAbort, KeyboardInterrupt):
         print("ganbench: aborted", file=sys.stderr)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,5 @@
+"""``python -m ganbench``."""
+
+from ganbench.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""``ganbench score``: the metric suite for anyone's samples, against a named dataset."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ganbench.cli.common import load_registry
+from ganbench.data.paths import resolve_data_root
+from ganbench.engine.devices import resolve_device
+from ganbench.results import atomic
+from ganbench.runner.plan import DataConfig, EvalOptions, load_dataset
+
+
+def register(app: typer.Typer) -> None:
+    app.command("score")(score)
+
+
+def score(
+    ctx: typer.Context,
+    samples: Annotated[Path, typer.Argument(help="A folder of images, a .npy/.pt tensor file, or a ganbench generator.pt.")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="The dataset to score against.")],
+    n: Annotated[int | None, typer.Option("--n", help="Samples to score (default 2,500 for 2D, 10,000 for images).")] = None,
+    data_root: Annotated[Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")] = None,
+    resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
+    extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    inception_weights: Annotated[
+        Path | None, typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file.")
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda[:N] or mps.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Seed for sampling a generator and choosing samples.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Also write the scores as JSON to this file.")] = None,
+) -> None:
+    """Score samples that did not come from a ganbench run (FID/KID, PRDC, modes, NDB)."""
+    from ganbench.metrics.suite import evaluate_samples
+    from ganbench.scoring import load_samples
+
+    registry = load_registry(ctx)
+    torch_device = resolve_device(device)
+    data = load_dataset(registry, dataset, DataConfig(root=resolve_data_root(data_root), resolution=resolution))
+    count = EvalOptions(n_samples=n).samples_for(data.spec.kind)
+    fake = load_samples(samples, data.spec, registry, n=count, device=torch_device, seed=seed)
+    start = time.perf_counter()
+    scores = evaluate_samples(fake, data, device=torch_device, extractor=extractor, inception_weights=inception_weights)
+    scores = {"samples": str(samples), "dataset": dataset, "n": len(fake), **scores, "eval_s": time.perf_counter() - start}
+    width = max(map(len, scores))
+    for key, value in scores.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        shown = f"{value:.5g}" if isinstance(value, float) else str(value)
+        typer.echo(f"{key:<{width}}  {shown}")
+    if out is not None:
+        atomic.write_json(out, scores)

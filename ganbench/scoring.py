@@ -1,0 +1,147 @@
+"""Samples that did not come from a ganbench run: load them so the metric suite can score them.
+
+Accepted inputs, all converted to the target dataset's conventions (shape,
+channels, values in [-1, 1] for images):
+
+* a folder of images (read through the registered ``folder`` dataset, resized
+  and center-cropped to the dataset's resolution);
+* a ``.npy`` or ``.pt`` tensor file: ``(N, C, H, W)`` or ``(N, H, W, C)``
+  images, uint8 in [0, 255] or float in [0, 1] or [-1, 1]; or ``(N, D)`` points;
+* a saved ganbench generator (``generator.pt`` from a run folder), which is
+  rebuilt from its recorded recipe and sampled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ganbench.components import Recipe
+from ganbench.data.base import DatasetOptions, DataSpec
+from ganbench.data.loaders import all_samples
+from ganbench.engine.build import Models, build_models
+from ganbench.engine.sampling import generate
+from ganbench.errors import UserError
+from ganbench.registry import PluginRegistry
+
+GENERATOR_FORMAT = "ganbench-generator/1"
+TENSOR_SUFFIXES = (".npy", ".pt", ".pth")
+
+
+def load_samples(
+    path: Path, spec: DataSpec, registry: PluginRegistry, *, n: int, device: torch.device, seed: int = 0
+) -> torch.Tensor:
+    """Samples from ``path`` shaped like ``spec`` (at most ``n``)."""
+    if not path.exists():
+        raise UserError(f"samples path {str(path)!r} does not exist; give a folder of images, a .npy/.pt file or a generator.pt")
+    if path.is_dir():
+        samples = _folder_samples(path, spec, registry, n, seed)
+    elif path.suffix in TENSOR_SUFFIXES:
+        obj = _load_file(path)
+        if isinstance(obj, dict) and obj.get("format") == GENERATOR_FORMAT:
+            return sample_generator(obj, spec, registry, n=n, device=device, seed=seed)
+        samples = _as_samples(obj, spec, path)
+    else:
+        raise UserError(f"cannot read samples from {str(path)!r}; valid inputs: a folder of images, .npy, .pt, generator.pt")
+    if len(samples) > n:
+        samples = samples[:n]
+    return samples
+
+
+def _load_file(path: Path) -> Any:
+    if path.suffix == ".npy":
+        try:
+            return torch.from_numpy(np.load(path, allow_pickle=False))
+        except ValueError as exc:
+            raise UserError(f"{path}: not a plain numeric .npy array ({exc})") from None
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{path}: refused to load (only tensors and plain containers are accepted): {first}") from None
+
+
+def _as_samples(obj: Any, spec: DataSpec, path: Path) -> torch.Tensor:
+    if isinstance(obj, dict):
+        tensors = [v for v in obj.values() if isinstance(v, torch.Tensor)]
+        if len(tensors) != 1:
+            raise UserError(f"{path}: a .pt file must hold one tensor (or a dict with exactly one)")
+        obj = tensors[0]
+    if not isinstance(obj, torch.Tensor):
+        raise UserError(f"{path}: expected a tensor, found {type(obj).__name__}")
+    x = obj
+    if spec.kind == "points":
+        if x.dim() != 2 or x.shape[1] != spec.shape[0]:
+            raise UserError(f"{path}: shape {tuple(x.shape)} does not match {spec.name} points of shape (N, {spec.shape[0]})")
+        return x.float()
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    if x.dim() != 4:
+        raise UserError(f"{path}: expected images (N, C, H, W) or (N, H, W, C), got shape {tuple(x.shape)}")
+    if x.shape[1] not in (1, 3, 4) and x.shape[-1] in (1, 3, 4):
+        x = x.permute(0, 3, 1, 2)
+    return to_spec(x, spec)
+
+
+def to_spec(x: torch.Tensor, spec: DataSpec) -> torch.Tensor:
+    """Images of any range/size/channels → ``spec``'s shape with values in [-1, 1]."""
+    if x.dtype == torch.uint8:
+        x = x.float() / 127.5 - 1
+    else:
+        x = x.float()
+        if x.min() >= 0:  # [0, 1] floats
+            x = x * 2 - 1
+    channels, side = spec.shape[0], spec.shape[-1]
+    if x.shape[1] == 4:
+        x = x[:, :3]
+    if x.shape[1] != channels:
+        if channels == 1:
+            x = x.mean(dim=1, keepdim=True)
+        elif x.shape[1] == 1:
+            x = x.expand(-1, channels, -1, -1)
+        else:
+            raise UserError(f"samples have {x.shape[1]} channels; {spec.name} needs {channels}")
+    if x.shape[-2:] != (side, side):
+        x = F.interpolate(x, size=(side, side), mode="bilinear", antialias=True, align_corners=False)
+    return x.clamp(-1, 1).contiguous()
+
+
+def _folder_samples(path: Path, spec: DataSpec, registry: PluginRegistry, n: int, seed: int) -> torch.Tensor:
+    if spec.kind != "image":
+        raise UserError(f"a folder of images cannot be scored against {spec.name}, which holds {spec.kind} data")
+    entry, _ = registry.dataset(f"folder:{path}")
+    folder = entry.factory(DatasetOptions(root=path, resolution=spec.shape[-1], argument=str(path)))
+    count = len(folder.split(folder.splits[0]))
+    return to_spec(all_samples(folder, folder.splits[0], min(n, count), seed=seed), spec)
+
+
+def rebuild_generator(checkpoint: dict[str, Any], spec: DataSpec, registry: PluginRegistry) -> Models:
+    """The models a run saved, rebuilt through the registry and loaded with its weights."""
+    recipe = Recipe(
+        checkpoint["generator"],
+        checkpoint["discriminator"],
+        checkpoint["loss"],
+        checkpoint.get("generator_options", {}),
+        checkpoint.get("discriminator_options", {}),
+        checkpoint.get("loss_options", {}),
+    )
+    models = build_models(registry, recipe, spec)
+    try:
+        models.generator.load_state_dict(checkpoint["state_dict"])
+        models.loss.load_state_dict(checkpoint.get("loss_state_dict", {}))
+    except RuntimeError as exc:
+        raise UserError(f"saved generator does not fit dataset {spec.name}: {str(exc).splitlines()[0]}") from None
+    return models
+
+
+def sample_generator(
+    checkpoint: dict[str, Any], spec: DataSpec, registry: PluginRegistry, *, n: int, device: torch.device, seed: int
+) -> torch.Tensor:
+    models = rebuild_generator(checkpoint, spec, registry)
+    models.generator.to(device)
+    models.loss.to(device)
+    return generate(models, n, device, seed=seed).images

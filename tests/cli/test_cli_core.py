@@ -1,0 +1,112 @@
+"""The command line: run end to end, one-line user errors, plugins and datasets listings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.distributions import make_distribution
+
+GANBENCH = [sys.executable, "-m", "ganbench"]
+
+
+def ganbench(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([*GANBENCH, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600)
+
+
+def test_version():
+    result = ganbench("--version")
+    assert result.returncode == 0 and result.stdout.startswith("ganbench ")
+
+
+def test_unknown_variant_is_one_line_with_choices():
+    result = ganbench("run", "--plugins", "nope", "--dataset", "ring8")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "'nope'" in lines[0] and "dcgan" in lines[0] and "infogan" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "--dataset", "nope"], "unknown dataset 'nope'"),
+        (["run", "--steps", "abc"], "--steps"),
+        (["run", "--steps", "0"], "--steps must be at least 1"),
+        (["run", "--device", "tpu"], "unknown device 'tpu'"),
+        (["run", "--seeds", "a,b"], "--seeds"),
+        (["run", "--generator", "nope"], "unknown generator 'nope'"),
+        (["run", "--plugins", "dcgan", "--generator", "dcgan", "--dataset", "ring8"], "does not support points data"),
+    ],
+)
+def test_user_errors_are_one_line(args, needle, tmp_path):
+    result = ganbench(*args, "--results-dir", str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], result.stderr
+    assert not any(tmp_path.iterdir()), "nothing may be written before validation passes"
+
+
+def test_plugins_lists_builtins_only_with_empty_env(tmp_path):
+    site = make_distribution(tmp_path / "site", "gb-fixture-good", "gbfixture_cli_good", "from ganbench.plugin import hookimpl\n")
+    env = {"PYTHONPATH": str(site), "GANBENCH_LOAD_PLUGINS": ""}
+    result = ganbench("plugins", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    distributions = {p["distribution"] for p in json.loads(result.stdout)["plugins"]}
+    assert distributions == {"ganbench"}
+    env.pop("GANBENCH_LOAD_PLUGINS")
+    result = ganbench("plugins", "--json", env=env)
+    assert "gb-fixture-good" in {p["distribution"] for p in json.loads(result.stdout)["plugins"]}
+
+
+def test_broken_plugin_warns_once_and_plugins_still_works(tmp_path):
+    site = make_distribution(tmp_path / "site", "gb-fixture-broken", "gbfixture_cli_broken", "raise ImportError('nope')\n")
+    result = ganbench("plugins", env={"PYTHONPATH": str(site)})
+    assert result.returncode == 0
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "gb-fixture-broken" in warnings[0], result.stderr
+    assert "vanilla" in result.stdout
+    strict = ganbench("--strict", "plugins", env={"PYTHONPATH": str(site)})
+    assert strict.returncode == 2 and "gb-fixture-broken" in strict.stderr
+    strict_env = ganbench("plugins", env={"PYTHONPATH": str(site), "GANBENCH_STRICT_PLUGINS": "1"})
+    assert strict_env.returncode == 2
+
+
+def test_plugins_requirements_pins():
+    result = ganbench("plugins", "--requirements", env={"GANBENCH_LOAD_PLUGINS": ""})
+    assert result.returncode == 0
+    assert result.stdout.strip().startswith("ganbench==")
+
+
+def test_datasets_lists_embedded_ones():
+    result = ganbench("datasets", "--json")
+    records = {r["name"]: r for r in json.loads(result.stdout)}
+    assert records["ring8"]["present"] and records["ring8"]["where"] == "embedded"
+    assert records["digits"]["channels"] == 1
+
+
+def test_run_writes_cells_and_table(tmp_path):
+    result = ganbench(
+        "run", "--plugins", "dcgan,infogan", "--dataset", "ring8", "--steps", "30", "--seeds", "0,1",
+        "--results-dir", str(tmp_path), "--out", "t", "--eval-samples", "500",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp_path / "t"
+    table = pd.read_csv(run_dir / "results.csv")
+    assert len(table) == 4 and set(table["status"]) == {"ok"}
+    assert set(table["generator"]) == {"mlp"}
+    assert pd.read_parquet(run_dir / "results.parquet").shape == table.shape
+    for cell in ("dcgan-ring8-s0", "infogan-ring8-s1"):
+        for name in ("config.json", "metrics.json", "history.csv", "samples.png", "generator.pt"):
+            assert (run_dir / cell / name).is_file(), (cell, name)
+    assert (run_dir / "infogan-ring8-s1" / "traversal.png").is_file()
+    assert "dcgan" in result.stdout and "infogan" in result.stdout
+    assert not list(run_dir.rglob("*.tmp"))

@@ -1,0 +1,90 @@
+"""The training engine: determinism, divergence handling, throughput bookkeeping."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganbench.components import GANLoss, LossOutput
+from ganbench.data.base import DatasetOptions
+from ganbench.data.loaders import batch_stream
+from ganbench.engine.build import build_models, resolve_recipe
+from ganbench.engine.config import TrainConfig
+from ganbench.engine.seeding import seed_everything
+from ganbench.engine.trainer import train
+from ganbench.errors import UserError
+from ganbench.registry import get_registry
+
+CPU = torch.device("cpu")
+
+
+def _train(variant: str, dataset: str, steps: int, seed: int = 0, **cfg):
+    registry = get_registry()
+    entry, _ = registry.dataset(dataset)
+    data = entry.factory(DatasetOptions(root=Path(".")))
+    seed_everything(seed)
+    models = build_models(registry, resolve_recipe(registry, variant, data.spec), data.spec)
+    config = TrainConfig(steps=steps, batch_size=32, log_every=5, **cfg)
+    batches = batch_stream(data, "train", batch_size=32, device=CPU, seed=seed)
+    return models, train(models, batches, config, CPU)
+
+
+@pytest.mark.parametrize("variant", ["dcgan", "infogan", "minibatch"])
+def test_same_seed_same_losses_and_weights(variant):
+    models_a, a = _train(variant, "ring8", 12)
+    models_b, b = _train(variant, "ring8", 12)
+    assert a.status == b.status == "ok"
+    assert a.history == b.history
+    for (name, pa), (_, pb) in zip(models_a.generator.state_dict().items(), models_b.generator.state_dict().items()):
+        assert torch.equal(pa, pb), name
+
+
+def test_different_seed_differs():
+    _, a = _train("dcgan", "ring8", 10, seed=0)
+    _, b = _train("dcgan", "ring8", 10, seed=1)
+    assert a.history != b.history
+
+
+def test_image_variant_trains_on_digits():
+    _, result = _train("dcgan", "digits", 6)
+    assert result.status == "ok" and result.steps_done == 6
+    assert [h["step"] for h in result.history] == [5, 6]
+    assert math.isfinite(result.d_loss) and math.isfinite(result.train_img_s) and result.train_img_s > 0
+
+
+class ExplodingLoss(GANLoss):
+    """Non-saturating loss that returns NaN from the 8th discriminator call on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def discriminator_loss(self, discriminator, real, fake, codes):
+        self.calls += 1
+        value = torch.nn.functional.softplus(-discriminator(real)).mean() + torch.nn.functional.softplus(discriminator(fake)).mean()
+        return LossOutput(value * (math.nan if self.calls >= 8 else 1.0))
+
+    def generator_loss(self, discriminator, fake, codes):
+        return LossOutput(torch.nn.functional.softplus(-discriminator(fake)).mean())
+
+
+def test_divergence_stops_with_the_exact_step():
+    registry = get_registry()
+    entry, _ = registry.dataset("ring8")
+    data = entry.factory(DatasetOptions(root=Path(".")))
+    models = build_models(registry, resolve_recipe(registry, "dcgan", data.spec), data.spec)
+    models.loss = ExplodingLoss()
+    result = train(models, batch_stream(data, "train", batch_size=16, device=CPU, seed=0), TrainConfig(steps=50, log_every=5), CPU)
+    assert result.status == "diverged"
+    assert result.diverged_step == 8
+    assert result.steps_done == 10  # detected at the end of the logging interval
+
+
+def test_training_options_are_validated():
+    with pytest.raises(UserError, match="--steps must be at least 1"):
+        TrainConfig().with_overrides({"steps": 0})
+    with pytest.raises(UserError, match="unknown training option"):
+        TrainConfig().with_overrides({"stepz": 3})

@@ -24,13 +24,17 @@ from ganbench.errors import UserError
 ArrayLike = torch.Tensor | np.ndarray
 
 
-def as_matrix(x: ArrayLike, name: str, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """Turn a tensor or array of features into a 2-D tensor of ``dtype`` on its own device."""
+def as_matrix(x: ArrayLike, name: str, dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
+    """Turn a tensor or array of features into a finite 2-D tensor on its own device.
+
+    ``dtype=None`` keeps a floating dtype (integers become float32), which saves
+    a float64 copy of a large feature matrix when only blocks need float64.
+    """
     t = torch.from_numpy(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
     t = t.detach()
     if t.dim() != 2:
         raise ValueError(f"{name} must be a 2-D (N, D) array of features, got shape {tuple(t.shape)}")
-    t = t.to(dtype)
+    t = t.to(dtype if dtype is not None else (t.dtype if t.dtype.is_floating_point else torch.float32))
     if not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or inf (a diverged generator?); metrics would be meaningless")
     return t
@@ -44,16 +48,17 @@ def check_chunk_size(chunk_size: int) -> None:
 def sq_dist_chunks(a: torch.Tensor, b: torch.Tensor, chunk_size: int = 1024) -> Iterator[tuple[slice, torch.Tensor]]:
     """Yield ``(rows, D)`` where ``D[i, j] = ‖a[rows][i] − b[j]‖²`` for blocks of ``a``'s rows.
 
-    Each block is ``chunk_size x len(b)``; negative round-off is clamped to 0.
+    Each block is ``chunk_size x len(b)``, computed in ``b``'s dtype on ``a``'s
+    device (``a`` is converted a block at a time); negative round-off is clamped to 0.
     """
     check_chunk_size(chunk_size)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"feature dimensions differ: {a.shape[1]} vs {b.shape[1]}")
-    b = b.to(device=a.device, dtype=a.dtype)
+    b = b.to(device=a.device)
     b_sq = (b * b).sum(dim=1)
     for start in range(0, a.shape[0], chunk_size):
         rows = slice(start, min(start + chunk_size, a.shape[0]))
-        block = a[rows]
+        block = a[rows].to(b.dtype)
         d = (block * block).sum(dim=1, keepdim=True) + b_sq.unsqueeze(0)
         d.addmm_(block, b.T, alpha=-2.0)
         yield rows, d.clamp_(min=0.0)
@@ -82,7 +87,7 @@ def knn_sq_radii(x: torch.Tensor, ks: Sequence[int], chunk_size: int = 1024) -> 
 def nearest(x: torch.Tensor, centres: torch.Tensor, chunk_size: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
     """Index of, and squared distance to, the nearest centre for every row of ``x``."""
     idx = torch.empty(x.shape[0], dtype=torch.long, device=x.device)
-    dist = torch.empty(x.shape[0], dtype=x.dtype, device=x.device)
+    dist = torch.empty(x.shape[0], dtype=centres.dtype, device=x.device)
     for rows, d in sq_dist_chunks(x, centres, chunk_size):
         dist[rows], idx[rows] = d.min(dim=1)
     return idx, dist

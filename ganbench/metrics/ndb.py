@@ -98,7 +98,7 @@ class NDB:
     ) -> None:
         if isinstance(k, bool) or not isinstance(k, int) or k < 2:
             raise UserError(f"NDB k (number of bins) must be an integer >= 2, got {k!r}")
-        real = as_matrix(real_features, "real_features", torch.float64).cpu()
+        real = as_matrix(real_features, "real_features", dtype=None).cpu()  # float64 only per block
         n = real.shape[0]
         k_used = max_bins(n, k)
         if k_used < 2:
@@ -108,7 +108,7 @@ class NDB:
         km = KMeans(n_clusters=k_used, n_init=n_init, max_iter=max_iter, random_state=seed)
         threads = 1 if n * real.shape[1] * k_used < SINGLE_THREAD_WORK else None
         with threadpool_limits(limits=threads, user_api="openmp"):
-            km.fit(real.numpy().astype(np.float32))
+            km.fit(real.numpy().astype(np.float32, copy=False))
         # Round to the stored float32 first so real and generated samples see the very same centres.
         centres = torch.from_numpy(km.cluster_centers_).float()
         counts = torch.bincount(nearest(real, centres.double(), chunk_size)[0], minlength=k_used)
@@ -127,7 +127,7 @@ class NDB:
 
     def bin_proportions(self, features: ArrayLike) -> torch.Tensor:
         """Share of ``features`` falling in each bin, shape (K,), float64."""
-        x = as_matrix(features, "fake_features", torch.float64).cpu()
+        x = as_matrix(features, "fake_features", dtype=None).cpu()
         if x.shape[1] != self.centres.shape[1]:
             raise ValueError(f"features have dimension {x.shape[1]}, bins were fitted on {self.centres.shape[1]}")
         if x.shape[0] == 0:

@@ -71,7 +71,7 @@ class RealStatsKey:
 
 def _safe(name: str) -> str:
     """A file-name-safe dataset name; hashed suffix when anything had to be replaced (``folder:/a/b``)."""
-    clean = re.sub(r"[^a-z0-9._]+", "_", name.lower())[:40]
+    clean = re.sub(r"[^a-z0-9._-]+", "_", name.lower())[:40]
     return clean if clean == name else f"{clean}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 

@@ -18,8 +18,8 @@ from ganbench.components import (
     Recipe,
     Variant,
 )
-from ganbench.data.base import DataSpec, DatasetOptions, GanDataset, TensorGanDataset
-from ganbench.errors import DatasetUnavailableError, IncompatibleError
+from ganbench.data.base import DatasetOptions, DataSpec, GanDataset, TensorGanDataset
+from ganbench.errors import DatasetUnavailableError, IncompatibleError, UnknownNameError
 from ganbench.registrar import Registrar
 from ganbench.registry import API_VERSION
 
@@ -41,6 +41,7 @@ __all__ = [
     "Recipe",
     "Registrar",
     "TensorGanDataset",
+    "UnknownNameError",
     "Variant",
     "hookimpl",
 ]

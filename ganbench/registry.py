@@ -117,7 +117,9 @@ class PluginRegistry:
         """Register one plugin object; returns whether it was accepted."""
         api = getattr(plugin, "GANBENCH_API_VERSION", API_VERSION)
         if api != API_VERSION:
-            self._report(origin, f"built for plugin API version {api}, but this ganbench provides version {API_VERSION}")
+            self._report(
+                origin, f"built for plugin API version {api}, but this ganbench provides version {API_VERSION}"
+            )
             return False
         try:
             self.pm.register(plugin, name=f"{origin.distribution}:{origin.plugin}")
@@ -137,7 +139,9 @@ class PluginRegistry:
                     impl.function(*[{"registrar": registrar}[arg] for arg in impl.argnames])
         except Exception as exc:
             self.pm.unregister(plugin)
-            message = str(exc) if isinstance(exc, PluginError) else f"ganbench_register raised {type(exc).__name__}: {exc}"
+            message = (
+                str(exc) if isinstance(exc, PluginError) else f"ganbench_register raised {type(exc).__name__}: {exc}"
+            )
             prefix = f"{origin}: "
             self._report(origin, message.removeprefix(prefix))
             return False
@@ -174,7 +178,11 @@ class PluginRegistry:
         base, sep, argument = name.partition(":")
         entry = self._entries["dataset"].get(base)
         if entry is None:
-            raise UnknownNameError("dataset", name, [d + (":PATH" if self._entries["dataset"][d].parameterised else "") for d in self.names("dataset")])
+            raise UnknownNameError(
+                "dataset",
+                name,
+                [d + (":PATH" if self._entries["dataset"][d].parameterised else "") for d in self.names("dataset")],
+            )
         if entry.parameterised and not argument:
             raise UnknownNameError("dataset", name, [f"{base}:PATH"])
         if not entry.parameterised and sep:

@@ -37,7 +37,9 @@ def load_samples(
 ) -> torch.Tensor:
     """Samples from ``path`` shaped like ``spec`` (at most ``n``)."""
     if not path.exists():
-        raise UserError(f"samples path {str(path)!r} does not exist; give a folder of images, a .npy/.pt file or a generator.pt")
+        raise UserError(
+            f"samples path {str(path)!r} does not exist; give a folder of images, a .npy/.pt file or a generator.pt"
+        )
     if path.is_dir():
         samples = _folder_samples(path, spec, registry, n, seed)
     elif path.suffix in TENSOR_SUFFIXES:
@@ -46,7 +48,9 @@ def load_samples(
             return sample_generator(obj, spec, registry, n=n, device=device, seed=seed)
         samples = _as_samples(obj, spec, path)
     else:
-        raise UserError(f"cannot read samples from {str(path)!r}; valid inputs: a folder of images, .npy, .pt, generator.pt")
+        raise UserError(
+            f"cannot read samples from {str(path)!r}; valid inputs: a folder of images, .npy, .pt, generator.pt"
+        )
     if len(samples) > n:
         samples = samples[:n]
     return samples
@@ -76,7 +80,9 @@ def _as_samples(obj: Any, spec: DataSpec, path: Path) -> torch.Tensor:
     x = obj
     if spec.kind == "points":
         if x.dim() != 2 or x.shape[1] != spec.shape[0]:
-            raise UserError(f"{path}: shape {tuple(x.shape)} does not match {spec.name} points of shape (N, {spec.shape[0]})")
+            raise UserError(
+                f"{path}: shape {tuple(x.shape)} does not match {spec.name} points of shape (N, {spec.shape[0]})"
+            )
         return x.float()
     if x.dim() == 3:
         x = x.unsqueeze(1)

@@ -28,10 +28,10 @@ def datasets(
     root = resolve_data_root(data_root)
     records = []
     for entry in registry.datasets():
-        if entry.locate is None:
-            present, where = True, "embedded"
-        elif entry.parameterised:
+        if entry.parameterised:
             present, where = True, "PATH given on the command line"
+        elif entry.locate is None:
+            present, where = True, "embedded"
         else:
             location = entry.locate(root)
             present, where = location is not None, str(location or root)

@@ -40,7 +40,10 @@ def plugins(
         for info in registry.plugins
     ]
     if as_json:
-        problems = [{"plugin": p.origin.plugin, "distribution": p.origin.distribution, "error": p.error} for p in registry.problems]
+        problems = [
+            {"plugin": p.origin.plugin, "distribution": p.origin.distribution, "error": p.error}
+            for p in registry.problems
+        ]
         typer.echo(json.dumps({"plugins": records, "problems": problems}, indent=2))
         return
     from rich.console import Console

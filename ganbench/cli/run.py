@@ -35,7 +35,9 @@ def run(
     plugins: Annotated[
         str | None, typer.Option("--plugins", "-p", help="Comma-separated variants to run, e.g. dcgan,infogan.")
     ] = None,
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Comma-separated datasets, e.g. ring8,digits.")] = "ring8",
+    dataset: Annotated[
+        str, typer.Option("--dataset", "-d", help="Comma-separated datasets, e.g. ring8,digits.")
+    ] = "ring8",
     seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds.")] = "0",
     steps: Annotated[int | None, typer.Option(help="Generator updates per cell (default 1000).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Batch size (default 64).")] = None,
@@ -66,6 +68,7 @@ def run(
         Path | None,
         typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file."),
     ] = None,
+    tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Write TensorBoard event files per cell.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
@@ -113,6 +116,7 @@ def run(
             on_log=progress.log,
             on_cell_start=progress.cell_start,
             on_cell_end=progress.cell_end,
+            tensorboard=tensorboard,
         )
         table = run_plan(registry, plan, settings)
     print_summary(table)

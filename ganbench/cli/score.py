@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from pathlib import Path
@@ -23,10 +22,16 @@ def register(app: typer.Typer) -> None:
 
 def score(
     ctx: typer.Context,
-    samples: Annotated[Path, typer.Argument(help="A folder of images, a .npy/.pt tensor file, or a ganbench generator.pt.")],
+    samples: Annotated[
+        Path, typer.Argument(help="A folder of images, a .npy/.pt tensor file, or a ganbench generator.pt.")
+    ],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="The dataset to score against.")],
-    n: Annotated[int | None, typer.Option("--n", help="Samples to score (default 2,500 for 2D, 10,000 for images).")] = None,
-    data_root: Annotated[Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")] = None,
+    n: Annotated[
+        int | None, typer.Option("--n", help="Samples to score (default 2,500 for 2D, 10,000 for images).")
+    ] = None,
+    data_root: Annotated[
+        Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
+    ] = None,
     resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
     extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
     inception_weights: Annotated[
@@ -47,7 +52,13 @@ def score(
     fake = load_samples(samples, data.spec, registry, n=count, device=torch_device, seed=seed)
     start = time.perf_counter()
     scores = evaluate_samples(fake, data, device=torch_device, extractor=extractor, inception_weights=inception_weights)
-    scores = {"samples": str(samples), "dataset": dataset, "n": len(fake), **scores, "eval_s": time.perf_counter() - start}
+    scores = {
+        "samples": str(samples),
+        "dataset": dataset,
+        "n": len(fake),
+        **scores,
+        "eval_s": time.perf_counter() - start,
+    }
     width = max(map(len, scores))
     for key, value in scores.items():
         if value is None or (isinstance(value, float) and math.isnan(value)):

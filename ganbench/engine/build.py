@@ -45,9 +45,10 @@ DEFAULT_RECIPES: dict[str, Recipe] = {
 
 
 def resolve_recipe(
-    registry: PluginRegistry, variant: str, spec: DataSpec, composition: Composition = Composition()
+    registry: PluginRegistry, variant: str, spec: DataSpec, composition: Composition | None = None
 ) -> Recipe:
     """The recipe a variant uses on ``spec``'s data kind, with the composition applied."""
+    composition = composition or Composition()
     if variant == CUSTOM_VARIANT:
         base = DEFAULT_RECIPES[spec.kind]
     else:
@@ -83,7 +84,14 @@ class Models:
         return {"generator": self.generator, "discriminator": self.discriminator, "loss": self.loss}
 
 
-def _build(registry: PluginRegistry, kind: ComponentKind, name: str, spec: DataSpec, ctx: BuildContext, options: Mapping[str, Any]) -> Any:
+def _build(
+    registry: PluginRegistry,
+    kind: ComponentKind,
+    name: str,
+    spec: DataSpec,
+    ctx: BuildContext,
+    options: Mapping[str, Any],
+) -> Any:
     entry = registry.component(kind, name)
     if spec.kind not in entry.data_kinds:
         supported = ", ".join(sorted(entry.data_kinds))
@@ -105,7 +113,14 @@ def build_models(registry: PluginRegistry, recipe: Recipe, spec: DataSpec) -> Mo
     """Build discriminator, then loss (needs D's feature size), then generator (needs the code size)."""
 
     def build_discriminator(name: str, **options: Any) -> Discriminator:
-        return _build(registry, "discriminator", name, spec, BuildContext(spec=spec, build_discriminator=build_discriminator), options)
+        return _build(
+            registry,
+            "discriminator",
+            name,
+            spec,
+            BuildContext(spec=spec, build_discriminator=build_discriminator),
+            options,
+        )
 
     ctx = BuildContext(spec=spec, build_discriminator=build_discriminator)
     discriminator = build_discriminator(recipe.discriminator, **recipe.discriminator_options)

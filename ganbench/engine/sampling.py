@@ -24,7 +24,9 @@ class Samples:
 
 
 @torch.no_grad()
-def generate(models: Models, n: int, device: torch.device, *, batch_size: int = 500, seed: int | None = None) -> Samples:
+def generate(
+    models: Models, n: int, device: torch.device, *, batch_size: int = 500, seed: int | None = None
+) -> Samples:
     """``n`` samples in eval mode (batch-norm running statistics), batch by batch to bound memory."""
     if seed is not None:
         torch.manual_seed(seed)

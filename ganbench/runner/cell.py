@@ -28,11 +28,13 @@ from ganbench.engine.devices import peak_memory_mb, reset_peak_memory
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
 from ganbench.engine.trainer import TrainResult, train
+from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
 from ganbench.results.pictures import save_image_grid, save_scatter
 from ganbench.results.table import ROW_FILE
+from ganbench.results.tensorboard import TensorBoardLogger
+from ganbench.runner.periodic import PeriodicEvaluator
 from ganbench.runner.plan import Cell, EvalOptions, check_models
-from ganbench.registry import PluginRegistry
 
 GRID_SAMPLES = 64
 
@@ -46,6 +48,7 @@ class CellContext:
     evaluation: EvalOptions
     plugins: str = ""
     on_log: Callable[[Cell, int, dict[str, float], float], None] | None = None
+    tensorboard: bool = False
 
 
 def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, Any]:
@@ -86,13 +89,29 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         batches = batch_stream(
             ctx.dataset, "train", batch_size=cell.train.batch_size, device=ctx.device, seed=cell.seed
         )
-        on_log = (lambda step, losses, img_s: ctx.on_log(cell, step, losses, img_s)) if ctx.on_log else None
-        result = train(models, batches, cell.train, ctx.device, on_log=on_log)
+        tensorboard = TensorBoardLogger(cell_dir) if ctx.tensorboard else None
+        periodic = PeriodicEvaluator(cell, models, ctx, cell_dir, tensorboard) if ctx.evaluation.eval_every else None
+        config = cell.train
+        if periodic is not None:  # logging points are where the trainer calls back
+            config = dataclasses.replace(config, log_every=math.gcd(config.log_every, periodic.every))
+
+        def on_log(step: int, losses: dict[str, float], img_s: float) -> None:
+            if ctx.on_log is not None:
+                ctx.on_log(cell, step, losses, img_s)
+            if tensorboard is not None:
+                tensorboard.losses(step, losses, img_s)
+
+        result = train(models, batches, config, ctx.device, on_log=on_log, on_interval=periodic)
         row.update(result_columns(result))
         write_history(result, cell_dir)
         atomic.save_torch(cell_dir / "generator.pt", generator_checkpoint(cell, models))
         if result.status == "ok":
             row.update(evaluate_cell(cell, models, ctx, cell_dir))
+            if tensorboard is not None:
+                tensorboard.metrics(result.steps_done, row)
+                tensorboard.figure(result.steps_done, cell_dir / "samples.png", "samples")
+        if tensorboard is not None:
+            tensorboard.close()
         row["peak_mem_mb"] = peak_memory_mb(ctx.device)
     except KeyboardInterrupt:
         row.update(status="interrupted", error="interrupted by the user (Ctrl-C)")

@@ -12,9 +12,9 @@ import pandas as pd
 import torch
 
 import ganbench
+from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
 from ganbench.results.table import rebuild_table
-from ganbench.registry import PluginRegistry
 from ganbench.runner.cell import CellContext, run_cell
 from ganbench.runner.plan import Cell, EvalOptions, Plan
 
@@ -29,6 +29,7 @@ class RunSettings:
     on_log: LogCallback | None = None
     on_cell_start: Callable[[Cell, int, int], None] | None = None
     on_cell_end: Callable[[Cell, dict[str, Any]], None] | None = None
+    tensorboard: bool = False
 
 
 def plugin_requirements(registry: PluginRegistry) -> str:
@@ -68,6 +69,7 @@ def run_plan(registry: PluginRegistry, plan: Plan, settings: RunSettings) -> pd.
                 evaluation=settings.evaluation,
                 plugins=plugins,
                 on_log=settings.on_log,
+                tensorboard=settings.tensorboard,
             )
             row = run_cell(cell, context)
             rebuild_table(settings.run_dir)

@@ -71,13 +71,14 @@ def make_plan(
     datasets: list[str],
     seeds: list[int],
     data: DataConfig,
-    composition: Composition = Composition(),
+    composition: Composition | None = None,
     train_overrides: dict[str, Any] | None = None,
 ) -> Plan:
     """All cells, each validated by building its models on the CPU; nothing trains yet.
 
     Precedence of training options: defaults < the variant's recipe < the CLI.
     """
+    composition = composition or Composition()
     if not variants:
         raise UserError("no variant given; use --plugins (valid: " + ", ".join(registry.names("variant")) + ")")
     for variant in variants:

@@ -56,7 +56,9 @@ def test_user_errors_are_one_line(args, needle, tmp_path):
 
 
 def test_plugins_lists_builtins_only_with_empty_env(tmp_path):
-    site = make_distribution(tmp_path / "site", "gb-fixture-good", "gbfixture_cli_good", "from ganbench.plugin import hookimpl\n")
+    site = make_distribution(
+        tmp_path / "site", "gb-fixture-good", "gbfixture_cli_good", "from ganbench.plugin import hookimpl\n"
+    )
     env = {"PYTHONPATH": str(site), "GANBENCH_LOAD_PLUGINS": ""}
     result = ganbench("plugins", "--json", env=env)
     assert result.returncode == 0, result.stderr
@@ -68,7 +70,9 @@ def test_plugins_lists_builtins_only_with_empty_env(tmp_path):
 
 
 def test_broken_plugin_warns_once_and_plugins_still_works(tmp_path):
-    site = make_distribution(tmp_path / "site", "gb-fixture-broken", "gbfixture_cli_broken", "raise ImportError('nope')\n")
+    site = make_distribution(
+        tmp_path / "site", "gb-fixture-broken", "gbfixture_cli_broken", "raise ImportError('nope')\n"
+    )
     result = ganbench("plugins", env={"PYTHONPATH": str(site)})
     assert result.returncode == 0
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]

@@ -38,7 +38,9 @@ def test_same_seed_same_losses_and_weights(variant):
     models_b, b = _train(variant, "ring8", 12)
     assert a.status == b.status == "ok"
     assert a.history == b.history
-    for (name, pa), (_, pb) in zip(models_a.generator.state_dict().items(), models_b.generator.state_dict().items()):
+    for (name, pa), (_, pb) in zip(
+        models_a.generator.state_dict().items(), models_b.generator.state_dict().items(), strict=True
+    ):
         assert torch.equal(pa, pb), name
 
 
@@ -64,7 +66,10 @@ class ExplodingLoss(GANLoss):
 
     def discriminator_loss(self, discriminator, real, fake, codes):
         self.calls += 1
-        value = torch.nn.functional.softplus(-discriminator(real)).mean() + torch.nn.functional.softplus(discriminator(fake)).mean()
+        value = (
+            torch.nn.functional.softplus(-discriminator(real)).mean()
+            + torch.nn.functional.softplus(discriminator(fake)).mean()
+        )
         return LossOutput(value * (math.nan if self.calls >= 8 else 1.0))
 
     def generator_loss(self, discriminator, fake, codes):
@@ -77,7 +82,9 @@ def test_divergence_stops_with_the_exact_step():
     data = entry.factory(DatasetOptions(root=Path(".")))
     models = build_models(registry, resolve_recipe(registry, "dcgan", data.spec), data.spec)
     models.loss = ExplodingLoss()
-    result = train(models, batch_stream(data, "train", batch_size=16, device=CPU, seed=0), TrainConfig(steps=50, log_every=5), CPU)
+    result = train(
+        models, batch_stream(data, "train", batch_size=16, device=CPU, seed=0), TrainConfig(steps=50, log_every=5), CPU
+    )
     assert result.status == "diverged"
     assert result.diverged_step == 8
     assert result.steps_done == 10  # detected at the end of the logging interval

@@ -1,0 +1,221 @@
+"""docs/writing-plugins.md cannot drift from the hook specs, the registrar or the public API.
+
+The checker (tools/check_hook_docs.py) is tested twice over: the real
+document must pass it, and deliberately drifted documents and code must fail
+it. The hooks and registrar are also read here independently of the checker
+(through pluggy and ``inspect``), and the document's code examples are run.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib.util
+import inspect
+import re
+import subprocess
+import sys
+import types
+
+import pluggy
+import torch
+
+import ganbench.plugin
+from ganbench import hookspecs
+from ganbench.data.base import DataSpec
+from ganbench.engine.build import build_models
+from ganbench.engine.config import TrainConfig
+from ganbench.engine.trainer import train
+from ganbench.registrar import PluginOrigin, Registrar
+from ganbench.registry import PluginRegistry
+from tests.plugin_author.helpers import REPO
+
+DOC_PATH = REPO / "docs" / "writing-plugins.md"
+DOC = DOC_PATH.read_text(encoding="utf-8")
+
+
+def _load_checker() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location("check_hook_docs", REPO / "tools" / "check_hook_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+checker = _load_checker()
+
+
+# -- the real document is in step ------------------------------------------------
+def test_document_passes_the_checker():
+    assert checker.problems(DOC) == []
+
+
+def test_checker_command_line(tmp_path, capsys):
+    assert checker.main(["--doc", str(DOC_PATH)]) == 0
+    doc = tmp_path / "doc.md"
+    # A stale generated block is an error, and --write repairs it.
+    doc.write_text(DOC.replace("| `cell_dir` | `Path` |", "| `cell_dir` | `str` |"))
+    assert checker.main(["--doc", str(doc)]) == 1
+    assert "block 'hooks' is out of date" in capsys.readouterr().err
+    assert checker.main(["--doc", str(doc), "--write"]) == 0
+    assert doc.read_text() == DOC
+    # A hand-written mention of a hook that does not exist is not something --write can fix.
+    doc.write_text(DOC + "\nImplement `ganbench_cell_done(row)` to be told.\n")
+    assert checker.main(["--doc", str(doc), "--write"]) == 1
+    assert "ganbench_cell_done" in capsys.readouterr().err
+
+
+def test_every_hook_and_argument_is_documented():
+    """Read the hooks through pluggy itself, not through the checker."""
+    pm = pluggy.PluginManager("ganbench")
+    pm.add_hookspecs(hookspecs)
+    names = [n for n in dir(pm.hook) if n.startswith("ganbench_")]
+    assert "ganbench_register" in names
+    for name in names:
+        argnames = getattr(pm.hook, name).spec.argnames
+        assert f"### `{name}({', '.join(argnames)})`" in DOC, name
+        for arg in argnames:
+            assert re.search(rf"^\| `{arg}` \|", DOC, re.M), f"argument {arg} of {name} has no row"
+    documented = set(re.findall(r"^### `(ganbench_[a-z0-9_]+)\(", DOC, re.M))
+    assert documented == set(names)
+
+
+def test_every_registrar_method_is_documented_with_its_signature():
+    methods = [n for n, m in inspect.getmembers(Registrar, inspect.isfunction) if n.startswith("add_")]
+    assert {"add_generator", "add_discriminator", "add_loss", "add_dataset", "add_variant"} <= set(methods)
+    for name in methods:
+        signature = inspect.signature(getattr(Registrar, name))
+        for param in list(signature.parameters)[1:]:
+            assert param in DOC.split(f"### `registrar.{name}(", 1)[1].split("###", 1)[0], (name, param)
+    documented = set(re.findall(r"^### `registrar\.(add_[a-z_]+)\(", DOC, re.M))
+    assert documented == set(methods)
+
+
+def test_training_options_table_lists_every_train_config_field():
+    for field in dataclasses.fields(TrainConfig):
+        assert f"| `{field.name}` |" in DOC, field.name
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```$", DOC, re.M | re.S)
+
+
+def test_public_api_names_in_the_document_exist():
+    """Every ``from ganbench...`` import in the document's code is a public name of ganbench.plugin."""
+    imported: set[str] = set()
+    for block in _python_blocks():
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ganbench"):
+                assert node.module == "ganbench.plugin", node.module
+                imported |= {alias.name for alias in node.names}
+    assert {"hookimpl", "Registrar", "Recipe", "Variant"} <= imported
+    assert imported <= set(ganbench.plugin.__all__), imported - set(ganbench.plugin.__all__)
+
+
+# -- drift is caught ---------------------------------------------------------------
+def test_missing_hook_is_caught():
+    section = DOC.split("### `ganbench_cell_finished", 1)[1].split("<!-- END GENERATED: hooks", 1)[0]
+    drifted = DOC.replace("### `ganbench_cell_finished" + section, "")
+    found = checker.problems(drifted)
+    assert "hook ganbench_cell_finished is not documented" in found
+    assert any("block 'hooks' is out of date" in p for p in found)
+
+
+def test_phantom_hook_is_caught():
+    found = checker.problems(DOC + "\n```python\n@hookimpl\ndef ganbench_before_step(step):\n    pass\n```\n")
+    assert found == ["the document calls ganbench_before_step(...), which is not a hook in ganbench/hookspecs.py"]
+
+
+def test_phantom_registrar_method_is_caught():
+    found = checker.problems(DOC + "\nCall `registrar.add_metric(name, fn)` to add a metric.\n")
+    assert found == ["the document calls .add_metric(...), which is not a Registrar method"]
+
+
+def test_new_hook_argument_is_caught(monkeypatch):
+    real = checker.hook_specs()
+
+    def ganbench_register(registrar, extra):
+        """Register things."""
+
+    specs = {**real, "ganbench_register": ganbench_register}
+    monkeypatch.setattr(checker, "hook_specs", lambda: specs)
+    found = checker.problems(DOC)
+    assert "argument 'extra' of hook ganbench_register is not documented" in found
+
+
+def test_new_hook_is_caught(monkeypatch):
+    def ganbench_before_step(step: int) -> None:
+        """Called before each step."""
+
+    specs = {**checker.hook_specs(), "ganbench_before_step": ganbench_before_step}
+    monkeypatch.setattr(checker, "hook_specs", lambda: specs)
+    assert "hook ganbench_before_step is not documented" in checker.problems(DOC)
+
+
+def test_changed_registrar_signature_is_caught(monkeypatch):
+    def add_loss(self, name: str, factory: object, *, description: str, aliases: tuple = ()) -> None:
+        """Register a loss."""
+
+    methods = {**checker.registrar_methods(), "add_loss": add_loss}
+    monkeypatch.setattr(checker, "registrar_methods", lambda: methods)
+    found = checker.problems(DOC)
+    assert any(p.startswith("Registrar.add_loss is documented as (") and "aliases=()" in p for p in found)
+
+
+def test_rst_literal_blocks_become_fenced_code():
+    text = checker.rst_to_markdown("""Title with ``code`` and :class:`ganbench.plugin.Registrar`.
+
+    Example::
+
+        x = 1
+        if x:
+            y = 2
+
+    After.
+    """)
+    assert text == (
+        "Title with `code` and `ganbench.plugin.Registrar`.\n\nExample:\n\n"
+        "```python\nx = 1\nif x:\n    y = 2\n```\n\nAfter.\n"
+    )
+
+
+# -- the examples in the document work -----------------------------------------------
+def _python_block_after(marker: str) -> str:
+    rest = DOC.split(marker, 1)[1]
+    return rest.split("```python\n", 1)[1].split("\n```", 1)[0]
+
+
+def _register_source(source: str, name: str) -> PluginRegistry:
+    module = types.ModuleType(name)
+    exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+    registry = PluginRegistry(strict=True)
+    registry.load_entry_points(allowed=set())  # the built-in plugins only: dcgan and mlp networks
+    assert registry.add_plugin(module, PluginOrigin(name, f"doc-{name}", "0"))
+    return registry
+
+
+def _train_briefly(registry: PluginRegistry, variant: str) -> None:
+    entry = registry.variant(variant)
+    for spec in (DataSpec("pts", "points", (2,)), DataSpec("img", "image", (1, 16, 16))):
+        models = build_models(registry, entry.variant.recipe_for(spec.kind), spec)
+        batches = iter(lambda spec=spec: torch.randn(8, *spec.shape), None)
+        result = train(models, batches, TrainConfig(steps=2, batch_size=8, log_every=1), torch.device("cpu"))
+        assert result.status == "ok", (variant, spec.kind)
+
+
+def test_minimal_plugin_example_registers_and_trains():
+    registry = _register_source(_python_block_after("<!-- example: minimal-plugin -->"), "doc_minimal")
+    assert "my-hinge" in registry.names("loss")
+    _train_briefly(registry, "my-hinge-dcgan")
+
+
+def test_hookspec_docstring_example_registers_and_trains():
+    registry = _register_source(_python_block_after("### `ganbench_register("), "doc_hookspec")
+    assert "hinge" in registry.names("loss")
+    _train_briefly(registry, "hinge-dcgan")
+
+
+def test_checker_runs_as_a_script_from_anywhere(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "check_hook_docs.py")], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr

@@ -40,6 +40,9 @@ class TrainState:
 
     step: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
+    d_loss: float = math.nan
+    """Last step's losses, so a run resumed at its final step still reports them."""
+    g_loss: float = math.nan
 
 
 def make_optimizers(models: Models, cfg: TrainConfig) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
@@ -95,7 +98,9 @@ def train(
     measured_from = 0
     wall_start = time.perf_counter()
     last_log_time, last_log_step = wall_start, state.step
-    result = TrainResult(status="ok", steps_done=state.step, history=state.history)
+    result = TrainResult(
+        status="ok", steps_done=state.step, history=state.history, d_loss=state.d_loss, g_loss=state.g_loss
+    )
 
     step = state.step
     while step < cfg.steps:
@@ -136,6 +141,7 @@ def train(
             d_mean, g_mean = values.mean(dim=0).tolist()
             state.history.append({"step": step, "d_loss": d_mean, "g_loss": g_mean})
             result.d_loss, result.g_loss = values[-1].tolist()
+            state.d_loss, state.g_loss = result.d_loss, result.g_loss
             now = time.perf_counter()
             img_s = (step - last_log_step) * cfg.batch_size / max(now - last_log_time, 1e-9)
             last_log_time, last_log_step = now, step

@@ -47,19 +47,34 @@ def _permutations(n: int, seed: int) -> Iterator[torch.Tensor]:
         yield torch.randperm(n, generator=generator)
 
 
+def _batch_starts(n: int, batch_size: int, seed: int, skip: int) -> Iterator[tuple[torch.Tensor, int]]:
+    """(epoch permutation, batch start) pairs, beginning after the first ``skip`` batches.
+
+    Skipping only draws the skipped epochs' permutations, so resuming a
+    checkpointed run lands on exactly the batch it would have seen next.
+    """
+    per_epoch = n // batch_size
+    epochs_done, first = divmod(skip, per_epoch)
+    for epoch, perm in enumerate(_permutations(n, seed)):
+        if epoch < epochs_done:
+            continue
+        start_batch = first if epoch == epochs_done else 0
+        for start in range(start_batch * batch_size, n - batch_size + 1, batch_size):
+            yield perm, start
+
+
 class _EpochBatches(Sampler[list[int]]):
     """An endless batch sampler: drop_last batches over successive seeded permutations.
 
     Endless so that the DataLoader's workers never restart at an epoch boundary.
     """
 
-    def __init__(self, n: int, batch_size: int, seed: int) -> None:
-        self.n, self.batch_size, self.seed = n, batch_size, seed
+    def __init__(self, n: int, batch_size: int, seed: int, skip: int = 0) -> None:
+        self.n, self.batch_size, self.seed, self.skip = n, batch_size, seed, skip
 
     def __iter__(self) -> Iterator[list[int]]:
-        for perm in _permutations(self.n, self.seed):
-            for start in range(0, self.n - self.batch_size + 1, self.batch_size):
-                yield perm[start : start + self.batch_size].tolist()
+        for perm, start in _batch_starts(self.n, self.batch_size, self.seed, self.skip):
+            yield perm[start : start + self.batch_size].tolist()
 
 
 def default_num_workers() -> int:
@@ -100,28 +115,34 @@ def batch_stream(
     device: torch.device,
     seed: int,
     num_workers: int | None = None,
+    skip_batches: int = 0,
 ) -> Iterator[torch.Tensor]:
     """An endless stream of real batches ``(batch_size, *spec.shape)``, float32 on ``device``.
 
     drop_last; reshuffled every epoch, deterministically from ``seed``. Raises
     :class:`UserError` if the split holds fewer items than one batch.
+    ``skip_batches`` starts the stream where a run that consumed that many
+    batches left off (checkpoint resume), without loading the skipped ones.
     """
     device = torch.device(device)
     x, n = _split_size(dataset, split)
     _check_batch(dataset, split, n, batch_size)
     if x is not None:
-        return _tensor_stream(x, n, batch_size, device, seed)
+        return _tensor_stream(x, n, batch_size, device, seed, skip_batches)
     workers = default_num_workers() if num_workers is None else num_workers
-    loader = _loader(dataset.split(split), _EpochBatches(n, batch_size, seed), device, seed, workers)
+    loader = _loader(dataset.split(split), _EpochBatches(n, batch_size, seed, skip_batches), device, seed, workers)
     return _loader_stream(loader, device)
 
 
-def _tensor_stream(x: torch.Tensor, n: int, batch_size: int, device: torch.device, seed: int) -> Iterator[torch.Tensor]:
+def _tensor_stream(
+    x: torch.Tensor, n: int, batch_size: int, device: torch.device, seed: int, skip: int = 0
+) -> Iterator[torch.Tensor]:
     x = x.to(device=device, dtype=torch.float32)
-    for perm in _permutations(n, seed):
-        perm = perm.to(device)
-        for start in range(0, n - batch_size + 1, batch_size):
-            yield x.index_select(0, perm[start : start + batch_size])
+    cpu_perm, perm = None, None
+    for epoch_perm, start in _batch_starts(n, batch_size, seed, skip):
+        if epoch_perm is not cpu_perm:  # one host-to-device copy per epoch
+            cpu_perm, perm = epoch_perm, epoch_perm.to(device)
+        yield x.index_select(0, perm[start : start + batch_size])
 
 
 def _loader_stream(loader: DataLoader, device: torch.device) -> Iterator[torch.Tensor]:

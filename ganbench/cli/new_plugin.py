@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 
 def new_plugin(
     name: Annotated[
-        str, typer.Argument(help="Distribution and component name, e.g. my-gan (package my_gan).", show_default=False)
+        str, typer.Argument(metavar="NAME", help="Distribution and component name, e.g. my-gan (package my_gan).")
     ],
     dest: Annotated[Path, typer.Option("--dest", help="Directory to create the package in.")] = Path("."),
 ) -> None:
@@ -28,5 +28,5 @@ def new_plugin(
     typer.echo(f"  src/{module}/components.py generator, discriminator and loss '{name}'")
     typer.echo(f"  src/{module}/data.py       dataset '{name}-hexagon'")
     typer.echo("next:")
-    typer.echo(f"  cd {path} && pip install -e . && pytest")
+    typer.echo(f"  cd {path} && pip install -e '.[test]' && pytest")
     typer.echo(f"  ganbench run --plugins {name} --dataset {name}-hexagon --steps 500")

@@ -26,7 +26,14 @@ from ganbench.engine.trainer import train
 from ganbench.errors import UserError
 from ganbench.registrar import PluginOrigin
 from ganbench.registry import API_VERSION, PluginRegistry
-from ganbench.scaffold import TEMPLATES, DestinationExistsError, InvalidPluginNameError, generate, plugin_names
+from ganbench.scaffold import (
+    MAX_NAME_LENGTH,
+    TEMPLATES,
+    DestinationExistsError,
+    InvalidPluginNameError,
+    generate,
+    plugin_names,
+)
 from tests.plugin_author.helpers import REPO, pip_install, subprocess_env
 
 
@@ -94,16 +101,17 @@ def test_generated_package_layout(tmp_path):
     assert any(dep.startswith("ganbench") for dep in pyproject["project"]["dependencies"])
     init = (path / "src/gb_scaffold_layout/__init__.py").read_text()
     assert f"GANBENCH_API_VERSION = {API_VERSION}\n" in init
-    for file in path.rglob("*"):
-        if file.is_file():
-            assert "${" not in file.read_text(), f"unrendered placeholder in {file}"
-        if file.suffix == ".py":
-            py_compile.compile(str(file), doraise=True)
+    for relative in sorted(files):
+        text = (path / relative).read_text()
+        assert "${" not in text and "$name" not in text, f"unrendered placeholder in {relative}"
+        if relative.endswith(".py"):
+            py_compile.compile(str(path / relative), cfile=str(tmp_path / "compiled.pyc"), doraise=True)
 
 
 def test_generated_package_is_ruff_clean(tmp_path):
     pytest.importorskip("ruff")
-    path = generate("gb-scaffold-lint", tmp_path)
+    name = "gb-scaffold-lint-with-the-longest-name-ok"[:MAX_NAME_LENGTH]  # long names must not break line lengths
+    path = generate(name, tmp_path)
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], capture_output=True, text=True, cwd=path)
     assert result.returncode == 0, result.stdout + result.stderr
 

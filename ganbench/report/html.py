@@ -37,7 +37,7 @@ td.status-bad{color:#a12622;font-weight:600}
 figure{margin:0;background:#fff;border:1px solid #d5dbe2;border-radius:4px;padding:8px}
 figure img{display:block;max-width:100%;height:auto;max-height:520px}
 figure img.sample{min-width:180px;image-rendering:pixelated}
-figcaption{font-size:12px;color:#4a5561;margin-top:4px}
+figcaption{font-size:12px;color:#4a5561;margin-top:4px;max-width:420px}
 section.cell{background:#fff;border:1px solid #d5dbe2;border-radius:6px;padding:4px 16px 16px;margin:16px 0}
 section.cell .figs figure{border-color:#e6e9ed}
 details{margin:6px 0}

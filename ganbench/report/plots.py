@@ -106,7 +106,7 @@ def summary_bars(table: pd.DataFrame, metric: str) -> bytes | None:
     if data.empty:
         return None
     datasets = sorted(data["dataset"].astype(str).unique())
-    fig = Figure(figsize=(min(3.6 * len(datasets), 12) + 0.6, 3.0))
+    fig = Figure(figsize=(min(3.4 * len(datasets), 12) + 0.8, 2.8))
     fig.subplots_adjust(left=0.14, right=0.98, top=0.82, bottom=0.3, wspace=0.4)
     for i, ds in enumerate(datasets):
         ax = fig.add_subplot(1, len(datasets), i + 1)
@@ -121,5 +121,5 @@ def summary_bars(table: pd.DataFrame, metric: str) -> bytes | None:
         ax.tick_params(axis="y", labelsize=7)
         ax.set_title(_label(ds), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(_label(metric_header(metric)) + "  (bar: mean ± std over seeds; dots: seeds)", fontsize=10)
+    fig.suptitle(_label(metric_header(metric)), fontsize=10)
     return _png(fig)

@@ -80,7 +80,7 @@ def test_images_embedded_and_valid(report):
     # one training-curves figure per (variant, dataset), plus summary bars
     curves = "<figcaption>losses (history.csv) and metrics over steps (evals.csv)</figcaption>"
     assert html.count(curves) == len(VARIANTS) * len(DATASETS)
-    assert "<figcaption>modes by variant</figcaption>" in html
+    assert "<figcaption>modes by variant (bar: mean ± std over seeds; dots: seeds)</figcaption>" in html
 
 
 def test_html_is_self_contained(report):

@@ -126,10 +126,10 @@ def _group_section(i: int, key: tuple[str, str], cells: list[CellArtifacts]) -> 
             section.figures.append(ReportFigure(title, data, mime, f"group{i:03d}-s{j}-{attr}.{ext}", "sample"))
     png = plots.training_curves(curves, f"{variant} · {dataset}: training curves")
     if png:
-        section.figures.insert(
-            0, ReportFigure("losses (history.csv) and metrics over steps (evals.csv)", png, "image/png",
-                            f"group{i:03d}-curves.png", "curves")
-        )  # fmt: skip
+        parts = (("losses (history.csv)", "history"), ("metrics over steps (evals.csv)", "evals"))
+        sources = [name for name, attr in parts if any(getattr(c, attr) is not None for c in cells)]
+        title = " and ".join(sources)
+        section.figures.insert(0, ReportFigure(title, png, "image/png", f"group{i:03d}-curves.png", "curves"))
     return section
 
 

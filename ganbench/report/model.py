@@ -143,8 +143,8 @@ def build_model(collected: Collected, title: str = "ganbench report") -> ReportM
     for metric in plots.SUMMARY_METRICS:
         png = plots.summary_bars(table, metric)
         if png:
-            title = f"{metric} by variant (bar: mean ± std over seeds; dots: seeds)"
-            summary_figures.append(ReportFigure(title, png, "image/png", f"summary-{metric}.png"))
+            caption = f"{metric} by variant (bar: mean ± std over seeds; dots: seeds)"
+            summary_figures.append(ReportFigure(caption, png, "image/png", f"summary-{metric}.png"))
     grouped: dict[tuple[str, str], list[CellArtifacts]] = {}
     for cell in sorted(collected.cells, key=lambda c: (c.key[0], c.key[1], _seed_sort(c.key[2]), c.cell_id)):
         grouped.setdefault((cell.key[0] or cell.cell_id, cell.key[1]), []).append(cell)

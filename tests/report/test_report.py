@@ -228,3 +228,8 @@ def test_run_json_shown(report):
     run = json.loads((report["results"] / "run.json").read_text())
     assert "<h2 id='invocation'>Invocation</h2>" in report["html"]
     assert run["torch_version"] in report["html"]
+
+
+def test_page_heading_is_the_report_title(report):
+    """The heading must not be overwritten by a figure caption."""
+    assert "<h1>ganbench report</h1>" in report["html"]

@@ -82,6 +82,22 @@ def check_not_shadowing(names: PluginNames) -> None:
         )
 
 
+def check_not_registered(names: PluginNames) -> None:
+    """Refuse a name an installed plugin already registered (``dcgan``): the new plugin would fail to load."""
+    from ganbench.registry import get_registry
+
+    registry = get_registry()
+    name = names.distribution
+    kinds = ("generator", "discriminator", "loss", "variant")
+    taken = [f"{kind} {name!r}" for kind in kinds if name in registry.names(kind)]
+    if f"{name}-hexagon" in registry.names("dataset"):
+        taken.append(f"dataset {name + '-hexagon'!r}")
+    if taken:
+        raise InvalidPluginNameError(
+            f"invalid plugin name {name!r}: installed plugins already register {', '.join(taken)}; choose another name"
+        )
+
+
 def _api_version() -> int:
     from ganbench.registry import API_VERSION
 
@@ -134,6 +150,7 @@ def generate(name: str, dest: Path | str = ".") -> Path:
     if target.exists():
         raise DestinationExistsError(_exists_message(target))
     check_not_shadowing(names)
+    check_not_registered(names)
     files = render_files(names)
     dest.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=dest))
@@ -161,6 +178,7 @@ __all__ = [
     "DestinationExistsError",
     "InvalidPluginNameError",
     "PluginNames",
+    "check_not_registered",
     "check_not_shadowing",
     "generate",
     "plugin_names",

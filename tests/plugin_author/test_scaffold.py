@@ -56,7 +56,7 @@ EXPECTED_FILES = {
 @pytest.mark.parametrize(
     "name",
     ["My-Gan", "1gan", "my--gan", "my gan", "-gan", "gan-", "my.gan", "mygan!", "", "a" * 41, "ganbench", "class",
-     "tests", "torch", "numpy"],
+     "tests", "torch", "numpy", "dcgan", "mlp", "infogan"],
 )  # fmt: skip
 def test_bad_names_are_one_line_user_errors(name, tmp_path):
     with pytest.raises(InvalidPluginNameError) as info:

@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "ganbench-extra-losses"
 EXAMPLE_DISTRIBUTION = "ganbench-extra-losses"
-_BUILD_LITTER = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", ".pytest_cache")
+_BUILD_LITTER = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache")
 
 
 def pip_install(source: Path, site: Path, workdir: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -15,15 +15,34 @@ from ganbench.cli.progress import RunProgress
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
+from ganbench.errors import UserError
+from ganbench.registry import PluginRegistry
 from ganbench.results.table import KEY_COLUMNS
 from ganbench.runner.local import RunSettings, run_plan
-from ganbench.runner.plan import DataConfig, EvalOptions, make_plan
+from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
+from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
+from ganbench.runner.suite_config import TRAIN_KEYS, load_suite, merge
 
 SUMMARY_COLUMNS = [
     *KEY_COLUMNS, "generator", "discriminator", "loss", "status", "d_loss", "g_loss", "train_img_s",
     "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes", "modes_total", "hq_fraction",
     "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
 ]  # fmt: skip
+
+PARAM_KEYS = {
+    "plugins": "variants", "dataset": "datasets", "seeds": "seeds", "steps": "steps", "batch_size": "batch_size",
+    "lr_g": "lr_g", "lr_d": "lr_d", "beta1": "beta1", "d_steps": "d_steps", "log_every": "log_every",
+    "device": "device", "generator": "generator", "discriminator": "discriminator", "loss": "loss",
+    "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
+    "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
+    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor",
+    "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
+    "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
+}  # fmt: skip
+"""CLI parameter -> option key (the suite file's key)."""
+
+RESUME_COMPATIBLE = {"executor", "address", "workers", "quiet"}
+"""Flags that may accompany --resume: where and how to run, not what."""
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +64,9 @@ def run(
     lr_d: Annotated[float | None, typer.Option(help="Discriminator learning rate (default 2e-4).")] = None,
     beta1: Annotated[float | None, typer.Option(help="Adam β1 (default 0.5).")] = None,
     d_steps: Annotated[int | None, typer.Option(help="D updates per G update (default 1).")] = None,
+    log_every: Annotated[
+        int | None, typer.Option(help="Steps between loss read-outs and history.csv rows (default 50).")
+    ] = None,
     device: Annotated[str, typer.Option(help="auto (CUDA, then MPS, then CPU), cpu, cuda[:N] or mps.")] = "auto",
     generator: Annotated[str | None, typer.Option(help="Use this generator instead of the variant's.")] = None,
     discriminator: Annotated[str | None, typer.Option(help="Use this discriminator instead of the variant's.")] = None,
@@ -69,58 +91,164 @@ def run(
         typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file."),
     ] = None,
     tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Write TensorBoard event files per cell.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A TOML suite file; flags given here override it.")
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="local (one cell at a time, in this process) or ray (cells as Ray tasks).")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray instance).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Ray: at most this many cells at once.")] = None,
+    checkpoint_every: Annotated[
+        int | None, typer.Option(help="Save each cell's checkpoint.pt every N steps (for --resume).")
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue the unfinished cells of this results folder from their checkpoints."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
+    explicit = {name for name in ctx.params if _given(ctx, name)}
     registry = load_registry(ctx)
+    cli = {PARAM_KEYS[name]: ctx.params[name] for name in PARAM_KEYS}
+    if resume is not None:
+        _resume(registry, resume, explicit, cli, quiet)
+        return
+    suite = load_suite(config) if config is not None else {}
+    options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
+    run_config = build_run_config(options)
+    plan = plan_run(registry, run_config)
+    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    if config is not None:
+        options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
+    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
+    report(table, run_dir)
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user typed this flag (not a default, not an environment variable)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "PROMPT")
+
+
+def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
+    """CLI strings to the suite file's types: lists for names and seeds, dicts for component options."""
+    out = dict(cli)
+    out["variants"] = split_list(cli["variants"])
+    out["datasets"] = split_list(cli["datasets"])
+    out["seeds"] = parse_ints(cli["seeds"], "--seeds")
+    for key, flag in (("generator_options", "--gen-opt"), ("discriminator_options", "--disc-opt")):
+        out[key] = parse_options(cli[key], flag)
+    out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
+    return out
+
+
+def build_run_config(options: dict[str, Any]) -> RunConfig:
+    """The invocation's :class:`RunConfig` from merged option values (CLI over suite over defaults)."""
     composition = Composition(
-        generator=generator,
-        discriminator=discriminator,
-        loss=loss,
-        generator_options=parse_options(gen_opt, "--gen-opt"),
-        discriminator_options=parse_options(disc_opt, "--disc-opt"),
-        loss_options=parse_options(loss_opt, "--loss-opt"),
+        generator=options["generator"],
+        discriminator=options["discriminator"],
+        loss=options["loss"],
+        generator_options=options["generator_options"],
+        discriminator_options=options["discriminator_options"],
+        loss_options=options["loss_options"],
     )
-    variants = split_list(plugins) or ([CUSTOM_VARIANT] if not composition.is_empty else ["dcgan"])
-    overrides = {
-        "steps": steps,
-        "batch_size": batch_size,
-        "lr_g": lr_g,
-        "lr_d": lr_d,
-        "beta1": beta1,
-        "d_steps": d_steps,
-    }
-    torch_device = resolve_device(device)
-    plan = make_plan(
-        registry,
-        variants=variants,
-        datasets=split_list(dataset),
-        seeds=parse_ints(seeds, "--seeds") or [0],
-        data=DataConfig(root=resolve_data_root(data_root), resolution=resolution),
+    variants = options["variants"] or ([CUSTOM_VARIANT] if not composition.is_empty else ["dcgan"])
+    if options["executor"] not in ("local", "ray"):
+        raise UserError(f"unknown executor {options['executor']!r}; valid choices: local, ray")
+    every = options["checkpoint_every"]
+    if every is not None and every < 1:
+        raise UserError(f"--checkpoint-every must be at least 1, got {every}")
+    resolve_device(options["device"])  # an unknown device fails before anything is planned
+    return RunConfig(
+        variants=tuple(variants),
+        datasets=tuple(options["datasets"]),
+        seeds=tuple(options["seeds"] or [0]),
+        data=DataConfig(root=resolve_data_root(options["data_root"]), resolution=options["resolution"]),
+        evaluation=EvalOptions(
+            n_samples=options["eval_samples"],
+            eval_every=options["eval_every"],
+            enabled=options["eval"],
+            extractor=options["extractor"],
+            inception_weights=options["inception_weights"],
+        ),
         composition=composition,
-        train_overrides={k: v for k, v in overrides.items() if v is not None},
+        train_overrides={k: options[k] for k in TRAIN_KEYS if options.get(k) is not None},
+        device=options["device"],
+        checkpoint_every=every,
+        tensorboard=bool(options["tensorboard"]),
     )
-    run_dir = results_dir / (out or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    evaluation = EvalOptions(
-        n_samples=eval_samples,
-        eval_every=eval_every,
-        enabled=evaluate,
-        extractor=extractor,
-        inception_weights=inception_weights,
-    )
+
+
+def execute(
+    registry: PluginRegistry,
+    plan: Plan,
+    config: RunConfig,
+    run_dir: Path,
+    options: dict[str, Any],
+    *,
+    quiet: bool,
+    resume: bool = False,
+) -> pd.DataFrame:
+    """Run ``plan`` with the chosen executor; returns the folder's table."""
     with RunProgress(enabled=False if quiet else None) as progress:
         settings = RunSettings(
             run_dir=run_dir,
-            device=torch_device,
-            evaluation=evaluation,
+            device=resolve_device(config.device),
+            evaluation=config.evaluation,
             on_log=progress.log,
             on_cell_start=progress.cell_start,
             on_cell_end=progress.cell_end,
-            tensorboard=tensorboard,
+            tensorboard=config.tensorboard,
+            checkpoint_every=config.checkpoint_every,
+            resume=resume,
+            config=config,
+            suite=options.get("suite"),
         )
-        table = run_plan(registry, plan, settings)
+        if options["executor"] == "ray":
+            from ganbench.runner.ray_executor import RayOptions, run_plan_ray
+
+            ray_options = RayOptions(address=options["address"], workers=options["workers"], device=config.device)
+            return run_plan_ray(registry, plan, settings, ray_options)
+        return run_plan(registry, plan, settings)
+
+
+def _resume(registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: dict[str, Any], quiet: bool) -> None:
+    from ganbench.runner.resume import pending_cells, plan_resume
+
+    clashing = sorted(explicit - RESUME_COMPATIBLE - {"resume"})
+    if clashing:
+        flags = ", ".join("--" + name.replace("_", "-") for name in clashing)
+        allowed = ", ".join("--" + name for name in sorted(RESUME_COMPATIBLE))
+        raise UserError(
+            f"--resume re-plans from {run_dir}/run.json, so {flags} cannot be given with it; allowed: {allowed}"
+        )
+    groups = plan_resume(registry, run_dir)
+    finished = sum(len(g.finished) for g in groups)
+    pending = pending_cells(groups)
+    from_checkpoint = sum(len(g.from_checkpoint) for g in groups)
+    typer.echo(
+        f"resuming {run_dir}: {finished} cell(s) finished, {len(pending)} to run ({from_checkpoint} from a checkpoint)",
+        err=True,
+    )
+    table = rebuild(run_dir)
+    for group in groups:
+        if group.plan.cells:
+            table = execute(registry, group.plan, group.config, run_dir, cli, quiet=quiet, resume=True)
+    report(table, run_dir)
+
+
+def report(table: pd.DataFrame, run_dir: Path) -> None:
+    """Per-seed table, the mean ± std summary when there are several seeds, and where the files are."""
     print_summary(table)
-    typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (and .parquet)")
+    if has_several_seeds(table):
+        typer.echo("\nmean ± std over seeds:")
+        with pd.option_context("display.width", 250, "display.max_columns", 50):
+            typer.echo(summary_text(table))
+    typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (and .parquet); summary: {SUMMARY_STEM}.csv")
     if len(table) and (table["status"] != "ok").all():
         raise typer.Exit(1)
 

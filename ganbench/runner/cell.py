@@ -24,10 +24,18 @@ import ganbench
 from ganbench.data.base import GanDataset
 from ganbench.data.loaders import batch_stream
 from ganbench.engine.build import Models
+from ganbench.engine.checkpoint import (
+    CHECKPOINT_FILE,
+    CountingStream,
+    check_identity,
+    load_checkpoint,
+    restore_checkpoint,
+    save_checkpoint,
+)
 from ganbench.engine.devices import peak_memory_mb, reset_peak_memory
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
-from ganbench.engine.trainer import TrainResult, train
+from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
 from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
 from ganbench.results.pictures import save_image_grid, save_scatter
@@ -49,6 +57,10 @@ class CellContext:
     plugins: str = ""
     on_log: Callable[[Cell, int, dict[str, float], float], None] | None = None
     tensorboard: bool = False
+    checkpoint_every: int | None = None
+    """Save ``checkpoint.pt`` every this many steps (and at the last step)."""
+    resume: bool = False
+    """Continue from the cell's ``checkpoint.pt`` when there is one."""
 
 
 def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, Any]:
@@ -86,14 +98,48 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         for module in models.modules().values():
             module.to(ctx.device)
         reset_peak_memory(ctx.device)
-        batches = batch_stream(
-            ctx.dataset, "train", batch_size=cell.train.batch_size, device=ctx.device, seed=cell.seed
-        )
         tensorboard = TensorBoardLogger(cell_dir) if ctx.tensorboard else None
         periodic = PeriodicEvaluator(cell, models, ctx, cell_dir, tensorboard) if ctx.evaluation.eval_every else None
         config = cell.train
-        if periodic is not None:  # logging points are where the trainer calls back
-            config = dataclasses.replace(config, log_every=math.gcd(config.log_every, periodic.every))
+        for every in (periodic.every if periodic else None, ctx.checkpoint_every):
+            if every:  # logging points are where the trainer calls back
+                config = dataclasses.replace(config, log_every=math.gcd(config.log_every, every))
+        optimizers = make_optimizers(models, config)
+        checkpoint_path = cell_dir / CHECKPOINT_FILE
+        identity = checkpoint_identity(cell, models)
+        state, skip = TrainState(), 0
+        if ctx.resume and checkpoint_path.is_file():
+            payload = load_checkpoint(checkpoint_path)
+            check_identity(payload, identity, checkpoint_path)
+            state = restore_checkpoint(payload, models, optimizers)  # RNGs last: nothing may draw after this
+            skip = int(payload["batches_consumed"])
+            if periodic is not None:
+                periodic.rows = earlier_evals(cell_dir, state.step)
+        batches = CountingStream(
+            batch_stream(
+                ctx.dataset,
+                "train",
+                batch_size=cell.train.batch_size,
+                device=ctx.device,
+                seed=cell.seed,
+                skip_batches=skip,
+            ),
+            consumed=skip,
+        )
+
+        def on_interval(step: int) -> None:
+            if periodic is not None:
+                periodic(step)
+            every = ctx.checkpoint_every
+            if every and (step % every == 0 or step == config.steps):
+                save_checkpoint(
+                    checkpoint_path,
+                    models=models,
+                    optimizers=optimizers,
+                    state=state,
+                    batches_consumed=batches.consumed,
+                    identity=identity,
+                )
 
         def on_log(step: int, losses: dict[str, float], img_s: float) -> None:
             if ctx.on_log is not None:
@@ -101,7 +147,16 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             if tensorboard is not None:
                 tensorboard.losses(step, losses, img_s)
 
-        result = train(models, batches, config, ctx.device, on_log=on_log, on_interval=periodic)
+        result = train(
+            models,
+            batches,
+            config,
+            ctx.device,
+            optimizers=optimizers,
+            state=state,
+            on_log=on_log,
+            on_interval=on_interval,
+        )
         row.update(result_columns(result))
         write_history(result, cell_dir)
         atomic.save_torch(cell_dir / "generator.pt", generator_checkpoint(cell, models))
@@ -122,6 +177,30 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         atomic.write_text(cell_dir / "error.txt", traceback.format_exc())
     finish_row(row, cell_dir, ctx)
     return row
+
+
+def checkpoint_identity(cell: Cell, models: Models) -> dict[str, Any]:
+    """What must match for a checkpoint to be continued: the cell, its training options and its recipe."""
+    recipe = models.recipe
+    return {
+        "cell_id": cell.cell_id,
+        "seed": cell.seed,
+        "train": dataclasses.asdict(cell.train),
+        "recipe": [recipe.generator, recipe.discriminator, recipe.loss],
+        "options": [dict(recipe.generator_options), dict(recipe.discriminator_options), dict(recipe.loss_options)],
+    }
+
+
+def earlier_evals(cell_dir: Path, up_to: int) -> list[dict[str, Any]]:
+    """``evals.csv`` rows up to the checkpoint's step, so a resumed cell keeps its earlier evaluations."""
+    path = cell_dir / "evals.csv"
+    if not path.is_file():
+        return []
+    with path.open(newline="") as fh:
+        rows = [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(fh)]
+    for row in rows:
+        row["step"] = int(row["step"])
+    return [row for row in rows if row["step"] <= up_to]
 
 
 def finish_row(row: dict[str, Any], cell_dir: Path, ctx: CellContext) -> None:

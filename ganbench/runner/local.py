@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import torch
 
-import ganbench
 from ganbench.registry import PluginRegistry
-from ganbench.results import atomic
-from ganbench.results.table import rebuild_table
 from ganbench.runner.cell import CellContext, run_cell
-from ganbench.runner.plan import Cell, EvalOptions, Plan
+from ganbench.runner.plan import Cell, EvalOptions, Plan, RunConfig
+from ganbench.runner.rundir import rebuild, record_invocation
 
 LogCallback = Callable[[Cell, int, dict[str, float], float], None]
 
@@ -30,6 +27,15 @@ class RunSettings:
     on_cell_start: Callable[[Cell, int, int], None] | None = None
     on_cell_end: Callable[[Cell, dict[str, Any]], None] | None = None
     tensorboard: bool = False
+    checkpoint_every: int | None = None
+    """Save each cell's ``checkpoint.pt`` every this many steps."""
+    resume: bool = False
+    """Continue cells from their ``checkpoint.pt`` (``ganbench run --resume``)."""
+    config: RunConfig | None = None
+    """Recorded in ``run.json`` so that ``--resume`` can re-plan this invocation."""
+    executor: dict[str, Any] = field(default_factory=lambda: {"kind": "local"})
+    suite: dict[str, Any] | None = None
+    """The suite file and its name/description, when the run came from ``--config``."""
 
 
 def plugin_requirements(registry: PluginRegistry) -> str:
@@ -38,43 +44,57 @@ def plugin_requirements(registry: PluginRegistry) -> str:
     return ";".join(pins)
 
 
+def start_run(registry: PluginRegistry, plan: Plan, settings: RunSettings) -> str:
+    """Create the results folder and record this invocation in ``run.json``; returns the plugin pins."""
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    plugins = plugin_requirements(registry)
+    record_invocation(
+        settings.run_dir,
+        cells=[cell.cell_id for cell in plan.cells],
+        config=settings.config.to_json() if settings.config is not None else None,
+        device=str(settings.device),
+        plugins=plugins,
+        executor=settings.executor,
+        resumed=settings.resume,
+        suite=settings.suite,
+    )
+    return plugins
+
+
+def cell_context(
+    registry: PluginRegistry, plan: Plan, cell: Cell, settings: RunSettings, plugins: str, **overrides: Any
+) -> CellContext:
+    values: dict[str, Any] = {
+        "registry": registry,
+        "dataset": plan.datasets[cell.dataset],
+        "device": settings.device,
+        "run_dir": settings.run_dir,
+        "evaluation": settings.evaluation,
+        "plugins": plugins,
+        "on_log": settings.on_log,
+        "tensorboard": settings.tensorboard,
+        "checkpoint_every": settings.checkpoint_every,
+        "resume": settings.resume,
+    }
+    values.update(overrides)
+    return CellContext(**values)
+
+
 def run_plan(registry: PluginRegistry, plan: Plan, settings: RunSettings) -> pd.DataFrame:
     """Run every cell; a failing cell is recorded and the others go on.
 
     The table is rebuilt atomically after each cell, so an interrupted
     invocation still leaves a valid table of what finished.
     """
-    settings.run_dir.mkdir(parents=True, exist_ok=True)
-    plugins = plugin_requirements(registry)
-    atomic.write_json(
-        settings.run_dir / "run.json",
-        {
-            "argv": sys.argv,
-            "ganbench_version": ganbench.__version__,
-            "torch_version": torch.__version__,
-            "device": str(settings.device),
-            "plugins": plugins,
-            "cells": [cell.cell_id for cell in plan.cells],
-        },
-    )
+    plugins = start_run(registry, plan, settings)
     try:
         for index, cell in enumerate(plan.cells):
             if settings.on_cell_start is not None:
                 settings.on_cell_start(cell, index, len(plan.cells))
-            context = CellContext(
-                registry=registry,
-                dataset=plan.datasets[cell.dataset],
-                device=settings.device,
-                run_dir=settings.run_dir,
-                evaluation=settings.evaluation,
-                plugins=plugins,
-                on_log=settings.on_log,
-                tensorboard=settings.tensorboard,
-            )
-            row = run_cell(cell, context)
-            rebuild_table(settings.run_dir)
+            row = run_cell(cell, cell_context(registry, plan, cell, settings, plugins))
+            rebuild(settings.run_dir)
             if settings.on_cell_end is not None:
                 settings.on_cell_end(cell, row)
     finally:
-        table = rebuild_table(settings.run_dir)
+        table = rebuild(settings.run_dir)
     return table

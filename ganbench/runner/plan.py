@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,17 +46,73 @@ class Cell:
         return f"{self.variant}-{slug}-s{self.seed}"
 
 
-@dataclass
-class Plan:
-    cells: list[Cell]
-    datasets: dict[str, GanDataset]
-
-
 @dataclass(frozen=True)
 class DataConfig:
     root: Path
     resolution: int | None = None
     download: bool = True
+
+
+@dataclass
+class Plan:
+    cells: list[Cell]
+    datasets: dict[str, GanDataset]
+    data: DataConfig | None = None
+    """How the datasets were loaded, so that another process (a Ray worker) can load them again."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What an invocation runs, as plain data: recorded in ``run.json`` so ``--resume`` can re-plan it."""
+
+    variants: tuple[str, ...]
+    datasets: tuple[str, ...]
+    seeds: tuple[int, ...]
+    data: DataConfig
+    evaluation: EvalOptions = EvalOptions()
+    composition: Composition = field(default_factory=Composition)
+    train_overrides: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "auto"
+    checkpoint_every: int | None = None
+    tensorboard: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "variants": list(self.variants),
+            "datasets": list(self.datasets),
+            "seeds": list(self.seeds),
+            "data": {k: _plain(v) for k, v in dataclasses.asdict(self.data).items()},
+            "evaluation": {k: _plain(v) for k, v in dataclasses.asdict(self.evaluation).items()},
+            "composition": {k: dict(v) if isinstance(v, Mapping) else v for k, v in vars(self.composition).items()},
+            "train_overrides": dict(self.train_overrides),
+            "device": self.device,
+            "checkpoint_every": self.checkpoint_every,
+            "tensorboard": self.tensorboard,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> RunConfig:
+        data = dict(obj["data"])
+        evaluation = dict(obj.get("evaluation", {}))
+        for key in ("inception_weights", "cache_dir"):
+            if evaluation.get(key) is not None:
+                evaluation[key] = Path(evaluation[key])
+        return cls(
+            variants=tuple(obj["variants"]),
+            datasets=tuple(obj["datasets"]),
+            seeds=tuple(int(s) for s in obj["seeds"]),
+            data=DataConfig(**{**data, "root": Path(data["root"])}),
+            evaluation=EvalOptions(**evaluation),
+            composition=Composition(**obj.get("composition", {})),
+            train_overrides=dict(obj.get("train_overrides", {})),
+            device=str(obj.get("device", "auto")),
+            checkpoint_every=obj.get("checkpoint_every"),
+            tensorboard=bool(obj.get("tensorboard", False)),
+        )
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
 
 
 def load_dataset(registry: PluginRegistry, name: str, data: DataConfig) -> GanDataset:
@@ -94,7 +152,20 @@ def make_plan(
             cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
             build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
             cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
-    return Plan(cells, loaded)
+    return Plan(cells, loaded, data)
+
+
+def plan_run(registry: PluginRegistry, config: RunConfig) -> Plan:
+    """The plan of a :class:`RunConfig` (a fresh invocation, or one re-planned from ``run.json``)."""
+    return make_plan(
+        registry,
+        variants=list(config.variants),
+        datasets=list(config.datasets),
+        seeds=list(config.seeds),
+        data=config.data,
+        composition=config.composition,
+        train_overrides=dict(config.train_overrides),
+    )
 
 
 def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> Models:

@@ -18,19 +18,35 @@ MAX_ACCURACY_SAMPLES = 10_000
 TRAVERSAL_COLUMNS = 8
 
 
+def code_labels(spec_num_classes: int | None, extra: dict, labels: torch.Tensor, k: int) -> list[torch.Tensor]:
+    """The label sets a k-way code can be matched against.
+
+    A labelled dataset with k classes gives its labels. Stacked digits
+    (label 100a + 10b + c) give one label set per channel: a 10-way code can
+    only capture one channel's digit, so the best channel is reported.
+    """
+    if spec_num_classes is not None and spec_num_classes == k:
+        return [labels]
+    stacked = int(extra.get("stacked", 0) or 0)
+    if stacked and int(extra.get("digit_classes", 10)) == k:
+        return [(labels // k ** (stacked - 1 - c)) % k for c in range(stacked)]
+    return []
+
+
 @torch.no_grad()
 def code_accuracy(models: Models, dataset: GanDataset, device: torch.device) -> float | None:
     """Hungarian-matched accuracy of the first categorical code on real labelled data (REFERENCE.md)."""
     spec = dataset.spec
     k = models.loss.categorical[0]
-    if spec.num_classes is None or spec.num_classes != k:
-        return None
     data = dataset.tensors(spec.fid_split)
     if data is None:
         return None
+    label_sets = code_labels(spec.num_classes, spec.extra, data[1][:MAX_ACCURACY_SAMPLES], k)
+    if not label_sets:
+        return None
     from ganbench.metrics.infogan import categorical_code_accuracy
 
-    images, labels = data[0][:MAX_ACCURACY_SAMPLES], data[1][:MAX_ACCURACY_SAMPLES]
+    images = data[0][:MAX_ACCURACY_SAMPLES]
     was_training = models.discriminator.training
     models.discriminator.eval()
     predictions = []
@@ -38,7 +54,8 @@ def code_accuracy(models: Models, dataset: GanDataset, device: torch.device) -> 
         logits, _ = models.loss.predict_codes(models.discriminator, images[start : start + 500].to(device))
         predictions.append(logits[0].argmax(dim=1).cpu())
     models.discriminator.train(was_training)
-    return float(categorical_code_accuracy(torch.cat(predictions), labels, k))
+    predicted = torch.cat(predictions)
+    return max(float(categorical_code_accuracy(predicted, labels, k)) for labels in label_sets)
 
 
 @torch.no_grad()

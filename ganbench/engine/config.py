@@ -9,6 +9,9 @@ from typing import Any
 
 from ganbench.errors import UserError
 
+AMP_CHOICES = ("off", "bf16", "fp16")
+"""Mixed-precision modes: none, bfloat16 autocast (CPU/CUDA), float16 autocast + GradScaler (CUDA)."""
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -27,6 +30,13 @@ class TrainConfig:
     """Losses are copied to the host (and checked for NaN) every this many steps."""
     warmup_steps: int | None = None
     """Steps excluded from the throughput measurement; default 10% of steps, at most 20."""
+    # Opt-in fast paths (ganbench.engine.fastpaths); all off keeps the default loop bit for bit.
+    channels_last: bool = False
+    """Models and real batches in channels_last (NHWC) memory format."""
+    amp: str = "off"
+    """Mixed precision: ``off``, ``bf16`` or ``fp16`` (CUDA only)."""
+    compile: bool = False
+    """``torch.compile`` the generator and the loss's D/G objectives (needs a C++ compiler on CPU)."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> TrainConfig:
         """Apply ``overrides`` (from a variant or the CLI), rejecting unknown keys."""
@@ -45,6 +55,8 @@ class TrainConfig:
         for name in ("lr_g", "lr_d"):
             if not getattr(self, name) > 0:
                 raise UserError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        if self.amp not in AMP_CHOICES:
+            raise UserError(f"unknown --amp {self.amp!r}; valid choices: {', '.join(AMP_CHOICES)}")
 
     @property
     def warmup(self) -> int:

@@ -18,6 +18,7 @@ import torch
 from ganbench.engine.build import Models
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.devices import synchronize
+from ganbench.engine.fastpaths import prepare as prepare_fast_paths
 
 
 @dataclass
@@ -90,6 +91,8 @@ def train(
     opt_g, opt_d = optimizers or make_optimizers(models, cfg)
     state = state or TrainState()
     G.train(), D.train(), loss.train()
+    fast = prepare_fast_paths(models, cfg, device)  # opt-in fast paths; all off: the plain calls
+    batches = fast.batches(batches)
     d_side = [D, loss]
 
     buffer = torch.zeros(cfg.log_every, 2, device=device)
@@ -112,18 +115,18 @@ def train(
             real = next(batches)
             latent, codes = sample_latent(models, real.shape[0], device)
             last = i == cfg.d_steps - 1
-            with torch.set_grad_enabled(last):  # keep G's graph only for the fake the G step reuses
-                fake = G(latent)
-            d_out = loss.discriminator_loss(D, real, fake.detach(), codes)
+            with torch.set_grad_enabled(last), fast.autocast():  # keep G's graph only for the fake the G step reuses
+                fake = fast.generator(latent)
+            with fast.autocast():
+                d_out = fast.discriminator_loss(D, real, fake.detach(), codes)
             opt_d.zero_grad(set_to_none=True)
-            d_out.total.backward()
-            opt_d.step()
+            fast.update(d_out.total, opt_d, "d")  # backward + step (through a GradScaler for fp16)
         # -- generator: one update with D fixed ------------------------------
         _set_requires_grad(d_side, False)
-        g_out = loss.generator_loss(D, fake, codes)
+        with fast.autocast():
+            g_out = fast.generator_loss(D, fake, codes)
         opt_g.zero_grad(set_to_none=True)
-        g_out.total.backward()
-        opt_g.step()
+        fast.update(g_out.total, opt_g, "g")
         _set_requires_grad(d_side, True)
 
         buffer[step % cfg.log_every, 0] = d_out.total.detach()

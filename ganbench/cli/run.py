@@ -15,6 +15,7 @@ from ganbench.cli.progress import RunProgress
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
+from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
 from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry
 from ganbench.results.table import KEY_COLUMNS
@@ -38,6 +39,7 @@ PARAM_KEYS = {
     "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
+    "channels_last": "channels_last", "amp": "amp", "compile_": "compile",
 }  # fmt: skip
 """CLI parameter -> option key (the suite file's key)."""
 
@@ -108,6 +110,13 @@ def run(
         Path | None,
         typer.Option(help="Continue the unfinished cells of this results folder from their checkpoints."),
     ] = None,
+    channels_last: Annotated[
+        bool, typer.Option("--channels-last", help="Fast path: NHWC memory format for models and batches.")
+    ] = False,
+    amp: Annotated[str, typer.Option(help="Fast path: mixed precision off, bf16 (CPU/CUDA) or fp16 (CUDA).")] = "off",
+    compile_: Annotated[
+        bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
@@ -162,7 +171,8 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
     every = options["checkpoint_every"]
     if every is not None and every < 1:
         raise UserError(f"--checkpoint-every must be at least 1, got {every}")
-    resolve_device(options["device"])  # an unknown device fails before anything is planned
+    torch_device = resolve_device(options["device"])  # an unknown device fails before anything is planned
+    check_fast_paths(options, torch_device)
     return RunConfig(
         variants=tuple(variants),
         datasets=tuple(options["datasets"]),
@@ -176,7 +186,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
             inception_weights=options["inception_weights"],
         ),
         composition=composition,
-        train_overrides={k: options[k] for k in TRAIN_KEYS if options.get(k) is not None},
+        train_overrides={k: options[k] for k in (*TRAIN_KEYS, *FAST_PATH_KEYS) if options.get(k) is not None},
         device=options["device"],
         checkpoint_every=every,
         tensorboard=bool(options["tensorboard"]),

@@ -166,3 +166,14 @@ def prepare(models: Models, cfg: Any, device: torch.device) -> StepFunctions:
         fns.discriminator_loss = _compiled(loss.discriminator_loss, "the discriminator loss", device)
         fns.generator_loss = _compiled(loss.generator_loss, "the generator loss", device)
     return fns
+
+
+FAST_PATH_KEYS = ("channels_last", "amp", "compile")
+"""The TrainConfig fields (and ``ganbench run`` options) that select fast paths."""
+
+
+def check_fast_paths(options: Any, device: torch.device) -> None:
+    """Fail before planning when a requested fast path cannot run on ``device`` (one-line errors)."""
+    check_amp(options.get("amp") or "off", torch.device(device))
+    if options.get("compile"):
+        check_compile(torch.device(device))

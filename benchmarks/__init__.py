@@ -1,0 +1,1 @@
+"""ganbench's performance benchmarks (pytest-benchmark; run with ``make bench``)."""

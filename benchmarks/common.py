@@ -72,6 +72,7 @@ class GanbenchRun:
     fast: dict[str, object] = field(default_factory=dict)
     data_path: str = "tensor"
     """``tensor`` (the default: data moved to the device once) or ``loader`` (a DataLoader)."""
+    batch_size: int = BATCH
 
     def __post_init__(self) -> None:
         registry = get_registry()
@@ -83,11 +84,11 @@ class GanbenchRun:
         self.optimizers = make_optimizers(self.models, TrainConfig())
         source = self.dataset if self.data_path == "tensor" else WithoutTensors(self.dataset)
         self.batches: Iterator[torch.Tensor] = batch_stream(
-            source, "train", batch_size=BATCH, device=self.device, seed=SEED
+            source, "train", batch_size=self.batch_size, device=self.device, seed=SEED
         )
 
     def config(self, steps: int) -> TrainConfig:
-        return TrainConfig(steps=steps, batch_size=BATCH, **self.fast)  # type: ignore[arg-type]
+        return TrainConfig(steps=steps, batch_size=self.batch_size, **self.fast)  # type: ignore[arg-type]
 
     def run(self, steps: int) -> None:
         result = train(self.models, self.batches, self.config(steps), self.device, optimizers=self.optimizers)

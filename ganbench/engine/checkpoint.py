@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def save_checkpoint(
         "opt_g": opt_g.state_dict(),
         "opt_d": opt_d.state_dict(),
         "rng": capture_rng(),
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),
     }
     atomic.save_torch(path, payload)
 
@@ -118,12 +119,11 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        detail = str(exc).strip().splitlines()
-        hint = next((line.strip() for line in detail if "GLOBAL" in line or "Unsupported" in line), "")
+        found = re.search(r"GLOBAL ([\w.]+)", str(exc))
         raise CheckpointError(
-            f"refusing to load {path}: it needs arbitrary unpickling, which could run code from the file"
-            + (f" ({hint})" if hint else "")
-            + "; ganbench checkpoints hold only tensors and plain data"
+            f"refusing to load {path}: it needs arbitrary unpickling"
+            + (f" of {found.group(1)}" if found else "")
+            + ", which could run code from the file; ganbench checkpoints hold only tensors and plain data"
         ) from None
     except (RuntimeError, EOFError, OSError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

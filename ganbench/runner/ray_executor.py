@@ -197,10 +197,9 @@ def _failed_row(cell: Cell, ctx: CellContext, status: str, error: str) -> dict[s
 
 
 def _ray_error_text(exc: BaseException) -> str:
-    """The first useful line of a Ray error (its type, then the cause's message)."""
+    """One line for the row: the Ray error's type and the last line of its text (the cause's message)."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    message = next((line for line in lines if not line.startswith(("Traceback", "File ", "ray::"))), "")
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return f"{type(exc).__name__}: {lines[-1]}" if lines else type(exc).__name__
 
 
 def run_plan_ray(
@@ -228,7 +227,7 @@ def run_plan_ray(
         cpus = int(ray.cluster_resources().get("CPU", 1))
         limit = options.workers or (cpus if not use_gpu else int(ray.cluster_resources().get("GPU", 1)))
         resources = {"num_gpus": 1} if use_gpu else {"num_cpus": 1}
-        remote = ray.remote(execute_cell).options(max_retries=0, **resources)
+        remote = ray.remote(execute_cell)
         # torch threads per task: the cores shared out among the cells that run at once (1 when several do)
         threads = max(1, cpus // max(1, min(limit, len(plan.cells))))
         device = torch.device("cuda" if use_gpu else "cpu")
@@ -242,7 +241,8 @@ def run_plan_ray(
                     task = _make_task(cell, plan, settings, plugins, token, registry, use_gpu, threads, cell_fn)
                     if settings.on_cell_start is not None:
                         settings.on_cell_start(cell, total - len(queue) - 1, total)
-                    pending[remote.options(name=f"ganbench:{cell.cell_id}").remote(task)] = cell
+                    call = remote.options(name=f"ganbench:{cell.cell_id}", max_retries=0, **resources)
+                    pending[call.remote(task)] = cell
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
                     cell = pending.pop(ref)

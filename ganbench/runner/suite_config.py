@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ganbench.engine.config import AMP_CHOICES
 from ganbench.errors import UserError
 
 if sys.version_info >= (3, 11):
@@ -71,6 +72,9 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "address": SuiteKey("str", "Ray cluster address (executor ray)."),
     "workers": SuiteKey("int", "Cells running at once (executor ray)."),
     "checkpoint_every": SuiteKey("int", "Save checkpoint.pt every N steps."),
+    "channels_last": SuiteKey("bool", "Fast path: NHWC memory format."),
+    "amp": SuiteKey("choice", "Fast path: mixed precision.", AMP_CHOICES),
+    "compile": SuiteKey("bool", "Fast path: torch.compile."),
 }
 ALIASES = {
     "plugins": "variants",

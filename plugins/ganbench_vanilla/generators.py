@@ -31,7 +31,7 @@ class DCGANGenerator(Generator):
         self.apply(dcgan_weights_init)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.main(z.view(z.shape[0], self.latent_dim, 1, 1))
+        return self.main(z.reshape(z.shape[0], self.latent_dim, 1, 1))
 
 
 class MLPGenerator(Generator):

@@ -47,13 +47,17 @@ def code_accuracy(models: Models, dataset: GanDataset, device: torch.device) -> 
     from ganbench.metrics.infogan import categorical_code_accuracy
 
     images = data[0][:MAX_ACCURACY_SAMPLES]
-    was_training = models.discriminator.training
-    models.discriminator.eval()
+    modes = {module: module.training for module in (models.discriminator, models.loss)}
+    for module in modes:  # eval mode: batch norm (also in Q) must neither use nor update batch statistics
+        module.eval()
     predictions = []
-    for start in range(0, len(images), 500):
-        logits, _ = models.loss.predict_codes(models.discriminator, images[start : start + 500].to(device))
-        predictions.append(logits[0].argmax(dim=1).cpu())
-    models.discriminator.train(was_training)
+    try:
+        for start in range(0, len(images), 500):
+            logits, _ = models.loss.predict_codes(models.discriminator, images[start : start + 500].to(device))
+            predictions.append(logits[0].argmax(dim=1).cpu())
+    finally:
+        for module, training in modes.items():
+            module.train(training)
     predicted = torch.cat(predictions)
     return max(float(categorical_code_accuracy(predicted, labels, k)) for labels in label_sets)
 

@@ -15,10 +15,10 @@ as a matrix product (same parameters), followed by the example's ``Sigmoid``.
 Deviations from the example, on purpose, so both loops do the same work:
 
 * ``drop_last=True`` (ganbench never trains on a short batch);
-* ``num_workers=0``: the data are an in-memory tensor, and on a 2-core machine
-  the example's default of 2 worker processes, re-spawned every epoch, only
-  slows the reference down (measured: see benchmarks/README.md). This is the
-  charitable choice for the baseline.
+* ``num_workers=0`` by default: the data are an in-memory tensor, and on a
+  2-core machine the example's 2 worker processes, re-forked every epoch of 22
+  batches, would compete with torch's own threads. This is meant as the
+  charitable choice for the baseline (``num_workers`` can be set to check it).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from ganbench.engine.checkpoint import (
     restore_checkpoint,
     save_checkpoint,
 )
-from ganbench.engine.devices import peak_memory_mb, reset_peak_memory
+from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_memory
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
 from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
@@ -86,6 +86,11 @@ def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, A
 
 def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
     """Train and evaluate ``cell``; always returns (and writes) its row."""
+    with cpu_threads_for(ctx.device, ctx.dataset.spec.kind):
+        return _run_cell(cell, ctx)
+
+
+def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
     cell_dir = ctx.run_dir / cell.cell_id
     cell_dir.mkdir(parents=True, exist_ok=True)
     models: Models | None = None

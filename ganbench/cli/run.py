@@ -129,6 +129,10 @@ def run(
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
+    if options["executor"] == "ray":
+        from ganbench.runner.ray_executor import import_ray
+
+        import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
     run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
     if config is not None:

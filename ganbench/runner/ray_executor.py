@@ -82,10 +82,15 @@ def ray_session(options: RayOptions) -> Iterator[Any]:
     if options.workers is not None and options.workers < 1:
         raise UserError(f"--workers must be at least 1, got {options.workers}")
     common = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
-    if options.address:
-        ray.init(address=options.address, **common)
-    else:
-        ray.init(num_cpus=options.workers or os.cpu_count() or 1, **common)
+    try:
+        if options.address:
+            ray.init(address=options.address, **common)
+        else:
+            ray.init(num_cpus=options.workers or os.cpu_count() or 1, **common)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"the Ray cluster at {options.address}" if options.address else "a local Ray instance"
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise UserError(f"cannot start or join {where}: {first}") from None
     try:
         yield ray
     finally:

@@ -17,8 +17,6 @@ from ganbench.runner.local import RunSettings, run_plan
 from ganbench.runner.plan import Cell, DataConfig, EvalOptions, Plan, make_plan
 from ganbench.runner.ray_executor import CellTask, RayOptions, execute_cell, import_ray, run_plan_ray, wants_gpu
 
-ray = pytest.importorskip("ray")
-
 CPU = torch.device("cpu")
 TIMING = {"train_img_s", "wall_s", "eval_s", "gen_img_s", "peak_mem_mb"}
 EVAL = EvalOptions(n_samples=500)
@@ -26,6 +24,7 @@ EVAL = EvalOptions(n_samples=500)
 
 @pytest.fixture(scope="module")
 def ray_session():
+    ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     try:
         yield ray
@@ -111,7 +110,7 @@ def test_cli_executor_ray_joins_the_running_session(ray_session, tmp_path, monke
     table = pd.read_csv(tmp_path / "results" / "r" / "results.csv")
     assert list(table["status"]) == ["ok", "ok"]
     assert "mean ± std over seeds" in result.output
-    assert ray.is_initialized()  # a session it did not start is left running
+    assert ray_session.is_initialized()  # a session it did not start is left running
 
 
 def test_worker_without_the_shared_folder_returns_the_files(tmp_path):
@@ -128,11 +127,20 @@ def test_worker_without_the_shared_folder_returns_the_files(tmp_path):
     assert not (tmp_path / plan.cells[0].cell_id).exists()  # nothing written into the driver's folder
 
 
-def test_missing_ray_is_a_one_line_install_hint(monkeypatch):
+def test_missing_ray_is_a_one_line_install_hint(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(UserError) as info:
         import_ray()
     assert "pip install ray" in str(info.value) and "\n" not in str(info.value)
+
+    from ganbench.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--executor", "ray", "--steps", "2", "--results-dir", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install ray" in err[0]
+    assert not any(tmp_path.iterdir())
 
 
 def test_gpu_request_follows_the_cluster():

@@ -11,7 +11,9 @@ resolution, extractor, layer, weights hash, sample count, and a fingerprint of
 the selected real samples (which catches e.g. a 2D mixture sampled with a
 different seed under the same name). The key string goes into every results
 row as ``real_stats_key``. Each file holds the real features (for KID, PRDC),
-torch-fidelity's FID statistics, and the fitted NDB bins. Writes are atomic.
+torch-fidelity's FID statistics, the fitted NDB bins and the real k-NN radii
+of PRDC (everything of the real side that does not depend on the generated
+samples). Writes are atomic.
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ class RealStats:
     stats: Stats
     """torch-fidelity's ``{"mu", "sigma"}`` (float64)."""
     ndb_state: dict[str, Any] | None = None
+    prdc_radii: dict[int, torch.Tensor] | None = None
+    """PRDC's squared real k-NN radii by k (float64), see :func:`ganbench.metrics.prdc.real_knn_radii`."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -102,7 +106,9 @@ class RealStatsCache:
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
             stats = {k: blob["stats"][k].numpy() for k in ("mu", "sigma")}
-            return RealStats(key, blob["features"], stats, blob.get("ndb"), blob.get("extra", {}))
+            radii = blob.get("prdc")
+            radii = {int(k): v for k, v in radii.items()} if radii is not None else None
+            return RealStats(key, blob["features"], stats, blob.get("ndb"), radii, blob.get("extra", {}))
         except Exception as err:  # a torn or foreign file: recompute rather than fail the run
             log.warning("ignoring unreadable real-stats cache %s (%s)", path, err)
             return None
@@ -115,6 +121,7 @@ class RealStatsCache:
             "features": real.features.contiguous(),
             "stats": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in real.stats.items()},
             "ndb": real.ndb_state,
+            "prdc": {str(k): v.contiguous() for k, v in real.prdc_radii.items()} if real.prdc_radii else None,
             "extra": real.extra,
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -174,11 +181,13 @@ def real_stats(
     n_real: int | None = DEFAULT_N_REAL,
     cache_dir: Path | None = None,
     ndb_fit: Callable[[torch.Tensor], dict[str, Any] | None] | None = None,
+    prdc_fit: Callable[[torch.Tensor], dict[int, torch.Tensor] | None] | None = None,
 ) -> RealStats:
     """The real features/statistics for one protocol, from the cache or computed and stored.
 
-    ``ndb_fit(features) -> state`` fits NDB's bins on a miss (or when a cached
-    file predates them) so the k-means runs once per key too.
+    ``ndb_fit(features) -> state`` fits NDB's bins and ``prdc_fit(features) ->
+    radii`` computes PRDC's real k-NN radii on a miss (or when a cached file
+    predates them), so the k-means and the real-real distances run once per key too.
     """
     indices = select_real(dataset, split, n_real)
     key = RealStatsKey(
@@ -194,13 +203,21 @@ def real_stats(
     cache = RealStatsCache(cache_dir)
     real = cache.load(key)
     if real is not None:
+        stale = False
         if ndb_fit is not None and real.ndb_state is None:
             real.ndb_state = ndb_fit(real.features)
+            stale = True
+        if prdc_fit is not None and real.prdc_radii is None:
+            real.prdc_radii = prdc_fit(real.features)
+            stale = True
+        if stale:
             cache.save(real)
         return real
     features = _extract_real(dataset, split, indices, extractor)
     real = RealStats(key, features, feature_statistics(features))
     if ndb_fit is not None:
         real.ndb_state = ndb_fit(features)
+    if prdc_fit is not None:
+        real.prdc_radii = prdc_fit(features)
     cache.save(real)
     return real

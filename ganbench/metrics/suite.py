@@ -39,7 +39,7 @@ from ganbench.metrics.fid import (
 from ganbench.metrics.inception import InceptionWeightsMissingError
 from ganbench.metrics.modes import class_modes, mixture_modes, stacked_modes
 from ganbench.metrics.ndb import NDB, max_bins
-from ganbench.metrics.prdc import prdc
+from ganbench.metrics.prdc import K_DC, K_PR, prdc, real_knn_radii
 
 NDB_K = 100
 NDB_SEED = 0
@@ -76,6 +76,13 @@ def _ndb_fit(features: torch.Tensor) -> dict[str, Any] | None:
     return NDB(features, k=NDB_K, seed=NDB_SEED).state_dict()
 
 
+def _prdc_fit(features: torch.Tensor) -> dict[int, torch.Tensor] | None:
+    """PRDC's real k-NN radii, cached with the real features; none when k-NN balls are undefined."""
+    if len(features) <= max(K_PR, K_DC):
+        return None
+    return real_knn_radii(features, (K_PR, K_DC))
+
+
 def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: torch.device) -> dict[str, object]:
     """FID, KID, PRDC and NDB between cached real features and generated features."""
     out: dict[str, object] = {}
@@ -96,7 +103,7 @@ def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: t
     else:
         notes.append(f"{n_fake} generated sample(s): FID/KID need at least 2")
     if n_fake > 5 and len(real.features) > 5:  # k-NN balls need more than k = 5 points
-        out.update(prdc(real.features.to(device), fake_features.to(device)))
+        out.update(prdc(real.features.to(device), fake_features.to(device), real_radii=real.prdc_radii))
     if real.ndb_state is not None:
         ndb = NDB.from_state_dict(real.ndb_state).evaluate(fake_features)
         out.update(ndb=ndb["ndb"], ndb_k=ndb["ndb_k"], ndb_js=ndb["ndb_js"])
@@ -105,15 +112,28 @@ def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: t
     return out
 
 
-def mode_metrics(fake: torch.Tensor, spec: DataSpec, device: torch.device) -> dict[str, object]:
-    """Mode coverage: mixture centres for 2D data, the digit classifier for digits."""
+def _labels_digits(spec: DataSpec) -> bool:
+    """Whether mode counting labels the samples with the shipped digit classifier."""
+    return spec.kind == "image" and spec.fid_extractor == DIGITS_EXTRACTOR and bool(
+        spec.extra.get("stacked") or spec.num_classes
+    )
+
+
+def mode_metrics(
+    fake: torch.Tensor, spec: DataSpec, device: torch.device, labels: torch.Tensor | None = None
+) -> dict[str, object]:
+    """Mode coverage: mixture centres for 2D data, the digit classifier for digits.
+
+    ``labels``: the classifier's labels of ``fake`` if the caller already has them.
+    """
     if spec.kind == "points" and spec.mode_centres is not None and spec.mode_std is not None:
         centres = torch.tensor(spec.mode_centres, dtype=torch.float32)
         return dict(mixture_modes(fake.detach().float().cpu(), centres, float(spec.mode_std)))
     if spec.kind != "image" or spec.fid_extractor != DIGITS_EXTRACTOR:
         return {}
     stacked = spec.extra.get("stacked")
-    labels = load_digit_classifier(device).classify(fake)
+    if labels is None:
+        labels = load_digit_classifier(device).classify(fake)
     if stacked:
         if labels.dim() != 2 or labels.shape[1] != int(stacked):  # type: ignore[arg-type]
             raise IncompatibleError(f"stacked digits need {stacked} channels, got shape {tuple(fake.shape)}")
@@ -145,6 +165,7 @@ def evaluate_samples(
     spec = dataset.spec
     _check_fake(fake, spec)
     row = empty_row()
+    labels: torch.Tensor | None = None
     split = fid_split_of(dataset)
     name = extractor or spec.fid_extractor
     row.update(fid_extractor=name, fid_split=split, fid_n_fake=int(fake.shape[0]))
@@ -163,9 +184,15 @@ def evaluate_samples(
             n_real=n_real if n_real is not None else DEFAULT_N_REAL,
             cache_dir=cache_dir,
             ndb_fit=_ndb_fit,
+            prdc_fit=_prdc_fit,
         )
         row.update(fid_layer=fx.layer, fid_n_real=real.key.n, real_stats_key=str(real.key))
-        row.update(distribution_metrics(real, fx(fake), device))
-    row.update(mode_metrics(fake, spec, device))
+        if fx.name == DIGITS_EXTRACTOR and _labels_digits(spec):
+            # One CNN pass for the FID features and the mode labels (the same network and layer).
+            fake_features, labels = load_digit_classifier(device).features_and_labels(fake)
+        else:
+            fake_features = fx(fake)
+        row.update(distribution_metrics(real, fake_features, device))
+    row.update(mode_metrics(fake, spec, device, labels))
     row["eval_s"] = time.perf_counter() - start
     return row

@@ -14,6 +14,7 @@ from ganbench.metrics import suite
 from ganbench.metrics.cache import RealStatsCache, default_cache_dir, real_stats, select_real
 from ganbench.metrics.features import get_extractor
 from ganbench.metrics.fid import feature_statistics
+from ganbench.metrics.prdc import prdc
 
 
 def _points(seed: int = 0, n: int = 600, name: str = "blob") -> TensorGanDataset:
@@ -97,3 +98,27 @@ def test_default_cache_dir_follows_env(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert default_cache_dir() == tmp_path / "real-stats"
     monkeypatch.delenv("GANBENCH_CACHE")
     assert default_cache_dir() == Path.home() / ".cache" / "ganbench" / "real-stats"
+
+
+def test_prdc_real_radii_are_cached_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    original = suite.real_knn_radii
+    monkeypatch.setattr(suite, "real_knn_radii", lambda *a, **k: calls.append(1) or original(*a, **k))
+    ds, fake = _points(), torch.randn(300, 2) * 2
+    a = suite.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    b = suite.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    assert len(calls) == 1  # computed on the miss only
+    real = real_stats(ds, _raw(), split="test", n_real=400, cache_dir=tmp_path)
+    assert sorted(real.prdc_radii) == [3, 5] and real.prdc_radii[5].dtype == torch.float64
+    torch.testing.assert_close(real.prdc_radii[3], original(real.features)[3], rtol=0, atol=0)
+    uncached = prdc(real.features, get_extractor("raw")(fake))
+    assert {m: a[m] for m in uncached} == uncached and {m: b[m] for m in uncached} == uncached
+
+
+def test_file_without_prdc_radii_gets_them_added(tmp_path: Path) -> None:
+    ds = _points()
+    real = real_stats(ds, _raw(), split="test", n_real=500, cache_dir=tmp_path)  # no prdc_fit: none stored
+    assert real.prdc_radii is None
+    again = real_stats(ds, _raw(), split="test", n_real=500, cache_dir=tmp_path, prdc_fit=suite._prdc_fit)
+    assert sorted(again.prdc_radii) == [3, 5]
+    assert sorted(RealStatsCache(tmp_path).load(again.key).prdc_radii) == [3, 5]  # written back

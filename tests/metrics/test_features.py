@@ -162,3 +162,23 @@ def test_digits_extractor_is_registered_in_torch_fidelity() -> None:
     feats, logits = model(as_uint8)
     assert feats.shape == (50, dc.FEATURE_DIM) and logits.shape == (50, 10)
     assert float((logits.argmax(1) == y[:50]).float().mean()) > 0.9
+
+
+def test_digit_cnn_fast_layout_matches_the_plain_network_exactly() -> None:
+    """Pool-then-ReLU in channels-last equals ReLU-then-pool in NCHW bit for bit (ReLU is monotonic)."""
+    net = dc.load_digit_classifier("cpu").net
+    x = dc.to_classifier_input(torch.rand(64, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1)
+    with torch.no_grad():
+        h = F.max_pool2d(F.relu(net.conv1(x)), 2)
+        h = F.max_pool2d(F.relu(net.conv2(h)), 2)
+        plain = F.relu(net.fc1(h.flatten(1)))
+        assert torch.equal(net.features(x), plain)
+
+
+def test_one_pass_gives_the_extractor_features_and_the_labels() -> None:
+    x = torch.rand(300, 3, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    clf = dc.load_digit_classifier("cpu")
+    feats, labels = clf.features_and_labels(x, batch_size=128)
+    assert not feats.is_inference() and feats.shape == (300, 3 * dc.FEATURE_DIM)
+    torch.testing.assert_close(feats, get_extractor("ganbench-digits")(x), rtol=1e-5, atol=1e-5)
+    assert torch.equal(labels, clf.classify(x))

@@ -11,7 +11,7 @@ from scipy.spatial.distance import cdist
 
 from ganbench.errors import UserError
 from ganbench.metrics.distances import knn_sq_radii
-from ganbench.metrics.prdc import prdc
+from ganbench.metrics.prdc import prdc, real_knn_radii
 
 
 def brute_force_prdc(real: np.ndarray, fake: np.ndarray, k_pr: int, k_dc: int) -> dict[str, float]:
@@ -118,3 +118,27 @@ def test_reference_values_on_standard_normal() -> None:
         assert abs(got[name] - value) <= TOLERANCE[name], (name, got[name], value)
     assert abs(got["density"] - 1.0) <= 0.13, got
     assert abs(got["coverage"] - expected_coverage(10_000, 10_000, 5)) <= 0.017, got
+
+
+def test_precomputed_real_radii_give_identical_results() -> None:
+    rng = np.random.default_rng(11)
+    real, fake = rng.standard_normal((250, 12)), rng.standard_normal((230, 12)) * 1.1 + 0.2
+    radii = real_knn_radii(real, chunk_size=64)
+    assert sorted(radii) == [3, 5]
+    assert prdc(real, fake, chunk_size=64, real_radii=radii) == prdc(real, fake, chunk_size=64)
+    want = brute_force_prdc_35(real, fake)
+    assert prdc(real, fake, real_radii=real_knn_radii(real)) == pytest.approx(want, abs=1e-12)
+
+
+def brute_force_prdc_35(real: np.ndarray, fake: np.ndarray) -> dict[str, float]:
+    pr, dc = brute_force_prdc(real, fake, 3, 3), brute_force_prdc(real, fake, 5, 5)
+    return {"precision": pr["precision"], "recall": pr["recall"], "density": dc["density"], "coverage": dc["coverage"]}
+
+
+def test_bad_precomputed_real_radii_are_refused() -> None:
+    rng = np.random.default_rng(12)
+    real, fake = rng.standard_normal((40, 4)), rng.standard_normal((30, 4))
+    with pytest.raises(ValueError, match="no k = 5"):
+        prdc(real, fake, real_radii=real_knn_radii(real, (3,)))
+    with pytest.raises(ValueError, match="shape"):
+        prdc(real, fake, real_radii=real_knn_radii(real[:20]))

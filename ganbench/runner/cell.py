@@ -93,6 +93,7 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
 def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
     cell_dir = ctx.run_dir / cell.cell_id
     cell_dir.mkdir(parents=True, exist_ok=True)
+    (cell_dir / "error.txt").unlink(missing_ok=True)  # from an earlier, failed attempt (--resume)
     models: Models | None = None
     row: dict[str, Any] = base_row(cell, None, ctx)
     try:

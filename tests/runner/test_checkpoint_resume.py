@@ -162,7 +162,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 300) -> None:
 
 
 def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_path):
-    args = ["--plugins", "dcgan", "--dataset", "ring8", "--steps", "300", "--batch-size", "32"]
+    args = ["--plugins", "dcgan", "--dataset", "ring8", "--steps", "200", "--batch-size", "32"]
     args += ["--log-every", "10", "--checkpoint-every", "20", "--no-eval", "-q"]
     proc = _ganbench("run", *args, "--results-dir", str(tmp_path), "--out", "k")
     cell_dir = tmp_path / "k" / "dcgan-ring8-s0"
@@ -171,7 +171,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_pa
     proc.wait(timeout=60)
     assert not (cell_dir / "metrics.json").exists(), "the run finished before it could be killed"
     killed_at = load_checkpoint(cell_dir / CHECKPOINT_FILE)["step"]
-    assert 0 < killed_at < 300
+    assert 0 < killed_at < 200
 
     resumed = subprocess.run(
         [*GANBENCH, "run", "--resume", str(tmp_path / "k"), "-q"], capture_output=True, text=True, timeout=600
@@ -181,7 +181,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_pa
     assert json.loads((cell_dir / "metrics.json").read_text())["status"] == "ok"
 
     # the same cell, uninterrupted, in this process (same device)
-    registry, plan = _plan(steps=300, log_every=10)
+    registry, plan = _plan(steps=200, log_every=10)
     settings = RunSettings(run_dir=tmp_path / "ref", device=CPU, evaluation=NO_EVAL, checkpoint_every=20)
     run_plan(registry, plan, settings)
     ref_dir = tmp_path / "ref" / "dcgan-ring8-s0"
@@ -193,7 +193,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_pa
 
 
 def test_ctrl_c_marks_the_cell_interrupted_keeps_the_rest_and_resume_finishes(tmp_path):
-    args = ["--plugins", "dcgan", "--dataset", "ring8", "--seeds", "0,1", "--steps", "300", "--batch-size", "32"]
+    args = ["--plugins", "dcgan", "--dataset", "ring8", "--seeds", "0,1", "--steps", "200", "--batch-size", "32"]
     proc = _ganbench("run", *args, "--no-eval", "-q", "--results-dir", str(tmp_path), "--out", "c")
     run_dir = tmp_path / "c"
     first = run_dir / "dcgan-ring8-s0" / "metrics.json"

@@ -19,7 +19,9 @@ def save_image_grid(images: torch.Tensor, path: Path, *, nrow: int | None = None
         images = images[:, :3]
     nrow = nrow or max(1, int(math.sqrt(len(images))))
     with atomic_path(path) as tmp:
-        save_image(images.float().clamp(-1, 1), tmp, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2, format="png")
+        save_image(
+            images.float().clamp(-1, 1), tmp, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2, format="png"
+        )
 
 
 def save_scatter(

@@ -22,7 +22,7 @@ from ganbench.results.table import KEY_COLUMNS
 from ganbench.runner.local import RunSettings, run_plan
 from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
 from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
-from ganbench.runner.suite_config import TRAIN_KEYS, load_suite, merge
+from ganbench.runner.suite_config import TRAIN_KEYS, builtin_suite, load_suite, merge
 
 SUMMARY_COLUMNS = [
     *KEY_COLUMNS, "generator", "discriminator", "loss", "status", "d_loss", "g_loss", "train_img_s",
@@ -96,6 +96,9 @@ def run(
     config: Annotated[
         Path | None, typer.Option("--config", help="A TOML suite file; flags given here override it.")
     ] = None,
+    suite_name: Annotated[
+        str | None, typer.Option("--suite", help="A suite shipped with ganbench, e.g. ci (see docs/ci.md).")
+    ] = None,
     executor: Annotated[
         str, typer.Option(help="local (one cell at a time, in this process) or ray (cells as Ray tasks).")
     ] = "local",
@@ -126,6 +129,10 @@ def run(
     if resume is not None:
         _resume(registry, resume, explicit, cli, quiet)
         return
+    if suite_name is not None:
+        if config is not None:
+            raise UserError("give either --suite or --config, not both")
+        config = builtin_suite(suite_name)
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)

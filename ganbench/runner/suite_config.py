@@ -173,3 +173,16 @@ def merge(cli: Mapping[str, Any], explicit: set[str], suite: Mapping[str, Any]) 
         if key not in explicit:
             merged[key] = value
     return merged
+
+
+def builtin_suites() -> dict[str, Path]:
+    """The suites shipped in ``ganbench/suites`` (``ganbench run --suite NAME``)."""
+    folder = Path(__file__).resolve().parent.parent / "suites"
+    return {path.stem: path for path in sorted(folder.glob("*.toml"))}
+
+
+def builtin_suite(name: str) -> Path:
+    suites = builtin_suites()
+    if name not in suites:
+        raise SuiteError(f"unknown suite {name!r}; valid choices: {', '.join(suites) or '(none)'}")
+    return suites[name]

@@ -114,8 +114,10 @@ def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: t
 
 def _labels_digits(spec: DataSpec) -> bool:
     """Whether mode counting labels the samples with the shipped digit classifier."""
-    return spec.kind == "image" and spec.fid_extractor == DIGITS_EXTRACTOR and bool(
-        spec.extra.get("stacked") or spec.num_classes
+    return (
+        spec.kind == "image"
+        and spec.fid_extractor == DIGITS_EXTRACTOR
+        and bool(spec.extra.get("stacked") or spec.num_classes)
     )
 
 

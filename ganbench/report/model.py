@@ -135,9 +135,8 @@ def _group_section(i: int, key: tuple[str, str], cells: list[CellArtifacts]) -> 
 
 def build_model(collected: Collected, title: str = "ganbench report") -> ReportModel:
     table = collected.table
-    multi_seed = (
-        {"variant", "dataset", "seed"} <= set(table.columns)
-        and bool((table.groupby(["variant", "dataset"])["seed"].nunique() > 1).any())
+    multi_seed = {"variant", "dataset", "seed"} <= set(table.columns) and bool(
+        (table.groupby(["variant", "dataset"])["seed"].nunique() > 1).any()
     )
     summary_figures = []
     for metric in plots.SUMMARY_METRICS:

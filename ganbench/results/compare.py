@@ -155,9 +155,7 @@ def parse_threshold(metric: str, value: str | float | int) -> Threshold:
     try:
         number = float(number_text)
     except ValueError:
-        raise ThresholdError(
-            f"bad threshold for {metric}: {text!r}; expected a number like 10%, -15% or -1"
-        ) from None
+        raise ThresholdError(f"bad threshold for {metric}: {text!r}; expected a number like 10%, -15% or -1") from None
     if not math.isfinite(number):
         raise ThresholdError(f"bad threshold for {metric}: {text!r}; the limit must be a finite number")
     if number != 0 or number_text.startswith(("+", "-")):
@@ -218,11 +216,11 @@ def load_thresholds_file(path: str | Path) -> dict[str, Threshold]:
         raise ThresholdError(f"unknown key(s) {', '.join(unknown)} in {str(path)!r}; valid: max_regress")
     table = data.get("max_regress")
     if not isinstance(table, dict):
-        raise ThresholdError(f"{str(path)!r} needs a [max_regress] table, e.g. fid = \"10%\"")
+        raise ThresholdError(f'{str(path)!r} needs a [max_regress] table, e.g. fid = "10%"')
     out: dict[str, Threshold] = {}
     for metric, value in table.items():
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ThresholdError(f"bad threshold for {metric} in {str(path)!r}: {value!r}; expected e.g. \"10%\" or -1")
+            raise ThresholdError(f'bad threshold for {metric} in {str(path)!r}: {value!r}; expected e.g. "10%" or -1')
         out[metric] = parse_threshold(metric, value)
     return out
 
@@ -374,7 +372,9 @@ def compare_tables(
     if not common:
         raise TableError(
             "the two tables have no (variant, dataset, seed) row in common; "
-            f"baseline has e.g. {format_key(next(iter(base_rows)))}" if base_rows else "the baseline table is empty"
+            f"baseline has e.g. {format_key(next(iter(base_rows)))}"
+            if base_rows
+            else "the baseline table is empty"
         )
     result = ComparisonResult(thresholds=chosen, common_rows=len(common))
     result.missing_rows = [k for k in base_rows if k not in cur_rows]

@@ -35,7 +35,7 @@ def test_fixture_cifar10_trains_dcgan_and_infogan(tmp_path, capsys, monkeypatch)
     go_offline(monkeypatch)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))  # no Inception weights here
     monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path / "cache"))
-    code, out, err = run_cli(
+    code, _, err = run_cli(
         capsys, "run", "--plugins", "dcgan,infogan", "--dataset", "cifar10", "--steps", "20", "--batch-size", "16",
         "--data-root", str(root), "--results-dir", str(tmp_path / "results"), "--out", "c", "--eval-samples", "64",
     )  # fmt: skip
@@ -51,7 +51,8 @@ def test_folder_of_mixed_images_trains(tmp_path, capsys):
     folder = make_image_folder(tmp_path / "faces")
     code, _, err = run_cli(
         capsys, "run", "--plugins", "dcgan", "--dataset", f"folder:{folder.path}", "--steps", "5",
-        "--batch-size", "4", "--resolution", "32", "--no-eval", "--results-dir", str(tmp_path / "results"), "--out", "f",
+        "--batch-size", "4", "--resolution", "32", "--no-eval",
+        "--results-dir", str(tmp_path / "results"), "--out", "f",
     )  # fmt: skip
     assert code == 0, err
     table = pd.read_csv(tmp_path / "results" / "f" / "results.csv")

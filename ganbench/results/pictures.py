@@ -40,17 +40,17 @@ def save_scatter(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
-    if real is not None:
-        ax.scatter(real[:, 0], real[:, 1], s=2, c="#9ab", alpha=0.5, label="real")
     if colours is not None:
         ax.scatter(fake[:, 0], fake[:, 1], s=2, c=colours.numpy(), cmap="tab10", alpha=0.7, label="generated")
     else:
-        ax.scatter(fake[:, 0], fake[:, 1], s=2, c="#d62728", alpha=0.6, label="generated")
+        ax.scatter(fake[:, 0], fake[:, 1], s=2, c="#d62728", alpha=0.5, label="generated")
+    if real is not None:  # on top: the real mixture is tight and would hide under the generated cloud
+        ax.scatter(real[:, 0], real[:, 1], s=1, c="#1f4e79", alpha=0.6, label="real")
     if centres is not None:
         c = torch.tensor(centres)
-        ax.scatter(c[:, 0], c[:, 1], s=60, marker="x", c="black", label="mode centres")
+        ax.scatter(c[:, 0], c[:, 1], s=40, marker="+", c="black", linewidths=0.8, label="mode centres")
     ax.set_aspect("equal")
-    ax.legend(loc="upper right", fontsize=7, markerscale=3)
+    ax.legend(loc="upper right", fontsize=7)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     save_figure(path, fig)

@@ -76,3 +76,26 @@ def test_screenshot(tmp_path: Path):
         assert im.size == (1200, 1600)
         colours = im.convert("RGB").getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 50  # text, tables and plots, not a blank page
+
+
+def test_report_of_the_make_run_job_renders_in_chromium(tmp_path: Path):
+    """The done-when check: the report of `make run`'s job (same command, fewer steps) shows its table and images."""
+    from ganbench.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main([
+            "run", "--plugins", "dcgan,minibatch,infogan", "--dataset", "ring8", "--steps", "60",
+            "--eval-samples", "500", "--results-dir", str(tmp_path), "--out", "make-run", "--quiet",
+        ])  # fmt: skip
+    assert info.value.code == 0
+    _, html_path = write_report(tmp_path / "make-run")
+    html = html_path.read_text(encoding="utf-8")
+    expected_images = html.count("<img ")
+    assert expected_images >= 3 + 1  # a sample scatter per run and InfoGAN's traversal, at least
+    proc = _chromium(["--dump-dom", html_path.resolve().as_uri()], tmp_path / "profile")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', re.search(r"<body([^>]*)>", proc.stdout).group(1)))
+    assert attrs.get("data-images-loaded") == f"{expected_images}/{expected_images}", attrs
+    runs = proc.stdout.split('<table class="results summary">')[1].split("</table>")[0]
+    for variant in ("dcgan", "minibatch", "infogan"):
+        assert f">{variant}<" in runs

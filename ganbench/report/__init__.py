@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ganbench.report.aggregate import aggregate, format_mean_std
 from ganbench.report.collect import Collected, collect
 from ganbench.report.html import render_html
 from ganbench.report.markdown import ASSETS_DIR, render_markdown
 from ganbench.report.model import ReportModel, build_model
 from ganbench.results import atomic
+from ganbench.results.aggregate import aggregate, format_mean_std
 
 __all__ = [
     "Collected",

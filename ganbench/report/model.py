@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from ganbench.report import plots
-from ganbench.report.aggregate import protocol_display, runs_display, summary_display
 from ganbench.report.collect import CellArtifacts, Collected
+from ganbench.results.aggregate import protocol_display, runs_display, summary_display
 
 AGGREGATION_NOTE = (
     "Summary rows are mean ± sample standard deviation (ddof=1) over the seeds of each (variant, dataset), "

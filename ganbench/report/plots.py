@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ganbench.report.aggregate import metric_header
+from ganbench.results.aggregate import metric_header
 
 DPI = 90
 MAX_PANELS = 12

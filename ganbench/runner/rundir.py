@@ -22,8 +22,8 @@ import pandas as pd
 import torch
 
 import ganbench
-from ganbench.report.aggregate import GROUP_KEYS, aggregate, summary_display
 from ganbench.results import atomic
+from ganbench.results.aggregate import GROUP_KEYS, aggregate, summary_display
 from ganbench.results.table import rebuild_table
 
 RUN_FILE = "run.json"
@@ -112,7 +112,7 @@ def record_invocation(
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (variant, dataset): ``<metric>_mean``, ``<metric>_std``, ``n_seeds``, ``n_failed``, ...
 
-    The statistics are :func:`ganbench.report.aggregate.aggregate` (the report's
+    The statistics are :func:`ganbench.results.aggregate.aggregate` (the report's
     rules: sample std, NaN-skipping); ``n_failed`` counts seeds that failed or
     were interrupted.
     """

@@ -17,7 +17,7 @@ from PIL import Image
 
 from ganbench.errors import UserError
 from ganbench.report import aggregate, build_model, collect, format_mean_std, render_html, write_report
-from ganbench.report.aggregate import status_summary
+from ganbench.results.aggregate import status_summary
 
 from .fixtures import EVIL, make_results
 

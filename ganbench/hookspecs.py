@@ -58,14 +58,14 @@ def ganbench_register(registrar: Registrar) -> None:
         @hookimpl
         def ganbench_register(registrar):
             registrar.add_loss(
-                "hinge", HingeLoss, description="Hinge loss (Lim & Ye 2017)."
+                "my-hinge", HingeLoss, description="Hinge loss (Lim & Ye 2017)."
             )
             registrar.add_variant(Variant(
-                name="hinge-dcgan",
+                name="my-hinge-dcgan",
                 description="DCGAN trained with the hinge loss.",
                 recipes={
-                    "image": Recipe("dcgan", "dcgan", "hinge"),
-                    "points": Recipe("mlp", "mlp", "hinge"),
+                    "image": Recipe("dcgan", "dcgan", "my-hinge"),
+                    "points": Recipe("mlp", "mlp", "my-hinge"),
                 },
             ))
     """

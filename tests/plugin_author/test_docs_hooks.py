@@ -210,8 +210,8 @@ def test_minimal_plugin_example_registers_and_trains():
 
 def test_hookspec_docstring_example_registers_and_trains():
     registry = _register_source(_python_block_after("### `ganbench_register("), "doc_hookspec")
-    assert "hinge" in registry.names("loss")
-    _train_briefly(registry, "hinge-dcgan")
+    assert "my-hinge" in registry.names("loss")
+    _train_briefly(registry, "my-hinge-dcgan")
 
 
 def test_checker_runs_as_a_script_from_anywhere(tmp_path):

@@ -10,7 +10,6 @@ from torch import nn
 from ganbench_extra_losses.losses import (
     GP_WEIGHT,
     gradient_penalty,
-    hinge_loss,
     least_squares_loss,
     wgan_gp_loss,
 )
@@ -116,16 +115,6 @@ def test_wgan_gp_refuses_a_batch_norm_critic():
         wgan_gp_loss(POINTS).discriminator_loss(BatchNormCritic(), x, x, torch.empty(4, 0))
 
 
-@pytest.mark.parametrize("logit", [-1.5, -0.3, 0.0, 0.4, 2.0])
-def test_hinge_loss_matches_hand_computation(logit):
-    x = torch.zeros(4, 2)
-    loss = hinge_loss(POINTS)
-    d = ConstantLogit(logit)
-    d_out = loss.discriminator_loss(d, x, x, torch.empty(4, 0))
-    assert d_out.total.item() == pytest.approx(max(0.0, 1 - logit) + max(0.0, 1 + logit))
-    assert loss.generator_loss(d, x, torch.empty(4, 0)).total.item() == pytest.approx(-logit)
-
-
 @pytest.mark.parametrize(("abc", "value"), [((0.0, 1.0, 1.0), 0.3), ((-1.0, 1.0, 0.0), -0.7)])
 def test_least_squares_loss_matches_hand_computation(abc, value):
     a, b, c = abc
@@ -143,4 +132,4 @@ def test_bad_loss_options_are_one_line_errors():
     with pytest.raises(IncompatibleError, match="must differ"):
         least_squares_loss(POINTS, a=1.0, b=1.0)
     with pytest.raises(TypeError):  # ganbench turns an unknown option into a one-line error naming it
-        hinge_loss(POINTS, margin=2.0)
+        least_squares_loss(POINTS, margin=2.0)

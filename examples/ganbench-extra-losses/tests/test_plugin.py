@@ -39,7 +39,7 @@ def test_ganbench_discovers_everything_through_the_entry_point():
     assert ours[0]["api_version"] == API_VERSION
     assert set(ours[0]["components"]) == {
         "discriminator:sn-dcgan", "discriminator:sn-mlp", "discriminator:critic-dcgan", "discriminator:critic-mlp",
-        "loss:wgan-gp", "loss:hinge", "loss:lsgan", "variant:wgan-gp", "variant:hinge-sn", "variant:lsgan",
+        "loss:wgan-gp", "loss:lsgan", "variant:wgan-gp", "variant:hinge-sn", "variant:lsgan",
     }  # fmt: skip
     assert not listing["problems"]
 

@@ -3,7 +3,8 @@
 A third-party plugin in full: it reaches ganbench only through the
 ``ganbench`` entry point in ``pyproject.toml`` and imports only
 :mod:`ganbench.plugin`. Its variants reuse ganbench's built-in ``dcgan`` and
-``mlp`` generators (and, for LSGAN, discriminators) by their registered names.
+``mlp`` generators (and, for LSGAN, discriminators) and the built-in ``hinge``
+loss by their registered names.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .discriminators import (
     sn_dcgan_discriminator,
     sn_mlp_discriminator,
 )
-from .losses import gradient_penalty, hinge_loss, least_squares_loss, wgan_gp_loss
+from .losses import gradient_penalty, least_squares_loss, wgan_gp_loss
 
 GANBENCH_API_VERSION = 1
 """The plugin API this package was written against; ganbench refuses it on a mismatch."""
@@ -56,7 +57,6 @@ def ganbench_register(registrar: Registrar) -> None:
     registrar.add_loss(
         "wgan-gp", wgan_gp_loss, description="Wasserstein loss with gradient penalty, λ=10 (Gulrajani et al. 2017)."
     )
-    registrar.add_loss("hinge", hinge_loss, description="Hinge loss (Lim & Ye 2017; SNGAN, Miyato et al. 2018).")
     registrar.add_loss("lsgan", least_squares_loss, description="Least squares loss, a=0 b=1 c=1 (Mao et al. 2017).")
 
     registrar.add_variant(

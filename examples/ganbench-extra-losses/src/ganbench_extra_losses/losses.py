@@ -1,8 +1,7 @@
-"""Three adversarial objectives beyond the original GAN's.
+"""Two adversarial objectives beyond the original GAN's (the hinge loss is built into ganbench).
 
-All work on the discriminator's raw output ``D(x)`` of shape ``(N,)`` (a logit
-for hinge, a score for least squares, a critic value for WGAN-GP); none of them
-applies a sigmoid.
+Both work on the discriminator's raw output ``D(x)`` of shape ``(N,)`` (a score
+for least squares, a critic value for WGAN-GP); neither applies a sigmoid.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import numbers
 
 import torch
-import torch.nn.functional as F
 from ganbench.plugin import BuildContext, Discriminator, GANLoss, IncompatibleError, LossOutput
 from torch import nn
 
@@ -84,23 +82,6 @@ class WassersteinGPLoss(GANLoss):
         return LossOutput(-discriminator(fake).mean())
 
 
-class HingeLoss(GANLoss):
-    """Hinge loss (Lim & Ye 2017; Miyato et al. 2018).
-
-    D minimises ``E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]``; G minimises ``-E[D(G(z))]``.
-    """
-
-    def discriminator_loss(
-        self, discriminator: Discriminator, real: torch.Tensor, fake: torch.Tensor, codes: torch.Tensor
-    ) -> LossOutput:
-        d_real = F.relu(1.0 - discriminator(real)).mean()
-        d_fake = F.relu(1.0 + discriminator(fake)).mean()
-        return LossOutput(d_real + d_fake, {"d_real": d_real.detach(), "d_fake": d_fake.detach()})
-
-    def generator_loss(self, discriminator: Discriminator, fake: torch.Tensor, codes: torch.Tensor) -> LossOutput:
-        return LossOutput(-discriminator(fake).mean())
-
-
 class LeastSquaresLoss(GANLoss):
     """LSGAN (Mao et al. 2017, eq. 2): D: ``½E[(D(x) - b)²] + ½E[(D(G(z)) - a)²]``, G: ``½E[(D(G(z)) - c)²]``.
 
@@ -132,10 +113,6 @@ def _number(loss: str, option: str, value: object, *, minimum: float | None = No
 
 def wgan_gp_loss(ctx: BuildContext, *, gp_weight: float = GP_WEIGHT) -> WassersteinGPLoss:
     return WassersteinGPLoss(_number("wgan-gp", "gp_weight", gp_weight, minimum=0.0))
-
-
-def hinge_loss(ctx: BuildContext) -> HingeLoss:
-    return HingeLoss()
 
 
 def least_squares_loss(ctx: BuildContext, *, a: float = 0.0, b: float = 1.0, c: float = 1.0) -> LeastSquaresLoss:

@@ -89,9 +89,9 @@ class DiscriminatorBlock(nn.Module):
         self.downsample = downsample
         self.conv1 = spectral_norm(_glorot(nn.Conv2d(channels_in, channels_out, 3, 1, 1), RESIDUAL_GAIN))
         self.conv2 = spectral_norm(_glorot(nn.Conv2d(channels_out, channels_out, 3, 1, 1), RESIDUAL_GAIN))
-        learnable = downsample or channels_in != channels_out
-        shortcut = _glorot(nn.Conv2d(channels_in, channels_out, 1, 1, 0), 1.0)
-        self.shortcut = spectral_norm(shortcut) if learnable else None
+        self.shortcut: nn.Module | None = None
+        if downsample or channels_in != channels_out:
+            self.shortcut = spectral_norm(_glorot(nn.Conv2d(channels_in, channels_out, 1, 1, 0), 1.0))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.conv2(F.relu(self.conv1(F.relu(x))))

@@ -36,7 +36,7 @@ PARAM_KEYS = {
     "device": "device", "generator": "generator", "discriminator": "discriminator", "loss": "loss",
     "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
     "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
-    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor",
+    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor", "metrics": "metrics",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
     "channels_last": "channels_last", "amp": "amp", "compile_": "compile",
@@ -88,6 +88,10 @@ def run(
     ] = None,
     eval_every: Annotated[int | None, typer.Option(help="Also evaluate every N steps during training.")] = None,
     extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated metrics to compute (default: all default ones; see ganbench plugins)."),
+    ] = None,
     inception_weights: Annotated[
         Path | None,
         typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file."),
@@ -163,6 +167,7 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
     for key, flag in (("generator_options", "--gen-opt"), ("discriminator_options", "--disc-opt")):
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
+    out["metrics"] = split_list(cli["metrics"]) or None
     return out
 
 
@@ -195,6 +200,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
             enabled=options["eval"],
             extractor=options["extractor"],
             inception_weights=options["inception_weights"],
+            metrics=tuple(options["metrics"]) if options.get("metrics") else None,
         ),
         composition=composition,
         train_overrides={k: options[k] for k in (*TRAIN_KEYS, *FAST_PATH_KEYS) if options.get(k) is not None},

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganbench.data.base import DatasetOptions, GanDataset
+from ganbench.data.base import DatasetOptions, DataSpec, GanDataset
 from ganbench.engine.build import CUSTOM_VARIANT, Composition, Models, build_models, resolve_recipe
 from ganbench.engine.config import TrainConfig
-from ganbench.errors import UserError
+from ganbench.errors import IncompatibleError, UserError
 from ganbench.registry import PluginRegistry
 
 
@@ -25,6 +25,8 @@ class EvalOptions:
     extractor: str | None = None
     inception_weights: Path | None = None
     cache_dir: Path | None = None
+    metrics: tuple[str, ...] | None = None
+    """Registered metrics to compute (``--metrics``); ``None`` = every default metric."""
 
     def samples_for(self, kind: str) -> int:
         return self.n_samples or (2_500 if kind == "points" else 10_000)
@@ -97,6 +99,8 @@ class RunConfig:
         for key in ("inception_weights", "cache_dir"):
             if evaluation.get(key) is not None:
                 evaluation[key] = Path(evaluation[key])
+        if evaluation.get("metrics") is not None:
+            evaluation["metrics"] = tuple(evaluation["metrics"])
         return cls(
             variants=tuple(obj["variants"]),
             datasets=tuple(obj["datasets"]),
@@ -157,7 +161,8 @@ def make_plan(
 
 def plan_run(registry: PluginRegistry, config: RunConfig) -> Plan:
     """The plan of a :class:`RunConfig` (a fresh invocation, or one re-planned from ``run.json``)."""
-    return make_plan(
+    check_evaluation(registry, config.evaluation)
+    plan = make_plan(
         registry,
         variants=list(config.variants),
         datasets=list(config.datasets),
@@ -166,6 +171,37 @@ def plan_run(registry: PluginRegistry, config: RunConfig) -> Plan:
         composition=config.composition,
         train_overrides=dict(config.train_overrides),
     )
+    if config.evaluation.enabled:
+        for dataset in plan.datasets.values():
+            check_evaluation(registry, config.evaluation, dataset.spec)
+    return plan
+
+
+def check_evaluation(registry: PluginRegistry, evaluation: EvalOptions, spec: DataSpec | None = None) -> None:
+    """Unknown ``--metrics``/``--extractor`` names fail here, before any dataset loads or any cell trains.
+
+    With ``spec``: an extractor or an explicitly chosen metric that does not support the dataset's kind
+    of data is an :class:`IncompatibleError` too.
+    """
+    if not evaluation.enabled:
+        return
+    entries = registry.metrics(evaluation.metrics)
+    if evaluation.extractor is not None:
+        entry = registry.extractor(evaluation.extractor)
+        if spec is not None and spec.kind not in entry.data_kinds:
+            kinds = ", ".join(sorted(entry.data_kinds))
+            raise IncompatibleError(
+                f"feature extractor {entry.name!r} does not support {spec.kind} data (dataset {spec.name}); "
+                f"it supports: {kinds}"
+            )
+    for metric in entries:
+        if metric.extractor is not None:
+            registry.extractor(metric.extractor)
+        if spec is not None and evaluation.metrics is not None and spec.kind not in metric.data_kinds:
+            kinds = ", ".join(sorted(metric.data_kinds))
+            raise IncompatibleError(
+                f"metric {metric.name!r} does not support {spec.kind} data (dataset {spec.name}); it supports: {kinds}"
+            )
 
 
 def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> Models:

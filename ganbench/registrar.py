@@ -7,6 +7,7 @@ plugin and distribution that made it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -206,6 +207,7 @@ class Registrar:
                 self._fail(f"variant {variant.name!r} has a recipe for unknown data kind {kind!r}")
             if not isinstance(recipe, Recipe):
                 self._fail(f"variant {variant.name!r}: recipe for {kind!r} must be a ganbench.plugin.Recipe")
+            self._check_train_options(variant.name, kind, recipe)
         self.entries.append(VariantEntry(variant, self.origin))
 
     # -- evaluation seams: metrics and feature extractors -------------------
@@ -299,6 +301,18 @@ class Registrar:
             if other is not None and other is not torch_fidelity:
                 self._fail(f"extractor {name!r}: torch-fidelity already has a different extractor of that name")
         self.entries.append(ExtractorEntry(name, factory, description, kinds, torch_fidelity, self.origin))
+
+    def _check_train_options(self, variant: str, kind: str, recipe: Recipe) -> None:
+        """A misspelled training option fails at registration (``ganbench --strict plugins``), not at ``run``."""
+        from ganbench.engine.config import TrainConfig
+
+        known = {f.name for f in dataclasses.fields(TrainConfig)}
+        unknown = sorted(set(recipe.train_options) - known)
+        if unknown:
+            self._fail(
+                f"variant {variant!r}: recipe for {kind!r} has unknown train option(s) {', '.join(unknown)}; "
+                f"valid: {', '.join(sorted(known))}"
+            )
 
     def _check_data_kinds(self, kind: ComponentKind, name: str, data_kinds: tuple[str, ...]) -> frozenset[str]:
         kinds = frozenset(data_kinds)

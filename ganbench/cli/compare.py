@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench.cli.common import declare_plugin_columns
 from ganbench.results.compare import (
     DEFAULT_THRESHOLDS,
     compare_tables,
@@ -56,6 +57,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Compare two results tables row by row on (variant, dataset, seed); exit 1 on a regression."""
+        declare_plugin_columns()
         thresholds = load_thresholds_file(config) if config is not None else {}
         thresholds.update(parse_thresholds(max_regress))
         result = compare_tables(load_table(baseline), load_table(current), thresholds, allow_missing=allow_missing)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench.cli.common import declare_plugin_columns
 from ganbench.report import write_report
 
 
@@ -22,6 +23,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write report.md (+ report_assets/) and a self-contained report.html for RESULTS_DIR."""
+        declare_plugin_columns()
         md_path, html_path = write_report(results_dir, out)
         typer.echo(f"wrote {md_path}")
         typer.echo(f"wrote {html_path}")

@@ -12,12 +12,14 @@ import typer
 
 from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
 from ganbench.cli.progress import RunProgress
+from ganbench.columns import column as column_declaration
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
 from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
 from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry
+from ganbench.results.table import COLUMNS as TABLE_COLUMNS
 from ganbench.results.table import KEY_COLUMNS
 from ganbench.runner.local import RunSettings, run_plan
 from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
@@ -282,6 +284,7 @@ def report(table: pd.DataFrame, run_dir: Path) -> None:
 
 def print_summary(table: pd.DataFrame) -> None:
     """The table's informative columns (empty ones dropped), formatted for a terminal."""
-    columns = [c for c in SUMMARY_COLUMNS if c in table.columns and table[c].notna().any()]
+    plugin_columns = [c for c in table.columns if c not in TABLE_COLUMNS and column_declaration(c) is not None]
+    columns = [c for c in [*SUMMARY_COLUMNS, *plugin_columns] if c in table.columns and table[c].notna().any()]
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.4g}".format):
         typer.echo(table[columns].to_string(index=False))

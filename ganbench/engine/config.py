@@ -20,16 +20,22 @@ class TrainConfig:
     steps: int = 1000
     """Generator updates."""
     batch_size: int = 64
+    """Samples per real batch and per generated batch."""
     lr_g: float = 2e-4
+    """Generator learning rate."""
     lr_d: float = 2e-4
+    """Discriminator learning rate (also for modules a loss owns, e.g. InfoGAN's Q head)."""
     beta1: float = 0.5
+    """Adam β1 of both optimisers."""
     beta2: float = 0.999
+    """Adam β2 of both optimisers."""
     d_steps: int = 1
     """Discriminator updates per generator update (k in Goodfellow et al. 2014)."""
     log_every: int = 50
     """Losses are copied to the host (and checked for NaN) every this many steps."""
     warmup_steps: int | None = None
-    """Steps excluded from the throughput measurement; default 10% of steps, at most 20."""
+    """Throughput-timing warm-up, not a learning-rate warm-up: these first steps train as usual but are left
+    out of ``train_img_s`` (allocator, autotuning and compilation settle); default 10% of steps, at most 20."""
     # Opt-in fast paths (ganbench.engine.fastpaths); all off keeps the default loop bit for bit.
     channels_last: bool = False
     """Models and real batches in channels_last (NHWC) memory format."""

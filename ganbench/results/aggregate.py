@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from ganbench.results.compare import DIRECTIONS
+from ganbench import columns
 
 GROUP_KEYS = ["variant", "dataset"]
 
@@ -125,7 +125,7 @@ def format_mean_std(mean: float, std: float) -> str:
 
 
 def metric_header(metric: str) -> str:
-    arrow = {"lower": " ↓", "higher": " ↑"}.get(DIRECTIONS.get(metric, ""), "")
+    arrow = {"lower": " ↓", "higher": " ↑"}.get(columns.direction(metric) or "", "")
     return metric + arrow
 
 

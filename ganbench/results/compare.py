@@ -155,7 +155,7 @@ def parse_threshold(metric: str, value: str | float | int) -> Threshold:
     if number != 0 or number_text.startswith(("+", "-")):
         worse: Literal["up", "down"] = "down" if number_text.startswith("-") else "up"
     else:
-        direction = DIRECTIONS.get(metric)
+        direction = columns.direction(metric)  # read now: plugin columns are declared when plugins load
         if direction is None:
             raise ThresholdError(
                 f"threshold {metric}={text} has no sign and {metric!r} has no known direction; write +0 or -0"
@@ -352,7 +352,7 @@ def compare_tables(
         chosen = dict(thresholds)
         unknown = [m for m in chosen if m not in shared_columns]
         if unknown:
-            candidates = [c for c in shared_columns if c in DIRECTIONS] or shared_columns
+            candidates = [c for c in shared_columns if columns.direction(c)] or shared_columns
             raise ThresholdError(
                 f"unknown metric {unknown[0]!r} in thresholds; metrics in both tables: {', '.join(candidates)}"
             )

@@ -78,7 +78,8 @@ def ganbench_cell_finished(row: Mapping[str, Any], cell_dir: Path) -> None:
 
     ``row`` is a read-only view of the cell's results row (what became its
     line of the results table, already written to ``cell_dir``); assigning to
-    it raises ``TypeError``. To add a column, register a metric with
+    it raises ``TypeError`` (logged as a warning naming your plugin; the
+    run goes on). To add a column, register a metric with
     ``Registrar.add_metric``. ``cell_dir`` holds its config, metrics, samples
     and weights. Use it to upload results or send a notification. Example::
 

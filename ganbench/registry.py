@@ -11,6 +11,7 @@ drops that plugin alone and is reported as one :class:`PluginProblem`; with
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import logging
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,6 +36,7 @@ from ganbench.registrar import (
     _entry_kind,
 )
 
+log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "ganbench"
 BUILTIN_DISTRIBUTION = "ganbench"
 API_VERSION = 1
@@ -247,8 +249,17 @@ class PluginRegistry:
         return tuple(self._entries)
 
     def notify_cell_finished(self, row: Mapping[str, Any], cell_dir: Any) -> None:
-        """Hooks get a read-only view: columns come from ``Registrar.add_metric``, not from editing ``row``."""
-        self.pm.hook.ganbench_cell_finished(row=MappingProxyType(dict(row)), cell_dir=cell_dir)
+        """Hooks get a read-only view: columns come from ``Registrar.add_metric``, not from editing ``row``.
+
+        Each plugin's hook runs on its own: one that raises (say, by assigning to ``row``) is logged
+        as a warning naming it, and neither the other hooks nor the run are affected.
+        """
+        arguments = {"row": MappingProxyType(dict(row)), "cell_dir": cell_dir}
+        for impl in reversed(self.pm.hook.ganbench_cell_finished.get_hookimpls()):  # pluggy's call order
+            try:
+                impl.function(*[arguments[arg] for arg in impl.argnames])
+            except Exception as exc:  # an observer must not fail the benchmark
+                log.warning("ganbench_cell_finished of %s raised %s: %s", impl.plugin_name, type(exc).__name__, exc)
 
 
 def _commit_evaluation(entries: Iterable[Any]) -> None:

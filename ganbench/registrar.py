@@ -163,7 +163,7 @@ class Registrar:
 
     # -- training seams (ganbench.training) --------------------------------
     def add_optimizer(self, name: str, factory: Callable[..., Any], *, description: str) -> None:
-        """Register an optimiser factory ``factory(params, ctx: OptimizerContext, **options) -> torch.optim.Optimizer``."""
+        """Register an optimiser ``factory(params, ctx: OptimizerContext, **options) -> torch.optim.Optimizer``."""
         self._add_training("optimizer", name, factory, description)
 
     def add_schedule(self, name: str, factory: Callable[..., Any], *, description: str) -> None:

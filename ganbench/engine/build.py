@@ -144,7 +144,9 @@ def build_models(registry: PluginRegistry, recipe: Recipe, spec: DataSpec) -> Mo
     discriminator = ctx.build_discriminator(recipe.discriminator, **recipe.discriminator_options)
     _require(discriminator, "discriminator", recipe.discriminator, ("feature_dim", "features", "classify"))
     feature_dim = int(discriminator.feature_dim)
-    loss = _build(registry, "loss", recipe.loss, spec, build_context(registry, spec, feature_dim=feature_dim), recipe.loss_options)
+    loss = _build(
+        registry, "loss", recipe.loss, spec, build_context(registry, spec, feature_dim=feature_dim), recipe.loss_options
+    )
     _require(loss, "loss", recipe.loss, ("discriminator_loss", "generator_loss", "sample_codes"))
     gen_ctx = build_context(registry, spec, code_dim=int(getattr(loss, "code_dim", 0)), feature_dim=feature_dim)
     generator = gen_ctx.build_generator(recipe.generator, **recipe.generator_options)
@@ -174,7 +176,9 @@ def check_conditional(models: Models) -> None:
     if is_conditional(loss):
         for method in ("discriminator_loss", "generator_loss"):
             if not accepts(getattr(loss, method), "labels"):
-                raise IncompatibleError(f"loss {models.recipe.loss!r} is conditional but its {method} takes no labels= argument")
+                raise IncompatibleError(
+                    f"loss {models.recipe.loss!r} is conditional but its {method} takes no labels= argument"
+                )
     parts = {"generator": models.generator, "discriminator": models.discriminator, "loss": loss}
     conditional = [kind for kind, module in parts.items() if is_conditional(module)]
     if conditional and not models.spec.num_classes:
@@ -182,7 +186,6 @@ def check_conditional(models: Models) -> None:
             f"the {' and '.join(conditional)} of this recipe {'is' if len(conditional) == 1 else 'are'} conditional, "
             f"but dataset {models.spec.name!r} declares no label classes (DataSpec.num_classes)"
         )
-
 
 
 def _require(module: object, kind: str, name: str, attributes: tuple[str, ...]) -> None:

@@ -87,7 +87,9 @@ class TrainConfig:
             if not isinstance(getattr(self, name), str):
                 raise UserError(f"{flag} must be a registered name, got {getattr(self, name)!r}")
             if not isinstance(getattr(self, f"{name}_options"), Mapping):
-                raise UserError(f"{flag}-opt must be a table of KEY=VALUE options, got {getattr(self, name + '_options')!r}")
+                raise UserError(
+                    f"{flag}-opt must be a table of KEY=VALUE options, got {getattr(self, name + '_options')!r}"
+                )
 
     def seam_options(self, name: str) -> dict[str, Any]:
         """The options of one seam (``optimizer_g``, ...) as a plain dict."""

@@ -78,7 +78,9 @@ def make_optimizers(models: Models, cfg: TrainConfig, registry: PluginRegistry |
         ctx = OptimizerContext(side=side, lr=lr, beta1=cfg.beta1, beta2=cfg.beta2)
         optimizer = _call(_describe("optimizer", name, side, options), entry.factory, (params, ctx), options)
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise UserError(f"optimizer {name!r} from {entry.origin} returned {type(optimizer).__name__}, not a torch optimizer")
+            raise UserError(
+                f"optimizer {name!r} from {entry.origin} returned {type(optimizer).__name__}, not a torch optimizer"
+            )
         built.append(optimizer)
     return built[0], built[1]
 
@@ -87,13 +89,18 @@ def make_schedules(optimizers: Optimizers, cfg: TrainConfig, registry: PluginReg
     """One schedule per optimiser, created right after it (a scheduler sets ``initial_lr`` on its optimiser)."""
     registry = registry or get_registry()
     built = []
-    for side, key, optimizer in (("generator", "schedule_g", optimizers[0]), ("discriminator", "schedule_d", optimizers[1])):
+    for side, key, optimizer in (
+        ("generator", "schedule_g", optimizers[0]),
+        ("discriminator", "schedule_d", optimizers[1]),
+    ):
         name, options = getattr(cfg, key), cfg.seam_options(key)
         entry = lookup(registry, "schedule", name)
         ctx = ScheduleContext(side=side, total_steps=cfg.steps)  # type: ignore[arg-type]
         schedule = _call(_describe("schedule", name, side, options), entry.factory, (optimizer, ctx), options)  # type: ignore[arg-type]
         if schedule is not None and not callable(getattr(schedule, "step", None)):
-            raise UserError(f"schedule {name!r} from {entry.origin} returned {type(schedule).__name__}, not a scheduler")
+            raise UserError(
+                f"schedule {name!r} from {entry.origin} returned {type(schedule).__name__}, not a scheduler"
+            )
         built.append(schedule)
     return built[0], built[1]
 
@@ -104,7 +111,9 @@ def make_training_step(cfg: TrainConfig, registry: PluginRegistry | None = None)
     entry = lookup(registry, "training_step", name)
     step = _call(_describe("training_step", name, None, options), entry.factory, (), options)
     if not callable(getattr(step, "run", None)):
-        raise UserError(f"training step {name!r} from {entry.origin} returned {type(step).__name__}, not a TrainingStep")
+        raise UserError(
+            f"training step {name!r} from {entry.origin} returned {type(step).__name__}, not a TrainingStep"
+        )
     return step
 
 

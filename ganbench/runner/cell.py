@@ -33,9 +33,9 @@ from ganbench.engine.checkpoint import (
     save_checkpoint,
 )
 from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_memory
+from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
-from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
 from ganbench.registry import PluginRegistry
 from ganbench.results import atomic

@@ -88,7 +88,7 @@ def linear(
 def cosine(
     optimizer: torch.optim.Optimizer, ctx: ScheduleContext, *, eta_min: float = 0.0
 ) -> torch.optim.lr_scheduler.CosineAnnealingLR:
-    """Cosine annealing (Loshchilov & Hutter 2017, no restarts) from the initial rate to ``eta_min`` at the last step."""
+    """Cosine annealing (Loshchilov & Hutter 2017, no restarts) from the initial rate to ``eta_min`` at the end."""
     if not (isinstance(eta_min, (int, float)) and math.isfinite(eta_min) and eta_min >= 0):
         raise ValueError(f"eta_min must be a number >= 0, got {eta_min!r}")
     return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(ctx.total_steps, 1), eta_min=eta_min)

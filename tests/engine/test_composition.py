@@ -75,7 +75,9 @@ def ganbench_register(registrar) -> None:  # type: ignore[no-untyped-def]
 def registry() -> PluginRegistry:
     reg = PluginRegistry(strict=True)
     reg.load_entry_points(allowed=set())
-    assert reg.add_plugin(types.SimpleNamespace(ganbench_register=ganbench_register), PluginOrigin("c", "t-compose", "0"))
+    assert reg.add_plugin(
+        types.SimpleNamespace(ganbench_register=ganbench_register), PluginOrigin("c", "t-compose", "0")
+    )
     return reg
 
 

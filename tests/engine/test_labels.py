@@ -42,7 +42,9 @@ class ConditionalMLPGenerator(Generator):
         self.noise_dim, self.latent_dim = noise_dim, noise_dim + ctx.code_dim
         self.shape, self.image = ctx.spec.shape, ctx.spec.kind == "image"
         self.embed = nn.Embedding(ctx.spec.num_classes or 1, 8)  # the engine refuses unlabelled data
-        self.net = nn.Sequential(nn.Linear(self.latent_dim + 8, hidden), nn.ReLU(), nn.Linear(hidden, math.prod(self.shape)))
+        self.net = nn.Sequential(
+            nn.Linear(self.latent_dim + 8, hidden), nn.ReLU(), nn.Linear(hidden, math.prod(self.shape))
+        )
         self.seen: list[torch.Tensor] = []
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -110,7 +112,9 @@ def ganbench_register(registrar) -> None:  # type: ignore[no-untyped-def]
 def registry() -> PluginRegistry:
     reg = PluginRegistry(strict=True)
     reg.load_entry_points(allowed=set())
-    assert reg.add_plugin(types.SimpleNamespace(ganbench_register=ganbench_register), PluginOrigin("cgan", "t-cgan", "0"))
+    assert reg.add_plugin(
+        types.SimpleNamespace(ganbench_register=ganbench_register), PluginOrigin("cgan", "t-cgan", "0")
+    )
     return reg
 
 

@@ -176,7 +176,9 @@ def test_cli_rejects_a_bad_optimiser_before_training(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == ["ganbench: error: optimizer 'sgd' for the discriminator (momentum=-0.5): Invalid momentum value: -0.5"]
+    assert lines == [
+        "ganbench: error: optimizer 'sgd' for the discriminator (momentum=-0.5): Invalid momentum value: -0.5"
+    ]
     assert not any(tmp_path.iterdir())
 
 
@@ -326,7 +328,6 @@ def test_unrolled_step_takes_g_against_the_unrolled_d_and_restores_d():
 
     alternating = _models("dcgan", data)
     train(alternating, batch_stream(data, "train", batch_size=16, device=CPU, seed=0), cfg, CPU)
-    assert not torch.equal(
-        next(iter(alternating.generator.parameters())), next(iter(ours.generator.parameters()))
-    ), "unrolling must change the generator's update"
-
+    assert not torch.equal(next(iter(alternating.generator.parameters())), next(iter(ours.generator.parameters()))), (
+        "unrolling must change the generator's update"
+    )

@@ -6,7 +6,6 @@ import math
 
 import pytest
 import torch
-
 from ganbench.plugin import IncompatibleError, OptimizerContext, TrainingStep
 
 from ganbench_extra_losses.training import OptimisticAdam, UnrolledStep, optimistic_adam, unrolled_step

@@ -21,7 +21,6 @@ from __future__ import annotations
 import numbers
 
 import torch
-
 from ganbench.plugin import IncompatibleError, LossOutput, OptimizerContext, StepBatch, StepContext, TrainingStep
 
 

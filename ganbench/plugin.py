@@ -25,6 +25,13 @@ from ganbench.metrics.extractor import FeatureExtractor, load_weights
 from ganbench.metrics.inputs import MetricInputs
 from ganbench.registrar import Registrar
 from ganbench.registry import API_VERSION
+from ganbench.training import (
+    OptimizerContext,
+    ScheduleContext,
+    StepBatch,
+    StepContext,
+    TrainingStep,
+)
 
 hookimpl = pluggy.HookimplMarker("ganbench")
 """Decorator marking a function as the implementation of a ganbench hook."""
@@ -44,9 +51,14 @@ __all__ = [
     "LossOutput",
     "MetricColumn",
     "MetricInputs",
+    "OptimizerContext",
     "Recipe",
     "Registrar",
+    "ScheduleContext",
+    "StepBatch",
+    "StepContext",
     "TensorGanDataset",
+    "TrainingStep",
     "UnknownNameError",
     "Variant",
     "hookimpl",

@@ -21,6 +21,8 @@ from ganbench.data.base import DataKind
 from ganbench.errors import PluginError
 
 ComponentKind = Literal["generator", "discriminator", "loss", "dataset", "variant", "metric", "extractor"]
+TrainingKind = Literal["optimizer", "schedule", "training_step"]
+"""Kinds of the training seams (ganbench.training): registered like components, chosen by train options."""
 DATA_KINDS: frozenset[str] = frozenset({"image", "points"})
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _COLUMN_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -132,6 +134,17 @@ class ExtractorEntry:
     origin: PluginOrigin
 
 
+@dataclass(frozen=True)
+class TrainingEntry:
+    """A registered optimiser, learning-rate schedule or training step factory (see ganbench.training)."""
+
+    kind: TrainingKind
+    name: str
+    factory: Callable[..., Any]
+    description: str
+    origin: PluginOrigin
+
+
 @dataclass
 class Registrar:
     """Collects one plugin's registrations; the registry commits them if all are valid."""
@@ -140,7 +153,7 @@ class Registrar:
     taken: Callable[[ComponentKind, str], PluginOrigin | None] = lambda kind, name: None
     column_owner: Callable[[str], str | None] = lambda column: None
     """Which registered metric already fills a column (``None``: free)."""
-    entries: list[ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry] = field(
+    entries: list[ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry] = field(
         default_factory=list
     )
 
@@ -320,6 +333,29 @@ class Registrar:
             self._fail(f"{kind} {name!r} has data_kinds {tuple(data_kinds)!r}; valid: {', '.join(sorted(DATA_KINDS))}")
         return kinds
 
+    # -- training seams (ganbench.training) --------------------------------
+    def add_optimizer(self, name: str, factory: Callable[..., Any], *, description: str) -> None:
+        """Register an optimiser ``factory(params, ctx: OptimizerContext, **options) -> torch.optim.Optimizer``."""
+        self._add_training("optimizer", name, factory, description)
+
+    def add_schedule(self, name: str, factory: Callable[..., Any], *, description: str) -> None:
+        """Register a learning-rate schedule ``factory(optimizer, ctx: ScheduleContext, **options)``.
+
+        It returns a ``torch.optim.lr_scheduler.LRScheduler`` (stepped once per
+        generator update) or ``None`` for a constant learning rate.
+        """
+        self._add_training("schedule", name, factory, description)
+
+    def add_training_step(self, name: str, factory: Callable[..., Any], *, description: str) -> None:
+        """Register a training step ``factory(**options) -> TrainingStep`` (the D and G updates of one step)."""
+        self._add_training("training_step", name, factory, description)
+
+    def _add_training(self, kind: TrainingKind, name: str, factory: Callable[..., Any], description: str) -> None:
+        self._check_name(kind, name)  # type: ignore[arg-type]
+        self._check_callable(kind, name, factory)  # type: ignore[arg-type]
+        self._check_description(kind, name, description)  # type: ignore[arg-type]
+        self.entries.append(TrainingEntry(kind, name, factory, description, self.origin))
+
     # -- validation helpers -----------------------------------------------
     def _add_component(
         self, kind: ComponentKind, name: str, factory: Callable[..., Any], description: str, data_kinds: tuple[str, ...]
@@ -353,7 +389,9 @@ class Registrar:
         raise PluginError(f"{self.origin}: {message}")
 
 
-def _entry_kind(entry: ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry) -> ComponentKind:
+def _entry_kind(
+    entry: ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry,
+) -> ComponentKind:
     if isinstance(entry, MetricEntry):
         return "metric"
     if isinstance(entry, ExtractorEntry):

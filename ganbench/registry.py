@@ -99,6 +99,10 @@ class PluginRegistry:
             "variant": {},
             "metric": {},
             "extractor": {},
+            # training seams (ganbench.training)
+            "optimizer": {},
+            "schedule": {},
+            "training_step": {},
         }
 
     # -- loading ------------------------------------------------------------

@@ -142,12 +142,17 @@ def train_option_meanings() -> dict[str, str]:
     return meanings
 
 
+def _default(f: dataclasses.Field) -> object:
+    """A field's default, also when it comes from a ``default_factory`` (the options tables: ``{}``)."""
+    return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]
+
+
 def render_train_options() -> str:
     from ganbench.engine.config import TrainConfig
 
     meanings = train_option_meanings()
     rows = [
-        f"| `{f.name}` | `{f.default!r}` | {_cell(rst_to_markdown(meanings.get(f.name, '')).strip())} |"
+        f"| `{f.name}` | `{_default(f)!r}` | {_cell(rst_to_markdown(meanings.get(f.name, '')).strip())} |"
         for f in dataclasses.fields(TrainConfig)
     ]
     return "| key | default | meaning |\n|---|---|---|\n" + "\n".join(rows) + "\n"

@@ -24,7 +24,7 @@ from ganbench.results.table import KEY_COLUMNS
 from ganbench.runner.local import RunSettings, run_plan
 from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
 from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
-from ganbench.runner.suite_config import TRAIN_KEYS, builtin_suite, load_suite, merge
+from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS, builtin_suite, load_suite, merge
 
 SUMMARY_COLUMNS = [
     *KEY_COLUMNS, "generator", "discriminator", "loss", "status", "d_loss", "g_loss", "train_img_s",
@@ -42,6 +42,11 @@ PARAM_KEYS = {
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
     "channels_last": "channels_last", "amp": "amp", "compile_": "compile",
+    # training seams
+    "optimizer_g": "optimizer_g", "optimizer_d": "optimizer_d", "optimizer_g_opt": "optimizer_g_options",
+    "optimizer_d_opt": "optimizer_d_options", "schedule_g": "schedule_g", "schedule_d": "schedule_d",
+    "schedule_g_opt": "schedule_g_options", "schedule_d_opt": "schedule_d_options",
+    "training_step": "training_step", "training_step_opt": "training_step_options",
 }  # fmt: skip
 """CLI parameter -> option key (the suite file's key)."""
 
@@ -126,6 +131,24 @@ def run(
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
     ] = False,
+    optimizer_g: Annotated[
+        str | None, typer.Option(help="Generator optimiser: adam (default), adamw, rmsprop, sgd or a plugin's.")
+    ] = None,
+    optimizer_d: Annotated[str | None, typer.Option(help="Discriminator optimiser (default adam).")] = None,
+    optimizer_g_opt: Annotated[
+        list[str] | None, typer.Option(help="Generator optimiser option KEY=VALUE, e.g. weight_decay=0.01.")
+    ] = None,
+    optimizer_d_opt: Annotated[list[str] | None, typer.Option(help="Discriminator optimiser option KEY=VALUE.")] = None,
+    schedule_g: Annotated[
+        str | None, typer.Option(help="Generator learning-rate schedule: constant (default), linear, cosine.")
+    ] = None,
+    schedule_d: Annotated[str | None, typer.Option(help="Discriminator learning-rate schedule.")] = None,
+    schedule_g_opt: Annotated[list[str] | None, typer.Option(help="Generator schedule option KEY=VALUE.")] = None,
+    schedule_d_opt: Annotated[list[str] | None, typer.Option(help="Discriminator schedule option KEY=VALUE.")] = None,
+    training_step: Annotated[
+        str | None, typer.Option(help="Training step: alternating (default) or a plugin's, e.g. unrolled.")
+    ] = None,
+    training_step_opt: Annotated[list[str] | None, typer.Option(help="Training step option KEY=VALUE.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
@@ -170,6 +193,9 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
     out["metrics"] = split_list(cli["metrics"]) or None
+    for name in SEAM_KEYS[1::2]:  # the seams' options: absent (None) unless given, so a recipe's stay
+        flag = "--" + name.removesuffix("_options").replace("_", "-") + "-opt"
+        out[name] = parse_options(cli[name], flag) if cli[name] else None
     return out
 
 
@@ -205,7 +231,9 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
             metrics=tuple(options["metrics"]) if options.get("metrics") else None,
         ),
         composition=composition,
-        train_overrides={k: options[k] for k in (*TRAIN_KEYS, *FAST_PATH_KEYS) if options.get(k) is not None},
+        train_overrides={
+            k: options[k] for k in (*TRAIN_KEYS, *FAST_PATH_KEYS, *SEAM_KEYS) if options.get(k) is not None
+        },
         device=options["device"],
         checkpoint_every=every,
         tensorboard=bool(options["tensorboard"]),

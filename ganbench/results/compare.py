@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -54,7 +54,21 @@ KEY_COLUMNS: tuple[str, str, str] = ("variant", "dataset", "seed")
 TABLE_NAMES = ("results.parquet", "results.csv")
 """File names looked for inside a results folder (Parquet first: it keeps dtypes)."""
 
-DIRECTIONS: dict[str, Literal["lower", "higher"]] = columns.directions()
+
+class _LiveDirections(Mapping[str, Literal["lower", "higher"]]):
+    """``{metric: direction}`` read from the catalogue on every use, so plugin columns declared later count."""
+
+    def __getitem__(self, key: str) -> Literal["lower", "higher"]:
+        return columns.directions()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(columns.directions())
+
+    def __len__(self) -> int:
+        return len(columns.directions())
+
+
+DIRECTIONS: Mapping[str, Literal["lower", "higher"]] = _LiveDirections()
 LOWER_IS_BETTER = frozenset(m for m, d in DIRECTIONS.items() if d == "lower")
 HIGHER_IS_BETTER = frozenset(m for m, d in DIRECTIONS.items() if d == "higher")
 """Which way each known metric improves (density: closer to 1 is better, treated as higher)."""

@@ -12,6 +12,7 @@ from typing import Any
 from ganbench.data.base import DatasetOptions, DataSpec, GanDataset
 from ganbench.engine.build import CUSTOM_VARIANT, Composition, Models, build_models, resolve_recipe
 from ganbench.engine.config import TrainConfig
+from ganbench.engine.optim import check_training
 from ganbench.errors import IncompatibleError, UserError
 from ganbench.registry import PluginRegistry
 
@@ -154,7 +155,8 @@ def make_plan(
         for variant in variants:
             recipe = resolve_recipe(registry, variant, dataset.spec, composition)
             cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
-            build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            models = build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            check_training(registry, models, cfg)  # optimisers, schedules, training step: bad values fail here
             cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
     return Plan(cells, loaded, data)
 

@@ -185,9 +185,7 @@ def check_evaluation(registry: PluginRegistry, evaluation: EvalOptions, spec: Da
     With ``spec``: an extractor or an explicitly chosen metric that does not support the dataset's kind
     of data is an :class:`IncompatibleError` too.
     """
-    if not evaluation.enabled:
-        return
-    entries = registry.metrics(evaluation.metrics)
+    entries = registry.metrics(evaluation.metrics)  # names are checked even with --no-eval: a typo is a typo
     if evaluation.extractor is not None:
         entry = registry.extractor(evaluation.extractor)
         if spec is not None and spec.kind not in entry.data_kinds:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench.cli.outputs import check_output_dir
 from ganbench.report import write_report
 
 
@@ -22,6 +23,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write report.md (+ report_assets/) and a self-contained report.html for RESULTS_DIR."""
+        check_output_dir(out if out is not None else results_dir, "--out" if out is not None else "RESULTS_DIR")
         md_path, html_path = write_report(results_dir, out)
         typer.echo(f"wrote {md_path}")
         typer.echo(f"wrote {html_path}")

@@ -57,13 +57,23 @@ def read_rows(run_dir: Path) -> list[dict[str, Any]]:
         try:
             row = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            log.warning("ganbench: warning: left %s out of the table: %s", path, exc)
+            _warn_once(path, str(exc))
             continue
         if not isinstance(row, dict):
-            log.warning("ganbench: warning: left %s out of the table: not a JSON object", path)
+            _warn_once(path, "not a JSON object")
             continue
         rows.append(row)
     return rows
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(path: Path, why: str) -> None:
+    """The table is rebuilt after every cell: say it once per file, not once per rebuild."""
+    if str(path) not in _warned:
+        _warned.add(str(path))
+        log.warning("ganbench: warning: left %s out of the table: %s", path, why)
 
 
 def rebuild_table(run_dir: Path) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.engine.checkpoint import CHECKPOINT_FILE
+from ganbench.engine.config import TrainConfig
 from ganbench.engine.seeding import check_seed
 from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry
@@ -68,6 +69,10 @@ def recorded_configs(run_dir: Path) -> list[RunConfig]:
         for config in unique:
             check_recorded(config, source)
         return [RunConfig.from_json(c) for c in unique]
+    except UserError as exc:  # a range check (TrainConfig, EvalOptions): say which file it came from
+        if str(exc).startswith(source):
+            raise
+        raise UserError(f"{source}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UserError(f"{source}: invalid run configuration: {exc}") from None
 
@@ -103,6 +108,7 @@ def check_recorded(config: Any, source: str) -> None:
         **sections["train_overrides"],
     }
     parse_suite({k: v for k, v in as_suite.items() if v is not None}, source=source)
+    TrainConfig().with_overrides(sections["train_overrides"])  # ranges: beta1 in [0, 1), steps >= 1, ...
     for seed in config.get("seeds") or []:
         check_seed(seed, f"{source}: seeds")
     if not isinstance(data.get("download", True), bool):

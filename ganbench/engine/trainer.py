@@ -138,7 +138,7 @@ def train(
     batches = fast.batches(batches)
     d_side = [D, loss]
 
-    buffer = torch.zeros(cfg.log_every, 2, device=device)
+    buffer = torch.zeros(min(cfg.log_every, cfg.steps), 2, device=device)  # rows used: step % log_every < steps
     watch = NonFiniteWatch(buffer, device)
     warmup_end = state.step + cfg.warmup if state.step == 0 else state.step
     timer_start: float | None = None

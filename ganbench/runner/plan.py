@@ -60,6 +60,11 @@ class DataConfig:
     resolution: int | None = None
     download: bool = True
 
+    def __post_init__(self) -> None:
+        value = self.resolution
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise UserError(f"--resolution must be a positive integer (pixels), got {value!r}")
+
 
 @dataclass
 class Plan:
@@ -147,6 +152,7 @@ def make_plan(
     composition = composition or Composition()
     for seed in seeds:
         check_seed(seed)
+    variants, seeds = list(dict.fromkeys(variants)), list(dict.fromkeys(seeds))  # "0,0" is one cell, run once
     if not variants:
         raise UserError("no variant given; use --plugins (valid: " + ", ".join(registry.names("variant")) + ")")
     for variant in variants:

@@ -8,6 +8,7 @@ lose each other's rows: the last rebuild sees every finished cell.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 from ganbench.results.atomic import write_table
+
+log = logging.getLogger(__name__)
 
 CORE_COLUMNS = [
     "variant", "generator", "discriminator", "loss", "dataset", "seed", "steps", "batch_size",
@@ -44,10 +47,33 @@ def rows_to_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
 
 
 def read_rows(run_dir: Path) -> list[dict[str, Any]]:
+    """Every cell's row; ``null`` and the older bare ``NaN`` both read as missing values.
+
+    A row that cannot be read (edited by hand, not an object) is left out with a
+    warning, so one bad file never stops the table of the others.
+    """
     rows = []
     for path in sorted(Path(run_dir).glob(f"*/{ROW_FILE}")):
-        rows.append(json.loads(path.read_text()))
+        try:
+            row = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            _warn_once(path, str(exc))
+            continue
+        if not isinstance(row, dict):
+            _warn_once(path, "not a JSON object")
+            continue
+        rows.append(row)
     return rows
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(path: Path, why: str) -> None:
+    """The table is rebuilt after every cell: say it once per file, not once per rebuild."""
+    if str(path) not in _warned:
+        _warned.add(str(path))
+        log.warning("ganbench: warning: left %s out of the table: %s", path, why)
 
 
 def rebuild_table(run_dir: Path) -> pd.DataFrame:

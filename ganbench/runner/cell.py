@@ -36,6 +36,7 @@ from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
 from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
+from ganbench.errors import DiskFullError
 from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
 from ganbench.results.pictures import save_image_grid, save_scatter
@@ -181,6 +182,10 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         finish_row(row, cell_dir, ctx)
         raise
     except Exception as exc:
+        if isinstance(exc, DiskFullError):  # every later write fails too: stop the run, leave the cell to --resume
+            raise
+        if atomic.is_disk_full(exc):
+            raise atomic.disk_full_error(cell_dir, exc) from exc
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
         atomic.write_text(cell_dir / "error.txt", traceback.format_exc())
     finish_row(row, cell_dir, ctx)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from ganbench import columns
 from ganbench.results.compare import DIRECTIONS
 
 GROUP_KEYS = ["variant", "dataset"]
@@ -26,20 +27,17 @@ GROUP_KEYS = ["variant", "dataset"]
 METRIC_COLUMNS = [
     "fid", "kid_mean", "kid_std", "precision", "recall", "density", "coverage", "modes", "hq_fraction",
     "kl_modes", "ndb", "ndb_k", "ndb_js", "code_accuracy", "d_loss", "g_loss", "train_img_s", "gen_img_s",
-    "wall_s", "eval_s", "peak_mem_mb",
+    "train_s", "eval_s", "wall_s", "peak_mem_mb",
 ]  # fmt: skip
 """Known metric columns, in display order; other numeric columns a plugin adds come after them."""
 
-PROTOCOL_COLUMNS = [
-    "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key", "fid_note",
-    "modes_total",
-]  # fmt: skip
+PROTOCOL_COLUMNS = [*columns.PROTOCOL_COLUMNS, "fid_note"]
 """How each metric was measured: never averaged, always shown."""
 
 NOT_METRICS = {
     "seed", "steps", "batch_size", "diverged_step", "variant", "generator", "discriminator", "loss", "dataset",
     "status", "error", "data_kind", "data_stacked", "device", "ganbench_version", "torch_version", "plugins",
-    "cell_id", *PROTOCOL_COLUMNS,
+    "cell_id", "resolution", "device_type", "fingerprint", *PROTOCOL_COLUMNS,
 }  # fmt: skip
 
 

@@ -28,8 +28,8 @@ from ganbench.runner.suite_config import TRAIN_KEYS, builtin_suite, load_suite, 
 
 SUMMARY_COLUMNS = [
     *KEY_COLUMNS, "steps", "batch_size", "generator", "discriminator", "loss", "status", "d_loss", "g_loss",
-    "train_img_s", "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes", "modes_total", "hq_fraction",
-    "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
+    "train_img_s", "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes",
+    "modes_total", "hq_fraction", "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
 ]  # fmt: skip
 
 PARAM_KEYS = {

@@ -32,7 +32,7 @@ CONFIG_KEY = "fingerprint"
 @dataclass(frozen=True)
 class Fingerprint:
     fields: dict[str, Any]
-    """Flat ``{"train.steps": 1000, "evaluation.n_samples": 2500, ...}``, JSON values."""
+    """Flat ``{"steps": 1000, "batch_size": 64, "eval_samples": 2500, ...}`` (names as the CLI flags), JSON values."""
 
     @property
     def hash(self) -> str:
@@ -59,7 +59,7 @@ def cell_fingerprint(
 ) -> Fingerprint:
     """The fields that determine a cell's numbers (training, components, data, evaluation, software, device)."""
     spec = dataset.spec
-    fields: dict[str, Any] = {f"train.{k}": _plain(v) for k, v in dataclasses.asdict(train).items()}
+    fields: dict[str, Any] = {k: _plain(v) for k, v in dataclasses.asdict(train).items()}  # steps, batch_size, ...
     for part in ("generator", "discriminator", "loss"):
         fields[part] = getattr(recipe, part)
         fields[f"{part}_options"] = _plain(dict(getattr(recipe, f"{part}_options")))
@@ -67,9 +67,9 @@ def cell_fingerprint(
         {
             "dataset": dataset_name,
             "data_shape": list(spec.shape),
-            "evaluation.enabled": bool(evaluation.enabled),
-            "evaluation.n_samples": evaluation.samples_for(spec.kind) if evaluation.enabled else None,
-            "evaluation.extractor": (evaluation.extractor or spec.fid_extractor) if evaluation.enabled else None,
+            "eval": bool(evaluation.enabled),
+            "eval_samples": evaluation.samples_for(spec.kind) if evaluation.enabled else None,
+            "extractor": (evaluation.extractor or spec.fid_extractor) if evaluation.enabled else None,
             "ganbench_version": ganbench.__version__,
             "torch_version": torch.__version__,
             "device_type": torch.device(device).type,

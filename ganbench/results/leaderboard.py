@@ -23,6 +23,7 @@ import html
 import io
 import json
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -118,6 +119,12 @@ def p_value(a: Sequence[float], b: Sequence[float], test: Test) -> float:
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if len(x) < 2 or len(y) < 2:
         return math.nan
+    with warnings.catch_warnings():  # scipy warns on (nearly) constant samples; the p-value is still defined
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _p_value(x, y, test)
+
+
+def _p_value(x: np.ndarray, y: np.ndarray, test: Test) -> float:
     if test == "welch":
         p = stats.ttest_ind(x, y, equal_var=False).pvalue
     elif test == "mannwhitney":

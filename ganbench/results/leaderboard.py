@@ -363,7 +363,8 @@ def _protocol_line(block: DatasetBlock) -> str:
 
 def legend(board: Leaderboard) -> list[str]:
     lines = [
-        f"mean [{board.ci:.0%} Student-t interval] over n seeds; bold/best: best mean among complete variants",
+        f"mean [{board.ci:.0%} Student-t interval] over n seeds; best mean per column (among complete variants) "
+        "in bold in Markdown and LaTeX",
     ]
     if board.baseline is not None:
         lines.append(
@@ -399,7 +400,7 @@ def render_text(board: Leaderboard) -> str:
         out.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body)
         out.append("")
     out.extend(legend(board))
-    return "\n".join(out)
+    return "\n".join(out) + "\n"
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\|*_`[]<>#"})

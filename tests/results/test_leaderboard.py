@@ -149,6 +149,11 @@ def test_a_collapsed_seed_counts_everywhere(tmp_path):
     agg = aggregate(table).set_index("variant")
     assert agg.loc["dcgan", "n_kl_modes"] == 3 and agg.loc["dcgan", "incomplete"] == ""
     assert agg.loc["dcgan", "kl_modes_mean"] == pytest.approx((0.05 + 0.1 + math.log(25)) / 3)
+    shown = summary_display(table).set_index("variant")
+    assert (
+        shown.loc["dcgan", "kl_modes ↓"]
+        == f"{(0.05 + 0.1 + math.log(25)) / 3:.4g} ± {agg.loc['dcgan', 'kl_modes_std']:.2g}"
+    )
     board = build_leaderboard(table, baseline="wgan")
     rows = {r.variant: r for r in board.blocks[0].rows}
     assert rows["dcgan"].cells["kl_modes"].n == 3 and rows["dcgan"].cells["modes"].mean == pytest.approx(49 / 3)

@@ -34,6 +34,14 @@ Rows and NaN
 * Metric values: NaN in both → "n/a" (not applicable, passes); NaN in the
   baseline only → "new" (passes); a baseline value that became NaN in the
   current table → regression (a metric silently disappeared).
+
+Protocol
+--------
+Numbers are compared only between rows measured the same way: :func:`check_protocol` lists each
+column of :func:`ganbench.columns.comparison_protocol` on which matched rows differ (steps, N,
+extractor, ...; ``device_type`` only when a timing is gated). ``ganbench compare`` exits 2 on any
+difference unless ``--allow-protocol-change``. A column missing from one table (an older ganbench)
+is *unknown*, reported as such, and not a difference.
 """
 
 from __future__ import annotations

@@ -26,10 +26,10 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from ganbench.cli import common, compare, datasets, new_plugin, plugins, report, run, score
+    from ganbench.cli import common, compare, datasets, new_plugin, plugins, report, run, score, table
 
     common.register(app)
-    for module in (run, score, plugins, datasets, report, compare, new_plugin):
+    for module in (run, score, plugins, datasets, report, compare, table, new_plugin):
         module.register(app)
 
 

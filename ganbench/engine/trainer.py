@@ -39,7 +39,11 @@ class TrainResult:
     d_loss: float = math.nan
     g_loss: float = math.nan
     train_img_s: float = math.nan
-    """Generator updates × batch size per second, measured after warm-up."""
+    """Generator updates × batch size per second, measured after warm-up, callbacks excluded."""
+    train_s: float = math.nan
+    """Time spent training: the loop's wall time minus the time spent inside the callbacks."""
+    callback_s: float = 0.0
+    """Time spent inside ``on_log``/``on_interval`` (evaluation, checkpoints, TensorBoard, pictures)."""
     wall_s: float = math.nan
     history: list[dict[str, float]] = field(default_factory=list)
 
@@ -129,6 +133,8 @@ def train(
 
     ``on_log(step, losses, img_s)`` is called every ``log_every`` steps;
     ``on_interval(step)`` after each logging point (checkpoints, evaluation).
+    Time spent inside the callbacks (measured with a device sync at both ends) is
+    left out of ``train_s`` and ``train_img_s``: they count training steps only.
     """
     G, D, loss = models.generator, models.discriminator, models.loss
     opt_g, opt_d = optimizers or make_optimizers(models, cfg)
@@ -145,6 +151,7 @@ def train(
     measured_from = 0
     wall_start = time.perf_counter()
     last_log_time, last_log_step = wall_start, state.step
+    callback_s = measured_callback_s = 0.0
     result = TrainResult(
         status="ok", steps_done=state.step, history=state.history, d_loss=state.d_loss, g_loss=state.g_loss
     )
@@ -197,15 +204,26 @@ def train(
             img_s = (step - last_log_step) * cfg.batch_size / max(now - last_log_time, 1e-9)
             last_log_time, last_log_step = now, step
             state.step = step
-            if on_log is not None:
-                on_log(step, {"d_loss": d_mean, "g_loss": g_mean}, img_s)
-            if on_interval is not None:
-                on_interval(step)
+            if on_log is not None or on_interval is not None:
+                synchronize(device)
+                callback_start = time.perf_counter()
+                if on_log is not None:
+                    on_log(step, {"d_loss": d_mean, "g_loss": g_mean}, img_s)
+                if on_interval is not None:
+                    on_interval(step)
+                synchronize(device)
+                spent = time.perf_counter() - callback_start
+                callback_s += spent
+                measured_callback_s += spent if timer_start is not None else 0.0
+                last_log_time += spent  # the next interval's img/s counts training only, too
     synchronize(device)
     end = time.perf_counter()
     result.steps_done = step
     state.step = step
     result.wall_s = end - wall_start
+    result.callback_s = callback_s
+    result.train_s = max(result.wall_s - callback_s, 0.0)
     if timer_start is not None and step > measured_from:
-        result.train_img_s = (step - measured_from) * cfg.batch_size / (end - timer_start)
+        measured = max(end - timer_start - measured_callback_s, 1e-9)
+        result.train_img_s = (step - measured_from) * cfg.batch_size / measured
     return result

@@ -21,15 +21,18 @@ log = logging.getLogger(__name__)
 
 CORE_COLUMNS = [
     "variant", "generator", "discriminator", "loss", "dataset", "seed", "steps", "batch_size",
-    "status", "error", "diverged_step", "d_loss", "g_loss", "train_img_s", "wall_s",
+    "status", "error", "diverged_step", "d_loss", "g_loss", "train_img_s", "train_s", "wall_s",
 ]  # fmt: skip
 METRIC_COLUMNS = [
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",
-    "kid_mean", "kid_std", "precision", "recall", "density", "coverage",
-    "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "code_accuracy",
-    "gen_img_s", "eval_s", "peak_mem_mb",
+    "kid_mean", "kid_std", "kid_subset_size", "kid_subsets", "precision", "recall", "density", "coverage",
+    "prdc_k_pr", "prdc_k_dc", "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js",
+    "code_accuracy", "gen_img_s", "eval_s", "peak_mem_mb",
 ]  # fmt: skip
-PROVENANCE_COLUMNS = ["data_kind", "data_stacked", "device", "ganbench_version", "torch_version", "plugins", "cell_id"]
+PROVENANCE_COLUMNS = [
+    "data_kind", "data_stacked", "resolution", "device", "device_type", "ganbench_version", "torch_version",
+    "plugins", "cell_id", "fingerprint",
+]  # fmt: skip
 COLUMNS = CORE_COLUMNS + METRIC_COLUMNS + PROVENANCE_COLUMNS
 KEY_COLUMNS = ["variant", "dataset", "seed"]
 ROW_FILE = "metrics.json"

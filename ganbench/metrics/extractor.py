@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from ganbench.errors import UserError
+from ganbench.safeload import load_tensors
 
 DEFAULT_BATCH_SIZE = 256
 
@@ -53,20 +53,13 @@ class FeatureExtractor:
         return self.extract_batches([x])
 
 
-def load_weights(path: Path | str) -> tuple[dict[str, Any], str]:
-    """A state dict read with ``torch.load(..., weights_only=True)``, and the file's short sha256.
+def load_weights(path: Path | str) -> tuple[Any, str]:
+    """A weights file read by :func:`ganbench.safeload.load_tensors` (``weights_only=True``), and its short sha256.
 
     The hash goes into :attr:`FeatureExtractor.weights_hash`, which keys the real-feature cache, so
-    new weights never reuse stale features. A missing or unsafe file is a one-line user error.
+    new weights never reuse stale features. A missing, corrupt or unsafe file is a one-line user error.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"feature extractor weights {str(path)!r} do not exist")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise UserError(f"{path}: refused to load as weights (tensors and plain containers only): {first}") from None
+    state = load_tensors(path, what="feature extractor weights file")
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

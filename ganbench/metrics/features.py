@@ -33,8 +33,9 @@ from torch_fidelity.utils import create_feature_extractor
 from ganbench.errors import IncompatibleError
 from ganbench.metrics import digits_classifier
 from ganbench.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor
-from ganbench.metrics.inception import resolve_inception_weights
+from ganbench.metrics.inception import inception_state_dict, resolve_inception_weights
 from ganbench.registry import PluginRegistry, get_registry
+from ganbench.safeload import reserialised
 
 __all__ = ["DEFAULT_BATCH_SIZE", "FeatureExtractor", "extractor_names", "get_extractor", "to_uint8_rgb", "weights_hash"]
 
@@ -85,8 +86,12 @@ def to_uint8_rgb(x: torch.Tensor) -> torch.Tensor:
 
 @lru_cache(maxsize=2)
 def _torch_fidelity_model(name: str, layer: str, weights: str | None, device: str) -> torch.nn.Module:
-    """A torch-fidelity extractor, built once per process (Inception takes a second to load)."""
-    kwargs = {"feature_extractor_weights_path": weights} if weights else {}
+    """A torch-fidelity extractor, built once per process (Inception takes a second to load).
+
+    torch-fidelity unpickles a weights path with ``weights_only=False``; it gets
+    the state dict read safely here instead, re-saved into memory.
+    """
+    kwargs = {"feature_extractor_weights_path": reserialised(inception_state_dict(weights))} if weights else {}
     return create_feature_extractor(name, [layer], cuda=False, verbose=False, **kwargs).to(device)
 
 

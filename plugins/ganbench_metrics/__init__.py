@@ -94,7 +94,7 @@ def ganbench_register(registrar: Registrar) -> None:
         fid_kid,
         description="FID (Heusel et al. 2017) and KID (Bińkowski et al. 2018) on the extractor's features.",
         columns=_declared("fid", "kid_mean", "kid_std"),
-        protocol=("fid_note",),
+        protocol=("fid_note", "kid_subset_size", "kid_subsets"),
         needs=("features",),
     )
     registrar.add_metric(
@@ -102,6 +102,7 @@ def ganbench_register(registrar: Registrar) -> None:
         prdc,
         description="Precision, recall, density, coverage (Naeem et al. 2020), k-NN manifolds on the features.",
         columns=_declared("precision", "recall", "density", "coverage"),
+        protocol=("prdc_k_pr", "prdc_k_dc"),
         needs=("features",),
     )
     registrar.add_metric(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pluggy
 
+from ganbench.columns import MetricColumn
 from ganbench.components import (
     BuildContext,
     Discriminator,
@@ -20,8 +21,17 @@ from ganbench.components import (
 )
 from ganbench.data.base import DatasetOptions, DataSpec, GanDataset, TensorGanDataset
 from ganbench.errors import DatasetUnavailableError, IncompatibleError, UnknownNameError
+from ganbench.metrics.extractor import FeatureExtractor, load_weights
+from ganbench.metrics.inputs import MetricInputs
 from ganbench.registrar import Registrar
 from ganbench.registry import API_VERSION
+from ganbench.training import (
+    OptimizerContext,
+    ScheduleContext,
+    StepBatch,
+    StepContext,
+    TrainingStep,
+)
 
 hookimpl = pluggy.HookimplMarker("ganbench")
 """Decorator marking a function as the implementation of a ganbench hook."""
@@ -33,15 +43,24 @@ __all__ = [
     "DatasetOptions",
     "DatasetUnavailableError",
     "Discriminator",
+    "FeatureExtractor",
     "GANLoss",
     "GanDataset",
     "Generator",
     "IncompatibleError",
     "LossOutput",
+    "MetricColumn",
+    "MetricInputs",
+    "OptimizerContext",
     "Recipe",
     "Registrar",
+    "ScheduleContext",
+    "StepBatch",
+    "StepContext",
     "TensorGanDataset",
+    "TrainingStep",
     "UnknownNameError",
     "Variant",
     "hookimpl",
+    "load_weights",
 ]

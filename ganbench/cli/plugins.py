@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from ganbench.cli.common import load_registry
+from ganbench.describe import describe_components, option_text
+from ganbench.registry import PluginRegistry
 from ganbench.runner.local import plugin_requirements
 
 
@@ -21,9 +23,18 @@ def plugins(
     requirements: Annotated[
         bool, typer.Option("--requirements", help="Print name==version lines of the plugin distributions.")
     ] = False,
+    components: Annotated[
+        bool,
+        typer.Option(
+            "--components", help="Every component, metric and extractor with its description, data kinds and options."
+        ),
+    ] = False,
 ) -> None:
     """List loaded plugins with their distribution, version, API version and components."""
     registry = load_registry(ctx)
+    if components:
+        _components(registry, as_json)
+        return
     if requirements:
         for pin in plugin_requirements(registry).split(";"):
             if pin:
@@ -55,3 +66,32 @@ def plugins(
     for r in records:
         table.add_row(r["plugin"], r["distribution"], r["version"], str(r["api_version"]), ", ".join(r["components"]))
     Console(width=max(Console().width, 120)).print(table)
+
+
+def _components(registry: PluginRegistry, as_json: bool) -> None:
+    """``--components``: one table per kind (or one JSON list), options read from the factory signatures."""
+    records = describe_components(registry)
+    if as_json:
+        typer.echo(json.dumps({"components": records}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(Console().width, 120))
+    for kind in registry.kinds:
+        rows = [r for r in records if r["kind"] == kind]
+        if not rows:
+            continue
+        table = Table(title=kind + ("es" if kind.endswith("s") else "s"), title_justify="left")
+        for column in ("name", "data kinds", "options / columns", "description", "plugin"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            details = [option_text(o) for o in r["options"]]
+            if "columns" in r:  # metrics: the columns they fill, with the better direction
+                arrows = {"lower": " ↓", "higher": " ↑"}
+                details = [f"column {c['name']}{arrows.get(c['direction'] or '', '')}" for c in r["columns"]]
+                details += [f"needs {', '.join(r['needs'])}"] + ([] if r["default"] else ["(not by default)"])
+            table.add_row(
+                r["name"], ", ".join(r["data_kinds"] or []), "\n".join(details), r["description"], r["plugin"]
+            )
+        console.print(table)

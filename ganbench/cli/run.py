@@ -11,23 +11,28 @@ import pandas as pd
 import typer
 
 from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
+from ganbench.cli.outputs import check_output_dir
 from ganbench.cli.progress import RunProgress
+from ganbench.columns import column as column_declaration
+from ganbench.columns import data_kind_of, order_metrics
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
 from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
-from ganbench.errors import UserError
+from ganbench.errors import DiskFullError, UserError
 from ganbench.registry import PluginRegistry
+from ganbench.results.table import COLUMNS as TABLE_COLUMNS
 from ganbench.results.table import KEY_COLUMNS
+from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
 from ganbench.runner.local import RunSettings, run_plan
-from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
+from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, check_extractor_weights, plan_run
 from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
-from ganbench.runner.suite_config import TRAIN_KEYS, builtin_suite, load_suite, merge
+from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS, builtin_suite, load_suite, merge
 
 SUMMARY_COLUMNS = [
-    *KEY_COLUMNS, "generator", "discriminator", "loss", "status", "d_loss", "g_loss", "train_img_s",
-    "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes", "modes_total", "hq_fraction",
-    "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
+    *KEY_COLUMNS, "steps", "batch_size", "generator", "discriminator", "loss", "status", "d_loss", "g_loss",
+    "train_img_s", "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes",
+    "modes_total", "hq_fraction", "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
 ]  # fmt: skip
 
 PARAM_KEYS = {
@@ -36,10 +41,15 @@ PARAM_KEYS = {
     "device": "device", "generator": "generator", "discriminator": "discriminator", "loss": "loss",
     "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
     "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
-    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor",
+    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor", "metrics": "metrics",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
     "channels_last": "channels_last", "amp": "amp", "compile_": "compile",
+    # training seams
+    "optimizer_g": "optimizer_g", "optimizer_d": "optimizer_d", "optimizer_g_opt": "optimizer_g_options",
+    "optimizer_d_opt": "optimizer_d_options", "schedule_g": "schedule_g", "schedule_d": "schedule_d",
+    "schedule_g_opt": "schedule_g_options", "schedule_d_opt": "schedule_d_options",
+    "training_step": "training_step", "training_step_opt": "training_step_options",
 }  # fmt: skip
 """CLI parameter -> option key (the suite file's key)."""
 
@@ -88,6 +98,10 @@ def run(
     ] = None,
     eval_every: Annotated[int | None, typer.Option(help="Also evaluate every N steps during training.")] = None,
     extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated metrics to compute (default: all default ones; see ganbench plugins)."),
+    ] = None,
     inception_weights: Annotated[
         Path | None,
         typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file."),
@@ -120,6 +134,30 @@ def run(
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
     ] = False,
+    optimizer_g: Annotated[
+        str | None, typer.Option(help="Generator optimiser: adam (default), adamw, rmsprop, sgd or a plugin's.")
+    ] = None,
+    optimizer_d: Annotated[str | None, typer.Option(help="Discriminator optimiser (default adam).")] = None,
+    optimizer_g_opt: Annotated[
+        list[str] | None, typer.Option(help="Generator optimiser option KEY=VALUE, e.g. weight_decay=0.01.")
+    ] = None,
+    optimizer_d_opt: Annotated[list[str] | None, typer.Option(help="Discriminator optimiser option KEY=VALUE.")] = None,
+    schedule_g: Annotated[
+        str | None, typer.Option(help="Generator learning-rate schedule: constant (default), linear, cosine.")
+    ] = None,
+    schedule_d: Annotated[str | None, typer.Option(help="Discriminator learning-rate schedule.")] = None,
+    schedule_g_opt: Annotated[list[str] | None, typer.Option(help="Generator schedule option KEY=VALUE.")] = None,
+    schedule_d_opt: Annotated[list[str] | None, typer.Option(help="Discriminator schedule option KEY=VALUE.")] = None,
+    training_step: Annotated[
+        str | None, typer.Option(help="Training step: alternating (default) or a plugin's, e.g. unrolled.")
+    ] = None,
+    training_step_opt: Annotated[list[str] | None, typer.Option(help="Training step option KEY=VALUE.")] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace cells of --out that were made with other settings (default: stop, exit 2)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
@@ -136,12 +174,18 @@ def run(
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
+    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    check_output_dir(Path(options["results_dir"]), "--results-dir")
+    check_output_dir(run_dir, "--out")
     if options["executor"] == "ray":
         from ganbench.runner.ray_executor import import_ray
 
         import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
-    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
+    replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
+    if replaced:
+        typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
     if config is not None:
         options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
     table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
@@ -163,6 +207,10 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
     for key, flag in (("generator_options", "--gen-opt"), ("discriminator_options", "--disc-opt")):
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
+    out["metrics"] = split_list(cli["metrics"]) or None
+    for name in SEAM_KEYS[1::2]:  # the seams' options: absent (None) unless given, so a recipe's stay
+        flag = "--" + name.removesuffix("_options").replace("_", "-") + "-opt"
+        out[name] = parse_options(cli[name], flag) if cli[name] else None
     return out
 
 
@@ -195,9 +243,12 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
             enabled=options["eval"],
             extractor=options["extractor"],
             inception_weights=options["inception_weights"],
+            metrics=tuple(options["metrics"]) if options.get("metrics") else None,
         ),
         composition=composition,
-        train_overrides={k: options[k] for k in (*TRAIN_KEYS, *FAST_PATH_KEYS) if options.get(k) is not None},
+        train_overrides={
+            k: options[k] for k in (*TRAIN_KEYS, *FAST_PATH_KEYS, *SEAM_KEYS) if options.get(k) is not None
+        },
         device=options["device"],
         checkpoint_every=every,
         tensorboard=bool(options["tensorboard"]),
@@ -214,7 +265,29 @@ def execute(
     quiet: bool,
     resume: bool = False,
 ) -> pd.DataFrame:
-    """Run ``plan`` with the chosen executor; returns the folder's table."""
+    """Run ``plan`` with the chosen executor; returns the folder's table.
+
+    A full disk stops the run with one line that says how to continue it.
+    """
+    check_extractor_weights(plan, config.evaluation)
+    try:
+        return _execute(registry, plan, config, run_dir, options, quiet=quiet, resume=resume)
+    except DiskFullError as exc:
+        raise DiskFullError(
+            f"{exc}; the finished cells are intact: free some space, then run: ganbench run --resume {run_dir}"
+        ) from None
+
+
+def _execute(
+    registry: PluginRegistry,
+    plan: Plan,
+    config: RunConfig,
+    run_dir: Path,
+    options: dict[str, Any],
+    *,
+    quiet: bool,
+    resume: bool,
+) -> pd.DataFrame:
     with RunProgress(enabled=False if quiet else None) as progress:
         settings = RunSettings(
             run_dir=run_dir,
@@ -248,6 +321,7 @@ def _resume(registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: di
             f"--resume re-plans from {run_dir}/run.json, so {flags} cannot be given with it; allowed: {allowed}"
         )
     groups = plan_resume(registry, run_dir)
+    check_output_dir(run_dir, "--resume")
     finished = sum(len(g.finished) for g in groups)
     pending = pending_cells(groups)
     from_checkpoint = sum(len(g.from_checkpoint) for g in groups)
@@ -276,6 +350,10 @@ def report(table: pd.DataFrame, run_dir: Path) -> None:
 
 def print_summary(table: pd.DataFrame) -> None:
     """The table's informative columns (empty ones dropped), formatted for a terminal."""
-    columns = [c for c in SUMMARY_COLUMNS if c in table.columns and table[c].notna().any()]
+    plugin_columns = [c for c in table.columns if c not in TABLE_COLUMNS and column_declaration(c) is not None]
+    columns = [c for c in [*SUMMARY_COLUMNS, *plugin_columns] if c in table.columns and table[c].notna().any()]
+    kinds = {data_kind_of(row) for row in table.to_dict("records")}
+    head = [c for c in columns if c in (*KEY_COLUMNS, "steps", "batch_size", "status")]
+    columns = head + order_metrics([c for c in columns if c not in head], kinds.pop() if len(kinds) == 1 else None)
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.4g}".format):
         typer.echo(table[columns].to_string(index=False))

@@ -9,11 +9,14 @@ from typing import Annotated
 
 import typer
 
-from ganbench.cli.common import load_registry
+from ganbench.cli.common import load_registry, split_list
+from ganbench.cli.outputs import check_output_file
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.devices import resolve_device
+from ganbench.engine.seeding import check_seed
+from ganbench.errors import UserError
 from ganbench.results import atomic
-from ganbench.runner.plan import DataConfig, EvalOptions, load_dataset
+from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, load_dataset
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +37,9 @@ def score(
     ] = None,
     resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
     extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    metrics: Annotated[
+        str | None, typer.Option(help="Comma-separated metrics to compute (default: all default ones).")
+    ] = None,
     inception_weights: Annotated[
         Path | None, typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file.")
     ] = None,
@@ -43,15 +49,31 @@ def score(
 ) -> None:
     """Score samples that did not come from a ganbench run (FID/KID, PRDC, modes, NDB)."""
     from ganbench.metrics.suite import evaluate_samples
-    from ganbench.scoring import load_samples
+    from ganbench.scoring import MIN_SAMPLES, load_samples
 
+    if n is not None and n < MIN_SAMPLES:
+        raise UserError(f"--n must be at least {MIN_SAMPLES} (FID needs a covariance), got {n}")
+    check_seed(seed, "--seed")
+    if out is not None:
+        check_output_file(out, "--out")
     registry = load_registry(ctx)
+    evaluation = EvalOptions(n_samples=n, extractor=extractor, metrics=tuple(split_list(metrics)) or None)
+    check_evaluation(registry, evaluation)  # unknown names fail before any sample is read
     torch_device = resolve_device(device)
     data = load_dataset(registry, dataset, DataConfig(root=resolve_data_root(data_root), resolution=resolution))
-    count = EvalOptions(n_samples=n).samples_for(data.spec.kind)
+    check_evaluation(registry, evaluation, data.spec)
+    count = evaluation.samples_for(data.spec.kind)
     fake = load_samples(samples, data.spec, registry, n=count, device=torch_device, seed=seed)
     start = time.perf_counter()
-    scores = evaluate_samples(fake, data, device=torch_device, extractor=extractor, inception_weights=inception_weights)
+    scores = evaluate_samples(
+        fake,
+        data,
+        device=torch_device,
+        extractor=extractor,
+        inception_weights=inception_weights,
+        metrics=evaluation.metrics,
+        registry=registry,
+    )
     scores = {
         "samples": str(samples),
         "dataset": dataset,

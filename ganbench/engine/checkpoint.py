@@ -1,7 +1,7 @@
 """Training checkpoints: everything needed to continue a cell bit for bit.
 
 A checkpoint holds the weights of G, D and the loss's own modules, both
-optimisers, the step, the loss history, every RNG state the training loop
+optimisers and their learning-rate schedules, the step, the loss history, every RNG state the training loop
 draws from, and how many real batches the data stream has served. It holds
 only tensors and plain containers, so it loads with ``torch.load(...,
 weights_only=True)``; a file that needs arbitrary unpickling is refused, since
@@ -10,9 +10,7 @@ unpickling executes code from the file.
 
 from __future__ import annotations
 
-import pickle
 import random
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from ganbench.engine.seeding import rng_state, set_rng_state
 from ganbench.engine.trainer import TrainState
 from ganbench.errors import UserError
 from ganbench.results import atomic
+from ganbench.safeload import load_tensors
 
 CHECKPOINT_FILE = "checkpoint.pt"
 FORMAT = "ganbench-checkpoint/1"
@@ -89,6 +88,7 @@ def save_checkpoint(
     state: TrainState,
     batches_consumed: int,
     identity: dict[str, Any],
+    schedules: tuple[Any, Any] = (None, None),
 ) -> None:
     """Write ``path`` atomically: a crash while saving leaves the previous checkpoint intact.
 
@@ -108,6 +108,7 @@ def save_checkpoint(
         "loss": _cpu(models.loss.state_dict()),
         "opt_g": opt_g.state_dict(),
         "opt_d": opt_d.state_dict(),
+        "schedules": [s.state_dict() if s is not None else None for s in schedules],
         "rng": capture_rng(),
         "torch_version": str(torch.__version__),
     }
@@ -116,18 +117,7 @@ def save_checkpoint(
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Read a checkpoint with ``weights_only=True``; anything needing arbitrary unpickling is refused."""
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        found = re.search(r"GLOBAL ([\w.]+)", str(exc))
-        raise CheckpointError(
-            f"refusing to load {path}: it needs arbitrary unpickling"
-            + (f" of {found.group(1)}" if found else "")
-            + ", which could run code from the file; ganbench checkpoints hold only tensors and plain data"
-        ) from None
-    except (RuntimeError, EOFError, OSError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise CheckpointError(f"cannot read checkpoint {path}: {first}") from None
+    payload = load_tensors(path, what="checkpoint", error=CheckpointError)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(f"{path} is not a ganbench training checkpoint (format {found!r}, expected {FORMAT!r})")
@@ -146,7 +136,10 @@ def check_identity(payload: dict[str, Any], identity: dict[str, Any], path: Path
 
 
 def restore_checkpoint(
-    payload: dict[str, Any], models: Models, optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer]
+    payload: dict[str, Any],
+    models: Models,
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer],
+    schedules: tuple[Any, Any] = (None, None),
 ) -> TrainState:
     """Load weights and optimiser states into the (already built, already placed) models; restore the RNGs last.
 
@@ -157,7 +150,12 @@ def restore_checkpoint(
     models.discriminator.load_state_dict(payload["discriminator"])
     models.loss.load_state_dict(payload["loss"])
     optimizers[0].load_state_dict(payload["opt_g"])
-    optimizers[1].load_state_dict(payload["opt_d"])
+    optimizers[1].load_state_dict(payload["opt_d"])  # after the schedules were made: they set initial_lr
+    for schedule, saved in zip(schedules, payload.get("schedules", [None, None]), strict=True):
+        if (schedule is None) != (saved is None):
+            raise CheckpointError("checkpoint's learning-rate schedules do not match this configuration's")
+        if schedule is not None:
+            schedule.load_state_dict(saved)
     restore_rng(payload["rng"])
     d_loss, g_loss = payload.get("last_losses", [float("nan"), float("nan")])
     return TrainState(step=int(payload["step"]), history=list(payload["history"]), d_loss=d_loss, g_loss=g_loss)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ganbench.errors import UserError
 
 AMP_CHOICES = ("off", "bf16", "fp16")
 """Mixed-precision modes: none, bfloat16 autocast (CPU/CUDA), float16 autocast + GradScaler (CUDA)."""
+
+
+SEAM_NAMES = ("optimizer_g", "optimizer_d", "schedule_g", "schedule_d", "training_step")
+"""TrainConfig fields naming a registered optimiser, schedule or training step; each has an ``_options`` field."""
 
 
 @dataclass(frozen=True)
@@ -20,16 +25,22 @@ class TrainConfig:
     steps: int = 1000
     """Generator updates."""
     batch_size: int = 64
+    """Samples per real batch and per generated batch."""
     lr_g: float = 2e-4
+    """Generator learning rate."""
     lr_d: float = 2e-4
+    """Discriminator learning rate (also for modules a loss owns, e.g. InfoGAN's Q head)."""
     beta1: float = 0.5
+    """β1 of Adam/AdamW on both sides (first-moment decay); unused by RMSprop and SGD."""
     beta2: float = 0.999
+    """β2 of Adam/AdamW on both sides (second-moment decay); unused by RMSprop and SGD."""
     d_steps: int = 1
     """Discriminator updates per generator update (k in Goodfellow et al. 2014)."""
     log_every: int = 50
     """Losses are copied to the host (and checked for NaN) every this many steps."""
     warmup_steps: int | None = None
-    """Steps excluded from the throughput measurement; default 10% of steps, at most 20."""
+    """Throughput-timing warm-up, not a learning-rate warm-up: these first steps train as usual but are left
+    out of ``train_img_s`` (allocator, autotuning and compilation settle); default 10% of steps, at most 20."""
     # Opt-in fast paths (ganbench.engine.fastpaths); all off keeps the default loop bit for bit.
     channels_last: bool = False
     """Models and real batches in channels_last (NHWC) memory format."""
@@ -37,6 +48,27 @@ class TrainConfig:
     """Mixed precision: ``off``, ``bf16`` or ``fp16`` (CUDA only)."""
     compile: bool = False
     """``torch.compile`` the generator and the loss's D/G objectives (needs a C++ compiler on CPU)."""
+    # Training seams (ganbench.training): registered names and their options, per side.
+    optimizer_g: str = "adam"
+    """Generator optimiser (``ganbench plugins`` lists them); ``lr_g`` is its learning rate."""
+    optimizer_d: str = "adam"
+    """Discriminator optimiser (also trains the loss's own modules); ``lr_d`` is its learning rate."""
+    optimizer_g_options: Mapping[str, Any] = field(default_factory=dict)
+    """Extra keyword arguments of the generator optimiser, e.g. ``{"weight_decay": 0.01}``."""
+    optimizer_d_options: Mapping[str, Any] = field(default_factory=dict)
+    """Extra keyword arguments of the discriminator optimiser."""
+    schedule_g: str = "constant"
+    """Generator learning-rate schedule, stepped once per generator update."""
+    schedule_d: str = "constant"
+    """Discriminator learning-rate schedule, stepped once per generator update (not per D update)."""
+    schedule_g_options: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the generator schedule (``ganbench plugins --components`` lists them)."""
+    schedule_d_options: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the discriminator schedule."""
+    training_step: str = "alternating"
+    """How one step updates D and G: ``alternating`` is Goodfellow et al.'s Algorithm 1."""
+    training_step_options: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the training step's factory, e.g. ``{"unroll": 5}`` for ``unrolled``."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> TrainConfig:
         """Apply ``overrides`` (from a variant or the CLI), rejecting unknown keys."""
@@ -44,22 +76,64 @@ class TrainConfig:
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise UserError(f"unknown training option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
-        new = dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        for name in SEAM_NAMES:  # a new optimiser/schedule/step drops the options meant for the one it replaces
+            if name in changes and changes[name] != getattr(self, name) and f"{name}_options" not in changes:
+                changes[f"{name}_options"] = {}
+        new = dataclasses.replace(self, **changes)
         new.validate()
         return new
 
     def validate(self) -> None:
+        """Types and ranges, checked before anything trains (torch would only complain inside a cell)."""
         for name in ("steps", "batch_size", "d_steps", "log_every"):
-            if getattr(self, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+            value = getattr(self, name)
+            if not _is_int(value):
+                raise UserError(f"--{_flag(name)} must be an integer, got {value!r}")
+            if value < 1:
+                raise UserError(f"--{_flag(name)} must be at least 1, got {value}")
+        if self.warmup_steps is not None and (not _is_int(self.warmup_steps) or self.warmup_steps < 0):
+            raise UserError(f"warmup_steps must be a non-negative integer, got {self.warmup_steps!r}")
         for name in ("lr_g", "lr_d"):
-            if not getattr(self, name) > 0:
-                raise UserError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+            value = getattr(self, name)
+            if not _is_number(value) or not 0 < value < math.inf:
+                raise UserError(f"--{_flag(name)} must be a positive, finite number, got {value!r}")
+        for name in ("beta1", "beta2"):  # Adam's bounds (Kingma & Ba 2015): 0 <= beta < 1
+            value = getattr(self, name)
+            if not _is_number(value) or not 0 <= value < 1:
+                raise UserError(f"--{_flag(name)} must be a number in [0, 1), got {value!r}")
+        for name in ("channels_last", "compile"):
+            if not isinstance(getattr(self, name), bool):
+                raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.amp not in AMP_CHOICES:
             raise UserError(f"unknown --amp {self.amp!r}; valid choices: {', '.join(AMP_CHOICES)}")
+        for name in SEAM_NAMES:  # the names themselves are checked against the registry when a cell is planned
+            flag = "--" + name.replace("_", "-")
+            if not isinstance(getattr(self, name), str):
+                raise UserError(f"{flag} must be a registered name, got {getattr(self, name)!r}")
+            if not isinstance(getattr(self, f"{name}_options"), Mapping):
+                raise UserError(
+                    f"{flag}-opt must be a table of KEY=VALUE options, got {getattr(self, name + '_options')!r}"
+                )
+
+    def seam_options(self, name: str) -> dict[str, Any]:
+        """The options of one seam (``optimizer_g``, ...) as a plain dict."""
+        return dict(getattr(self, f"{name}_options"))
 
     @property
     def warmup(self) -> int:
         if self.warmup_steps is not None:
             return min(self.warmup_steps, self.steps - 1)
         return min(20, max(1, self.steps // 10)) if self.steps > 1 else 0
+
+
+def _flag(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

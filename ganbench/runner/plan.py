@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganbench.data.base import DatasetOptions, GanDataset
+from ganbench.data.base import DatasetOptions, DataSpec, GanDataset
 from ganbench.engine.build import CUSTOM_VARIANT, Composition, Models, build_models, resolve_recipe
 from ganbench.engine.config import TrainConfig
-from ganbench.errors import UserError
+from ganbench.engine.optim import check_training
+from ganbench.engine.seeding import check_seed
+from ganbench.errors import IncompatibleError, UserError
 from ganbench.registry import PluginRegistry
 
 
@@ -25,6 +27,15 @@ class EvalOptions:
     extractor: str | None = None
     inception_weights: Path | None = None
     cache_dir: Path | None = None
+    metrics: tuple[str, ...] | None = None
+    """Registered metrics to compute (``--metrics``); ``None`` = every default metric."""
+
+    def __post_init__(self) -> None:
+        # at least 2 samples: FID needs a covariance
+        for name, flag, least in (("n_samples", "--eval-samples", 2), ("eval_every", "--eval-every", 1)):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
+                raise UserError(f"{flag} must be an integer of at least {least}, got {value!r}")
 
     def samples_for(self, kind: str) -> int:
         return self.n_samples or (2_500 if kind == "points" else 10_000)
@@ -51,6 +62,11 @@ class DataConfig:
     root: Path
     resolution: int | None = None
     download: bool = True
+
+    def __post_init__(self) -> None:
+        value = self.resolution
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise UserError(f"--resolution must be a positive integer (pixels), got {value!r}")
 
 
 @dataclass
@@ -97,6 +113,8 @@ class RunConfig:
         for key in ("inception_weights", "cache_dir"):
             if evaluation.get(key) is not None:
                 evaluation[key] = Path(evaluation[key])
+        if evaluation.get("metrics") is not None:
+            evaluation["metrics"] = tuple(evaluation["metrics"])
         return cls(
             variants=tuple(obj["variants"]),
             datasets=tuple(obj["datasets"]),
@@ -137,6 +155,9 @@ def make_plan(
     Precedence of training options: defaults < the variant's recipe < the CLI.
     """
     composition = composition or Composition()
+    for seed in seeds:
+        check_seed(seed)
+    variants, seeds = list(dict.fromkeys(variants)), list(dict.fromkeys(seeds))  # "0,0" is one cell, run once
     if not variants:
         raise UserError("no variant given; use --plugins (valid: " + ", ".join(registry.names("variant")) + ")")
     for variant in variants:
@@ -150,14 +171,16 @@ def make_plan(
         for variant in variants:
             recipe = resolve_recipe(registry, variant, dataset.spec, composition)
             cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
-            build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            models = build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            check_training(registry, models, cfg)  # optimisers, schedules, training step: bad values fail here
             cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
     return Plan(cells, loaded, data)
 
 
 def plan_run(registry: PluginRegistry, config: RunConfig) -> Plan:
     """The plan of a :class:`RunConfig` (a fresh invocation, or one re-planned from ``run.json``)."""
-    return make_plan(
+    check_evaluation(registry, config.evaluation)
+    plan = make_plan(
         registry,
         variants=list(config.variants),
         datasets=list(config.datasets),
@@ -166,8 +189,55 @@ def plan_run(registry: PluginRegistry, config: RunConfig) -> Plan:
         composition=config.composition,
         train_overrides=dict(config.train_overrides),
     )
+    if config.evaluation.enabled:
+        for dataset in plan.datasets.values():
+            check_evaluation(registry, config.evaluation, dataset.spec)
+    return plan
+
+
+def check_evaluation(registry: PluginRegistry, evaluation: EvalOptions, spec: DataSpec | None = None) -> None:
+    """Unknown ``--metrics``/``--extractor`` names fail here, before any dataset loads or any cell trains.
+
+    With ``spec``: an extractor or an explicitly chosen metric that does not support the dataset's kind
+    of data is an :class:`IncompatibleError` too.
+    """
+    entries = registry.metrics(evaluation.metrics)  # names are checked even with --no-eval: a typo is a typo
+    if evaluation.extractor is not None:
+        entry = registry.extractor(evaluation.extractor)
+        if spec is not None and spec.kind not in entry.data_kinds:
+            kinds = ", ".join(sorted(entry.data_kinds))
+            raise IncompatibleError(
+                f"feature extractor {entry.name!r} does not support {spec.kind} data (dataset {spec.name}); "
+                f"it supports: {kinds}"
+            )
+    for metric in entries:
+        if metric.extractor is not None:
+            registry.extractor(metric.extractor)
+        if spec is not None and evaluation.metrics is not None and spec.kind not in metric.data_kinds:
+            kinds = ", ".join(sorted(metric.data_kinds))
+            raise IncompatibleError(
+                f"metric {metric.name!r} does not support {spec.kind} data (dataset {spec.name}); it supports: {kinds}"
+            )
 
 
 def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> Models:
     recipe = resolve_recipe(registry, cell.variant, dataset.spec, cell.composition)
     return build_models(registry, recipe, dataset.spec)
+
+
+def check_extractor_weights(plan: Plan, evaluation: EvalOptions) -> None:
+    """The FID extractor's weights file, checked before any cell trains (it is first used after it).
+
+    (Unknown extractor and metric names are refused earlier, by :func:`check_evaluation` in ``plan_run``.)
+
+    A weights file that exists is read here with ``weights_only=True``, so an
+    unsafe one is refused up front; a missing default one is left to the
+    extractor, which may download it.
+    """
+    if not evaluation.enabled:
+        return
+    from ganbench.metrics.inception import check_inception_weights
+
+    used = {evaluation.extractor or dataset.spec.fid_extractor for dataset in plan.datasets.values()}
+    if "inception-v3-compat" in used:
+        check_inception_weights(evaluation.inception_weights)

@@ -1,4 +1,5 @@
-"""ganbench-extra-losses: WGAN-GP, hinge + spectral norm (SNGAN) and least squares (LSGAN) for ganbench.
+"""ganbench-extra-losses: WGAN-GP, hinge + spectral norm (SNGAN), least squares (LSGAN), optimistic Adam and
+the unrolled GAN for ganbench, plus an energy-distance metric and a random-Fourier-feature extractor.
 
 A third-party plugin in full: it reaches ganbench only through the
 ``ganbench`` entry point in ``pyproject.toml`` and imports only
@@ -9,7 +10,7 @@ loss by their registered names.
 
 from __future__ import annotations
 
-from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
+from ganbench.plugin import MetricColumn, Recipe, Registrar, Variant, hookimpl
 
 from .discriminators import (
     critic_dcgan_discriminator,
@@ -17,7 +18,9 @@ from .discriminators import (
     sn_dcgan_discriminator,
     sn_mlp_discriminator,
 )
+from .evaluation import energy_distance_metric, rff_extractor
 from .losses import gradient_penalty, least_squares_loss, wgan_gp_loss
+from .training import optimistic_adam, unrolled_step
 
 GANBENCH_API_VERSION = 1
 """The plugin API this package was written against; ganbench refuses it on a mismatch."""
@@ -28,6 +31,9 @@ WGAN_GP_TRAIN = {"d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2"
 POINTS_TRAIN = {"lr_g": 1e-3, "lr_d": 1e-3}
 """As ganbench's own ``dcgan`` variant on 2D data: small MLPs need a larger step to cover the modes in a few
 thousand updates. WGAN-GP keeps its own settings on every data kind."""
+
+UNROLLED_TRAIN = {"training_step": "unrolled", "training_step_options": {"unroll": 5}}
+"""Metz et al. (2017) unroll 5 steps on their 2D mixtures; the generator and discriminator stay ganbench's own."""
 
 
 @hookimpl
@@ -88,6 +94,51 @@ def ganbench_register(registrar: Registrar) -> None:
                 "points": Recipe("mlp", "mlp", "lsgan", train_options=POINTS_TRAIN),
             },
         )
+    )
+
+    # -- training seams: an optimiser and a training step, chosen by name in train_options --------
+    registrar.add_optimizer(
+        "optimistic-adam",
+        optimistic_adam,
+        description="Optimistic Adam (Daskalakis et al. 2018): Adam plus the correction -lr*(u_t - u_{t-1}).",
+    )
+    registrar.add_training_step(
+        "unrolled",
+        unrolled_step,
+        description="Unrolled GAN (Metz et al. 2017), first-order: G's loss against D after k simulated updates.",
+    )
+    registrar.add_variant(
+        Variant(
+            name="unrolled",
+            description="Unrolled GAN (Metz et al. 2017): 5 unrolled D steps (first-order) on DCGAN/MLP bodies.",
+            recipes={
+                "image": Recipe("dcgan", "dcgan", "nonsaturating", train_options=UNROLLED_TRAIN),
+                "points": Recipe("mlp", "mlp", "nonsaturating", train_options={**UNROLLED_TRAIN, **POINTS_TRAIN}),
+            },
+        )
+    )
+    register_evaluation(registrar)
+
+
+def register_evaluation(registrar: Registrar) -> None:
+    """The evaluation seams: one metric column and one feature extractor (see ``evaluation.py``)."""
+    registrar.add_metric(
+        "energy-distance",
+        energy_distance_metric,
+        description="Squared energy distance (Székely & Rizzo 2013) between generated and real samples.",
+        columns=[
+            MetricColumn(
+                "energy_distance", "lower", "squared energy distance, flattened samples (0 = same distribution)", 0.0
+            )
+        ],
+        needs=("fake", "real"),
+        data_kinds=("points", "image"),
+    )
+    registrar.add_feature_extractor(
+        "rff",
+        rff_extractor,
+        description="Random Fourier features (Rahimi & Recht 2007): 64 cosines of a seeded Gaussian projection.",
+        data_kinds=("points", "image"),
     )
 
 

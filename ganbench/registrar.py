@@ -82,7 +82,7 @@ class VariantEntry:
 
 
 # -- evaluation seams: metrics and feature extractors --------------------------
-METRIC_NEEDS: frozenset[str] = frozenset({"fake", "real", "labels", "features", "models"})
+METRIC_NEEDS: frozenset[str] = frozenset({"fake", "real", "labels", "fake_labels", "features", "models"})
 """What a metric may ask for; see :class:`ganbench.metrics.inputs.MetricInputs`."""
 RESERVED_COLUMNS: frozenset[str] = frozenset(
     {

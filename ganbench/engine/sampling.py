@@ -23,7 +23,7 @@ class Samples:
     gen_img_s: float
     """Generation throughput after one warm-up batch (NaN with a single batch)."""
     labels: torch.Tensor | None = None
-    """The class labels a conditional generator was given (uniform over the classes); None otherwise."""
+    """The class labels a conditional generator was given (class-balanced); None otherwise."""
 
 
 @torch.no_grad()
@@ -38,11 +38,12 @@ def generate(
     G.eval()
     images, codes, labels = [], [], []
     timed_images, start = 0, None
+    balanced = sample_labels(models, n, device)  # balanced over all n, not per batch
     try:
         for first in range(0, n, batch_size):
             m = min(batch_size, n - first)
             latent, code = sample_latent(models, m, device)
-            label = sample_labels(models, m, device)
+            label = None if balanced is None else balanced[first : first + m]
             fake = G(latent) if label is None else G(latent, label)
             images.append(fake.float().cpu())  # .cpu() syncs, so the timer sees finished work
             if label is not None:

@@ -53,10 +53,16 @@ def sample_latent(models: Models, n: int, device: torch.device) -> tuple[torch.T
 
 
 def sample_labels(models: Models, n: int, device: torch.device) -> torch.Tensor | None:
-    """Uniform class labels for sampling a conditional generator outside training (evaluation); else None."""
+    """Class-balanced labels for sampling a conditional generator outside training (evaluation); else None.
+
+    Every class gets ``n // K`` samples (the first ``n % K`` classes one more), in a random order drawn
+    from the global generator, so per-class metrics see equal counts.
+    """
     if not is_conditional(models.generator):
         return None
-    return torch.randint(int(models.spec.num_classes or 1), (n,), device=device)
+    k = int(models.spec.num_classes or 1)
+    labels = torch.arange(n) % k
+    return labels[torch.randperm(n)].to(device)
 
 
 class LoopContext(StepContext):

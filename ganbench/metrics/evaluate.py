@@ -56,7 +56,9 @@ class _Sources:
         models: Any,
         registry: PluginRegistry,
         row: dict[str, object],
+        fake_labels: torch.Tensor | None = None,
     ) -> None:
+        self.fake_labels = fake_labels
         self.fake, self.dataset, self.device, self.n_real = fake, dataset, device, n_real
         self.cache_dir, self.extractor, self.inception_weights = cache_dir, extractor, inception_weights
         self.strict, self.models, self.registry, self.row = strict, models, registry, row
@@ -128,6 +130,10 @@ class _Sources:
             if labels is None:
                 raise MetricUnavailableError(f"dataset {self.dataset.spec.name!r} has no class labels")
             return labels
+        if name == "fake_labels":
+            if self.fake_labels is None:
+                raise MetricUnavailableError("the samples carry no class labels (unconditional generator)")
+            return self.fake_labels
         if name == "models":
             if self.models is None:
                 raise MetricUnavailableError("no trained models (scoring samples from files)")
@@ -158,11 +164,13 @@ def evaluate_metrics(
     metrics: Sequence[str] | None = None,
     models: Any = None,
     registry: PluginRegistry | None = None,
+    fake_labels: torch.Tensor | None = None,
 ) -> dict[str, object]:
     """Every selected metric's columns for ``fake`` (NaN/None where a metric does not apply), plus ``eval_s``.
 
     ``metrics``: names (in order); ``None`` = every default metric. ``models``: the trained models, for
-    metrics that need them. ``extractor`` overrides ``spec.fid_extractor``.
+    metrics that need them. ``extractor`` overrides ``spec.fid_extractor``. ``fake_labels``: the classes a
+    conditional generator produced ``fake`` for (metrics with ``needs=("fake_labels",)``).
     """
     start = time.perf_counter()
     device = torch.device(device)
@@ -193,6 +201,7 @@ def evaluate_metrics(
         models=models,
         registry=registry,
         row=row,
+        fake_labels=None if fake_labels is None else fake_labels.detach().cpu().long(),
     )
     for entry in entries:
         inputs = MetricInputs(

@@ -21,6 +21,7 @@ NEED_OF: dict[str, str] = {
     "real": "real",
     "dataset": "real",
     "real_labels": "labels",
+    "fake_labels": "fake_labels",
     "real_features": "features",
     "fake_features": "features",
     "real_stats": "features",
@@ -42,6 +43,8 @@ class MetricInputs:
       real features use, at most the evaluation's ``n_real``), and the dataset itself.
     * ``real_labels`` (need ``labels``): class labels of ``real`` (``-1`` = unlabelled); datasets without
       ``num_classes`` have none, and the metric is skipped.
+    * ``fake_labels`` (need ``fake_labels``): the ``(N,)`` int64 class each sample of ``fake`` was generated
+      for (class-balanced); only conditional generators have them, else the metric is skipped.
     * ``real_features``, ``fake_features`` (need ``features``): ``(n, F)`` float32 CPU features of the
       metric's extractor (its ``extractor=``, else the run's ``--extractor`` / ``spec.fid_extractor``).
     * ``models`` (need ``models``): the trained generator, discriminator and loss (``.generator``,
@@ -79,6 +82,10 @@ class MetricInputs:
     @property
     def real_labels(self) -> torch.Tensor:
         return self._input("real_labels")
+
+    @property
+    def fake_labels(self) -> torch.Tensor:
+        return self._input("fake_labels")
 
     @property
     def real_features(self) -> torch.Tensor:

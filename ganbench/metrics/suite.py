@@ -187,6 +187,7 @@ def evaluate_samples(
     metrics: Sequence[str] | None = None,
     models: Any = None,
     registry: PluginRegistry | None = None,
+    fake_labels: torch.Tensor | None = None,
 ) -> dict[str, object]:
     """Score ``fake`` (dataset conventions, any device) against ``dataset``; returns the metric columns.
 
@@ -210,4 +211,5 @@ def evaluate_samples(
         metrics=metrics,
         models=models,
         registry=registry,
+        fake_labels=fake_labels,
     )

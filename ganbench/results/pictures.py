@@ -24,6 +24,29 @@ def save_image_grid(images: torch.Tensor, path: Path, *, nrow: int | None = None
         )
 
 
+CLASS_GRID_ROWS = 20
+"""At most this many classes get a row in a conditional sample grid."""
+CLASS_GRID_COLUMNS = 10
+
+
+def class_grid(images: torch.Tensor, labels: torch.Tensor, columns: int = CLASS_GRID_COLUMNS) -> torch.Tensor:
+    """The first ``columns`` samples of each class, class by class (rows = classes, at most CLASS_GRID_ROWS).
+
+    A class with fewer samples is padded with blank (-1) images so every row starts at its class.
+    """
+    rows = []
+    for k in torch.unique(labels).tolist()[:CLASS_GRID_ROWS]:
+        picked = images[labels == k][:columns]
+        pad = images.new_full((columns - len(picked), *images.shape[1:]), -1.0)
+        rows.append(torch.cat([picked, pad]))
+    return torch.cat(rows)
+
+
+def save_class_grid(images: torch.Tensor, labels: torch.Tensor, path: Path, columns: int = CLASS_GRID_COLUMNS) -> None:
+    """A conditional generator's samples: one row per class."""
+    save_image_grid(class_grid(images, labels, columns), path, nrow=columns)
+
+
 def save_scatter(
     fake: torch.Tensor,
     path: Path,

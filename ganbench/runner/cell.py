@@ -40,7 +40,7 @@ from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, tr
 from ganbench.errors import DiskFullError
 from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
-from ganbench.results.pictures import save_image_grid, save_scatter
+from ganbench.results.pictures import save_class_grid, save_image_grid, save_scatter
 from ganbench.results.table import ROW_FILE
 from ganbench.results.tensorboard import TensorBoardLogger
 from ganbench.runner.fingerprint import CONFIG_KEY, Fingerprint, cell_fingerprint
@@ -326,20 +326,29 @@ def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) 
             cell_dir / "samples.png",
             real=real[0][:2500] if real is not None else None,
             centres=spec.mode_centres,
+            colours=samples.labels[:2500] if samples.labels is not None else None,
             title=f"{cell.variant} on {cell.dataset} (seed {cell.seed})",
         )
+    elif samples.labels is not None:
+        save_class_grid(samples.images, samples.labels, cell_dir / "samples.png")
     else:
         save_image_grid(samples.images[:GRID_SAMPLES], cell_dir / "samples.png")
     if ctx.evaluation.enabled:
         start = time.perf_counter()
-        columns.update(score_samples(samples.images[:n], ctx, models))
+        labels = samples.labels[:n] if samples.labels is not None else None
+        columns.update(score_samples(samples.images[:n], ctx, models, fake_labels=labels))
         save_code_traversal(models, ctx, cell_dir)
         columns["eval_s"] = time.perf_counter() - start
     return columns
 
 
-def score_samples(fake: torch.Tensor, ctx: CellContext, models: Models | None = None) -> dict[str, Any]:
-    """The registered metrics (``--metrics``); ``models`` for those that score the trained networks."""
+def score_samples(
+    fake: torch.Tensor, ctx: CellContext, models: Models | None = None, *, fake_labels: torch.Tensor | None = None
+) -> dict[str, Any]:
+    """The registered metrics (``--metrics``); ``models`` for those that score the trained networks.
+
+    ``fake_labels``: the classes a conditional generator produced ``fake`` for (conditional metrics).
+    """
     try:
         from ganbench.metrics.suite import evaluate_samples
     except ImportError:  # pragma: no cover - the suite ships with ganbench
@@ -355,6 +364,7 @@ def score_samples(fake: torch.Tensor, ctx: CellContext, models: Models | None = 
         metrics=e.metrics,
         models=models,
         registry=ctx.registry,
+        fake_labels=fake_labels,
     )
 
 

@@ -1,7 +1,9 @@
 """Built-in plugin: the SNGAN baseline (Miyato et al. 2018, "Spectral Normalization for GANs").
 
 Registers the CIFAR-10 ResNet generator and spectrally normalised ResNet discriminator (both as
-``sngan-resnet``), the hinge loss, and the ``sngan`` variant with the paper's optimiser: Adam, lr 2e-4,
+``sngan-resnet``), its conditional-batch-norm generator ``sngan-resnet-cbn``, the hinge loss, and the
+``sngan`` and ``sngan-projection`` variants (the latter uses the ``projection`` discriminator of the
+built-in ``conditional`` plugin, by name) with the paper's optimiser: Adam, lr 2e-4,
 β = (0, 0.9), five D steps per G step. Like any third-party plugin it imports only :mod:`ganbench.plugin`.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
 
-from .factories import resnet_discriminator, resnet_generator
+from .factories import conditional_resnet_generator, resnet_discriminator, resnet_generator
 from .hinge import hinge_loss
 
 SNGAN_TRAIN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.0, "beta2": 0.9, "d_steps": 5}
@@ -30,11 +32,32 @@ def ganbench_register(registrar: Registrar) -> None:
         description="SNGAN ResNet discriminator (spectral norm, residual blocks, global sum pooling); 16/32/64 px.",
         data_kinds=("image",),
     )
+    registrar.add_generator(
+        "sngan-resnet-cbn",
+        conditional_resnet_generator,
+        description="SNGAN ResNet generator with conditional batch norm (per-class γ, β); 16/32/64 px.",
+        data_kinds=("image",),
+    )
     registrar.add_loss("hinge", hinge_loss, description="Hinge loss (Lim & Ye 2017; SNGAN, Miyato et al. 2018).")
     registrar.add_variant(
         Variant(
             name="sngan",
             description="SNGAN (Miyato et al. 2018): ResNet G, spectrally normalised ResNet D, hinge loss, 5 D steps.",
             recipes={"image": Recipe("sngan-resnet", "sngan-resnet", "hinge", train_options=SNGAN_TRAIN)},
+        )
+    )
+    registrar.add_variant(
+        Variant(
+            name="sngan-projection",
+            description="SNGAN cGAN (Miyato & Koyama 2018): conditional-BN ResNet G, projection SN ResNet D, hinge.",
+            recipes={
+                "image": Recipe(
+                    "sngan-resnet-cbn",
+                    "projection",
+                    "hinge",
+                    discriminator_options={"body": "sngan-resnet", "spectral_norm": True},
+                    train_options=SNGAN_TRAIN,
+                )
+            },
         )
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from ganbench.plugin import BuildContext, DataSpec, IncompatibleError
 
-from .resnet import ResNetDiscriminator, ResNetGenerator
+from .resnet import ConditionalResNetGenerator, ResNetDiscriminator, ResNetGenerator
 
 SIDES: dict[int, tuple[int, int]] = {16: (2, 1), 32: (3, 2), 64: (4, 3)}
 """side -> (generator up-samplings from 4x4, discriminator down-samplings to 8x8). 32 px is the paper's CIFAR-10 net."""
@@ -58,3 +58,17 @@ def resnet_discriminator(ctx: BuildContext, *, width: int = 128, **unknown: obje
     _check_options(name, unknown, ("width",))
     channels, _, down = _plan(name, ctx.spec)
     return ResNetDiscriminator(channels, down, _positive_int(name, "width", width))
+
+
+def conditional_resnet_generator(
+    ctx: BuildContext, *, noise_dim: int = 128, width: int = 256, **unknown: object
+) -> ConditionalResNetGenerator:
+    """SNGAN ResNet generator with conditional batch norm (per-class γ, β) in its residual blocks."""
+    name = "generator 'sngan-resnet-cbn'"
+    _check_options(name, unknown, ("noise_dim", "width"))
+    channels, up, _ = _plan(name, ctx.spec)
+    if not ctx.spec.num_classes:
+        raise IncompatibleError(f"{name} is conditional, but dataset {ctx.spec.name!r} has no class labels")
+    noise_dim = _positive_int(name, "noise_dim", noise_dim)
+    width = _positive_int(name, "width", width)
+    return ConditionalResNetGenerator(noise_dim + ctx.code_dim, noise_dim, channels, up, width, ctx.spec.num_classes)

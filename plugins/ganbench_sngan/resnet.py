@@ -49,6 +49,35 @@ class GeneratorBlock(nn.Module):
         return h + self.shortcut(F.interpolate(x, scale_factor=2, mode="nearest"))
 
 
+class ConditionalBatchNorm2d(nn.Module):
+    """Batch norm with per-class γ, β (de Vries et al. 2017; Dumoulin et al. 2017): γ starts at 1, β at 0."""
+
+    def __init__(self, channels: int, classes: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gamma = nn.Embedding(classes, channels)
+        self.beta = nn.Embedding(classes, channels)
+        nn.init.ones_(self.gamma.weight)
+        nn.init.zeros_(self.beta.weight)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.gamma(labels)[:, :, None, None] * self.norm(x) + self.beta(labels)[:, :, None, None]
+
+
+class ConditionalGeneratorBlock(GeneratorBlock):
+    """The same block with both batch norms conditional on the class (SNGAN's projection-cGAN generator)."""
+
+    def __init__(self, channels_in: int, channels_out: int, classes: int) -> None:
+        super().__init__(channels_in, channels_out)
+        self.bn1 = ConditionalBatchNorm2d(channels_in, classes)  # type: ignore[assignment]
+        self.bn2 = ConditionalBatchNorm2d(channels_out, classes)  # type: ignore[assignment]
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        h = F.interpolate(F.relu(self.bn1(x, labels)), scale_factor=2, mode="nearest")
+        h = self.conv2(F.relu(self.bn2(self.conv1(h), labels)))
+        return h + self.shortcut(F.interpolate(x, scale_factor=2, mode="nearest"))
+
+
 class ResNetGenerator(Generator):
     """SNGAN's ResNet generator; ``up_blocks`` up-samplings from 4x4 (three for 32 px)."""
 
@@ -118,3 +147,22 @@ class ResNetDiscriminator(Discriminator):
 
     def classify(self, features: torch.Tensor) -> torch.Tensor:
         return self.head(features).squeeze(-1)
+
+
+class ConditionalResNetGenerator(ResNetGenerator):
+    """SNGAN's ResNet generator with conditional batch norm in every block (Miyato & Koyama 2018's cGAN G).
+
+    The final batch norm before the output convolution stays unconditional, as in the authors' code.
+    """
+
+    conditional = True
+
+    def __init__(self, latent_dim: int, noise_dim: int, channels: int, up_blocks: int, width: int, classes: int):
+        super().__init__(latent_dim, noise_dim, channels, up_blocks, width)
+        self.blocks = nn.ModuleList(ConditionalGeneratorBlock(width, width, classes) for _ in range(up_blocks))  # type: ignore[assignment]
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        h = self.linear(z.reshape(z.shape[0], self.latent_dim)).view(z.shape[0], self.width, 4, 4)
+        for block in self.blocks:
+            h = block(h, labels)
+        return torch.tanh(self.to_image(F.relu(self.bn(h))))

@@ -1,0 +1,71 @@
+"""Built-in plugin: conditional GANs on the labels seam.
+
+Components: ``cond-mlp`` and ``cond-dcgan`` generators (label embedding concatenated to the latent, or
+conditional batch norm), the ``projection`` discriminator (Miyato & Koyama 2018) on any registered body,
+and the ``acgan`` loss (Odena et al. 2017). Variants: ``cgan`` (conditional G + projection D,
+non-saturating loss) and ``acgan`` (concatenation G + an auxiliary classifier on D's features), for
+images and points. Like any third-party plugin it imports only :mod:`ganbench.plugin`; the conditional
+metrics (``class_accuracy``, ``intra_fid``, ``cas``) are in the built-in ``metrics`` plugin.
+"""
+
+from __future__ import annotations
+
+from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
+
+from .acgan import acgan_loss
+from .generators import cond_dcgan_generator, cond_mlp_generator
+from .projection import projection_discriminator
+
+POINTS_TRAIN = {"lr_g": 1e-3, "lr_d": 1e-3}
+"""As the vanilla 2D recipe: the MLPs train in a few thousand steps at 1e-3."""
+
+
+@hookimpl
+def ganbench_register(registrar: Registrar) -> None:
+    registrar.add_generator(
+        "cond-mlp",
+        cond_mlp_generator,
+        description="Conditional MLP generator for points: label embedding concatenated to the latent.",
+        data_kinds=("points",),
+    )
+    registrar.add_generator(
+        "cond-dcgan",
+        cond_dcgan_generator,
+        description="Conditional DCGAN generator: conditional batch norm (conditioning=cbn) or concatenation (concat).",
+        data_kinds=("image",),
+    )
+    registrar.add_discriminator(
+        "projection",
+        projection_discriminator,
+        description="Projection discriminator (Miyato & Koyama 2018) on any registered body with features.",
+        data_kinds=("image", "points"),
+    )
+    registrar.add_loss(
+        "acgan", acgan_loss, description="Non-saturating + auxiliary classifier on D's features (Odena et al. 2017)."
+    )
+    registrar.add_variant(
+        Variant(
+            name="cgan",
+            description="Conditional GAN: conditional-BN DCGAN (MLP+embedding on points) and a projection D.",
+            recipes={
+                "image": Recipe("cond-dcgan", "projection", "nonsaturating"),
+                "points": Recipe(
+                    "cond-mlp",
+                    "projection",
+                    "nonsaturating",
+                    discriminator_options={"body": "mlp"},
+                    train_options=POINTS_TRAIN,
+                ),
+            },
+        )
+    )
+    registrar.add_variant(
+        Variant(
+            name="acgan",
+            description="AC-GAN (Odena et al. 2017): concatenation-conditioned G, D with an auxiliary class head.",
+            recipes={
+                "image": Recipe("cond-dcgan", "dcgan", "acgan", generator_options={"conditioning": "concat"}),
+                "points": Recipe("cond-mlp", "mlp", "acgan", train_options=POINTS_TRAIN),
+            },
+        )
+    )

@@ -52,7 +52,9 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "kid_mean", "kid_std", "kid_subset_size", "kid_subsets", "precision", "recall", "density", "coverage",
     "prdc_k_pr", "prdc_k_dc", "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s",
 )  # fmt: skip
-TEXT_COLUMNS = frozenset({"fid_extractor", "fid_layer", "fid_split", "fid_note", "real_stats_key"})
+TEXT_COLUMNS = frozenset(
+    {"fid_extractor", "fid_layer", "fid_split", "fid_note", "real_stats_key", "class_accuracy_note"}
+)
 
 
 def empty_row() -> dict[str, object]:

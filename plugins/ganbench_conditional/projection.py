@@ -14,10 +14,9 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from ganbench.plugin import BuildContext, Discriminator, IncompatibleError
 
-from .layers import check_options, num_classes
+from .layers import num_classes
 
 NAME = "discriminator 'projection'"
-OPTIONS = ("body", "body_options", "spectral_norm")
 
 
 class ProjectionDiscriminator(Discriminator):
@@ -50,10 +49,13 @@ def projection_discriminator(
     body: str | None = None,
     body_options: Mapping[str, object] | None = None,
     spectral_norm: bool = False,
-    **unknown: object,
+    **forwarded: object,
 ) -> ProjectionDiscriminator:
-    """Projection on ``body`` (default dcgan for images, mlp for points); ``spectral_norm`` normalises the embedding."""
-    check_options(NAME, unknown, OPTIONS)
+    """Projection on ``body`` (default dcgan for images, mlp for points); ``spectral_norm`` normalises the embedding.
+
+    Any other option goes to the body (``--disc-opt width=32`` sizes the body as it would the plain
+    discriminator); the body rejects the ones it does not know.
+    """
     classes = num_classes(NAME, ctx)
     if ctx.build_discriminator is None:
         raise IncompatibleError(f"{NAME} needs BuildContext.build_discriminator to build its body")
@@ -64,7 +66,7 @@ def projection_discriminator(
         raise IncompatibleError(f"{NAME}: option body_options={body_options!r} must be a mapping of options")
     if not isinstance(spectral_norm, bool):
         raise IncompatibleError(f"{NAME}: option spectral_norm={spectral_norm!r} must be true or false")
-    inner = ctx.build_discriminator(body, **dict(body_options or {}))
+    inner = ctx.build_discriminator(body, **{**dict(body_options or {}), **forwarded})
     if getattr(inner, "conditional", False):
         raise IncompatibleError(f"{NAME}: body {body!r} is already conditional; choose an unconditional body")
     return ProjectionDiscriminator(inner, classes, spectral_norm)

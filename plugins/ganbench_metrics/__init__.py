@@ -4,8 +4,9 @@ Feature extractors (``Registrar.add_feature_extractor``): ``inception-v3-compat`
 TF-ported InceptionV3, pool3), ``ganbench-digits`` (the shipped digit CNN, also registered into
 torch-fidelity) and ``raw`` (the samples themselves). Metrics (``Registrar.add_metric``), computed by
 default in this order: ``fid`` (FID and KID), ``prdc``, ``ndb``, ``modes`` and ``code-accuracy``
-(InfoGAN). Each wraps one function of :mod:`ganbench.metrics.suite` (or :mod:`ganbench.runner.codes`),
-where the definitions and their papers are.
+(InfoGAN); for conditional generators ``class_accuracy``, ``intra_fid`` and ``cas``. Each wraps one
+function of :mod:`ganbench.metrics.suite`, :mod:`ganbench.metrics.conditional` (or
+:mod:`ganbench.runner.codes`), where the definitions and their papers are.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 import torch
 
 from ganbench import columns
-from ganbench.metrics import features, suite
+from ganbench.metrics import conditional, features, suite
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
-from ganbench.metrics.digits_classifier import FeatureExtractorGanbenchDigits
+from ganbench.metrics.digits_classifier import FeatureExtractorGanbenchDigits, load_digit_classifier
 from ganbench.metrics.evaluate import DIGIT_LABELS
 from ganbench.plugin import FeatureExtractor, MetricColumn, MetricInputs, Registrar, hookimpl
 
@@ -68,6 +69,45 @@ def code_accuracy(inputs: MetricInputs) -> Mapping[str, Any]:
 
     accuracy = accuracy_of(models, inputs.dataset, inputs.device)
     return {} if accuracy is None or math.isnan(accuracy) else {"code_accuracy": accuracy}
+
+
+def _single_digits(inputs: MetricInputs) -> bool:
+    """Whether the shipped digit classifier labels this dataset's samples (one digit per image)."""
+    spec = inputs.spec
+    return (
+        spec.kind == "image"
+        and spec.fid_extractor == DIGITS_EXTRACTOR
+        and spec.num_classes == 10
+        and not spec.extra.get("stacked")
+    )
+
+
+def class_accuracy(inputs: MetricInputs) -> Mapping[str, Any]:
+    """The digit classifier on digits; own-mode high-quality samples on 2D mixtures; else a note."""
+    spec, wanted = inputs.spec, inputs.fake_labels
+    if spec.kind == "points" and spec.mode_centres is not None and spec.mode_std is not None:
+        centres = torch.tensor(spec.mode_centres, dtype=torch.float64)
+        return {"class_accuracy": conditional.mixture_class_accuracy(inputs.fake, wanted, centres, spec.mode_std)}
+    if _single_digits(inputs):
+        predicted = inputs.shared.get(DIGIT_LABELS)
+        if predicted is None:
+            predicted = load_digit_classifier(inputs.device).classify(inputs.fake)
+        return {"class_accuracy": conditional.per_class_accuracy(predicted, wanted)}
+    return {"class_accuracy_note": f"class_accuracy: no classifier for dataset {spec.name!r}"}
+
+
+def intra_fid(inputs: MetricInputs) -> Mapping[str, Any]:
+    return conditional.intra_fid(inputs.real_features, inputs.real_labels, inputs.fake_features, inputs.fake_labels)
+
+
+def cas(inputs: MetricInputs) -> Mapping[str, Any]:
+    """Digits only: the shipped architecture is a digit classifier."""
+    if not _single_digits(inputs):
+        return {}
+    score = conditional.classification_accuracy_score(
+        inputs.fake, inputs.fake_labels, inputs.real, inputs.real_labels, inputs.device
+    )
+    return {"cas": score, "cas_epochs": conditional.CAS_EPOCHS, "cas_n_train": int(inputs.fake.shape[0])}
 
 
 @hookimpl
@@ -126,4 +166,28 @@ def ganbench_register(registrar: Registrar) -> None:
         description="InfoGAN (Chen et al. 2016): categorical-code accuracy on labelled real data.",
         columns=_declared("code_accuracy"),
         needs=("models", "real"),
+    )
+    registrar.add_metric(
+        "class_accuracy",
+        class_accuracy,
+        description="Conditional G: share of samples generated for class k that the dataset's classifier assigns to k.",
+        columns=_declared("class_accuracy"),
+        protocol=("class_accuracy_note",),
+        needs=("fake", "fake_labels"),
+    )
+    registrar.add_metric(
+        "intra_fid",
+        intra_fid,
+        description="Conditional G: mean over classes of the per-class FID (Miyato & Koyama 2018).",
+        columns=_declared("intra_fid", "intra_fid_classes", "intra_fid_n_fake", "intra_fid_n_real"),
+        needs=("features", "labels", "fake_labels"),
+    )
+    registrar.add_metric(
+        "cas",
+        cas,
+        description="Conditional G on digits: classification accuracy score (Ravuri & Vinyals 2019).",
+        columns=_declared("cas"),
+        protocol=("cas_epochs", "cas_n_train"),
+        needs=("fake", "fake_labels", "real", "labels"),
+        data_kinds=("image",),
     )

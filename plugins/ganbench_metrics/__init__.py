@@ -107,7 +107,11 @@ def cas(inputs: MetricInputs) -> Mapping[str, Any]:
     score = conditional.classification_accuracy_score(
         inputs.fake, inputs.fake_labels, inputs.real, inputs.real_labels, inputs.device
     )
-    return {"cas": score, "cas_epochs": conditional.CAS_EPOCHS, "cas_n_train": int(inputs.fake.shape[0])}
+    return {
+        "cas": score,
+        "cas_epochs": conditional.CAS_EPOCHS,
+        "cas_n_train": min(int(inputs.fake.shape[0]), conditional.CAS_MAX_TRAIN),
+    }
 
 
 @hookimpl

@@ -239,10 +239,11 @@ class Registrar:
     ) -> None:
         """Register a metric ``fn(inputs: MetricInputs) -> {column: value}``; its columns join the results table.
 
-        ``needs`` (any of ``fake``, ``real``, ``labels``, ``features``, ``models``) is what ``inputs``
-        provides; a metric whose needs are unavailable (no trained models when scoring files, no
-        labels) is skipped and its columns stay empty. ``columns`` declares every numeric column with
-        its direction (``MetricColumn(name, "lower" | "higher" | None, description, ...)``); ``protocol``
+        ``needs`` (any of ``fake``, ``real``, ``labels``, ``fake_labels``, ``features``, ``models``) is
+        what ``inputs`` provides; a metric whose needs are unavailable (no trained models when scoring
+        files, no labels, an unconditional generator for ``fake_labels``) is skipped and its columns
+        stay empty. ``columns`` declares every numeric column with its direction
+        (``MetricColumn(name, "lower" | "higher" | None, description, ...)``); ``protocol``
         names further recorded keys. Returning any other key fails the cell. ``default=False`` computes
         the metric only when ``--metrics`` names it.
         """

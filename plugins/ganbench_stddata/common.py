@@ -188,18 +188,22 @@ def load_image(path: str, resolution: int, channels: int) -> torch.Tensor:
 
 # -- dataset shapes --------------------------------------------------------------------------------
 class ImageFiles(Dataset):
-    """Items ``(image, -1)`` read from files on demand; picklable for DataLoader workers."""
+    """Items ``(image, label)`` read from files on demand (label -1 without ``labels``); picklable for workers."""
 
-    def __init__(self, paths: Sequence[str], resolution: int, channels: int) -> None:
+    def __init__(
+        self, paths: Sequence[str], resolution: int, channels: int, labels: Sequence[int] | None = None
+    ) -> None:
         self.paths = list(paths)
         self.resolution = resolution
         self.channels = channels
+        self.labels = list(labels) if labels is not None else None
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        return load_image(self.paths[index], self.resolution, self.channels), -1
+        label = self.labels[index] if self.labels is not None else -1
+        return load_image(self.paths[index], self.resolution, self.channels), label
 
 
 def check_split(spec: DataSpec, splits: tuple[str, ...], name: str) -> None:

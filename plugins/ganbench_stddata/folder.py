@@ -6,6 +6,10 @@ usually flat or arbitrarily nested and unlabelled. We walk the tree ourselves
 (sorted, so the item order is reproducible), keep files with torchvision's
 image extensions, skip hidden files and folders, and read each image through
 the shared converter (mode -> channels, resize shorter side, center-crop).
+
+Labels: when every image lies inside a first-level subfolder and there are at least two of them
+(the ``ImageFolder`` layout), each subfolder is a class (sorted by name, ``extra["classes"]``) and
+conditional variants can train on the folder; otherwise the images are unlabelled (-1).
 """
 
 from __future__ import annotations
@@ -42,6 +46,18 @@ def scan(folder: Path) -> list[str]:
     return found
 
 
+def class_labels(folder: Path, files: list[str]) -> tuple[list[str], list[int]] | None:
+    """``(class names, label per file)`` when every file is in a first-level subfolder and there are >= 2; else None."""
+    firsts = [Path(os.path.relpath(f, folder)).parts for f in files]
+    if not firsts or any(len(parts) < 2 for parts in firsts):
+        return None
+    names = sorted({parts[0] for parts in firsts})
+    if len(names) < 2:
+        return None
+    index = {name: i for i, name in enumerate(names)}
+    return names, [index[parts[0]] for parts in firsts]
+
+
 def resolve_folder(argument: str | None, root: Path) -> Path:
     """``PATH`` as given (``~`` expanded, relative to the working directory), else relative to the data root."""
     if not argument:
@@ -58,7 +74,7 @@ def resolve_folder(argument: str | None, root: Path) -> Path:
 
 
 class FolderDataset(GanDataset):
-    """Images read from files on demand; one split, ``train``; labels are -1."""
+    """Images read from files on demand; one split, ``train``; labels from class subfolders, else -1."""
 
     splits = ("train",)
 
@@ -73,19 +89,24 @@ class FolderDataset(GanDataset):
                 f"folder:{options.argument}: no images under {self.path} "
                 f"(searched subfolders for {', '.join(image_extensions())})"
             )
+        classes = class_labels(self.path, self.files)
+        self.labels = classes[1] if classes else None
+        extra: dict[str, object] = {"native_resolution": NATIVE, "data_dir": str(self.path), "files": len(self.files)}
+        if classes:
+            extra["classes"] = classes[0]
         self.spec = DataSpec(
             name=f"folder:{options.argument}",
             kind="image",
             shape=(channels, resolution, resolution),
-            num_classes=None,
+            num_classes=len(classes[0]) if classes else None,
             fid_extractor="inception-v3-compat",
             fid_split="train",
-            extra={"native_resolution": NATIVE, "data_dir": str(self.path), "files": len(self.files)},
+            extra=extra,
         )
 
     def split(self, name: str) -> Dataset:
         check_split(self.spec, self.splits, name)
-        return ImageFiles(self.files, self.spec.shape[-1], self.spec.shape[0])
+        return ImageFiles(self.files, self.spec.shape[-1], self.spec.shape[0], self.labels)
 
     def __len__(self) -> int:
         return len(self.files)

@@ -103,3 +103,17 @@ def test_truncated_jpeg_is_an_error_not_a_grey_image(tree, tmp_path):
     dataset = folder.load(DatasetOptions(root=tmp_path, argument=str(tree.path)))
     with pytest.raises(DatasetUnavailableError, match="truncated"):
         dataset.split("train")[dataset.files.index(str(jpeg))]
+
+
+def test_one_subfolder_per_class_gives_labels(tmp_path):
+    root = tmp_path / "classes"
+    for name, count in (("cats", 2), ("dogs", 3)):
+        (root / name / "nested").mkdir(parents=True)
+        for i in range(count):  # nested deeper still belongs to the first-level class
+            Image.new("RGB", (8, 8), (i * 40, 0, 0)).save(root / name / ("nested" if i else "") / f"{i}.png")
+    dataset = folder.load(DatasetOptions(root=tmp_path, argument=str(root), resolution=16))
+    assert dataset.spec.num_classes == 2 and dataset.spec.extra["classes"] == ["cats", "dogs"]
+    assert sorted(label for _, label in items(dataset)) == [0, 0, 1, 1, 1]
+    (root / "stray.png").write_bytes((root / "cats" / "0.png").read_bytes())  # an image at the top: unlabelled
+    flat = folder.load(DatasetOptions(root=tmp_path, argument=str(root), resolution=16))
+    assert flat.spec.num_classes is None and {label for _, label in items(flat)} == {-1}

@@ -101,11 +101,11 @@ class ForgetfulConditionalLoss(RecordingConditionalLoss):
 @hookimpl
 def ganbench_register(registrar) -> None:  # type: ignore[no-untyped-def]
     kinds = ("image", "points")
-    registrar.add_generator("cond-mlp", ConditionalMLPGenerator, description="Conditional MLP G.", data_kinds=kinds)
-    registrar.add_discriminator("projection", ProjectionDiscriminator, description="Projection D.", data_kinds=kinds)
+    registrar.add_generator("t-cond-mlp", ConditionalMLPGenerator, description="Conditional MLP G.", data_kinds=kinds)
+    registrar.add_discriminator("t-projection", ProjectionDiscriminator, description="Projection D.", data_kinds=kinds)
     registrar.add_loss("cond-recording", lambda ctx: RecordingConditionalLoss(), description="Records labels.")
     registrar.add_loss("cond-forgetful", lambda ctx: ForgetfulConditionalLoss(), description="Lacks labels=.")
-    recipe = Recipe("cond-mlp", "projection", "cond-recording", train_options={"lr_g": 1e-3, "lr_d": 1e-3})
+    recipe = Recipe("t-cond-mlp", "t-projection", "cond-recording", train_options={"lr_g": 1e-3, "lr_d": 1e-3})
     registrar.add_variant(Variant("cgan-test", "Conditional test GAN.", {"image": recipe, "points": recipe}))
 
 
@@ -171,7 +171,7 @@ def test_conditional_g_d_and_loss_receive_the_real_batchs_labels(dataset):
 def test_conditional_and_unconditional_components_mix():
     """A conditional G with the built-in (unconditional) mlp D and non-saturating loss trains unchanged."""
     reg = registry()
-    _, models = _trained(reg, "ring8", Recipe("cond-mlp", "mlp", "nonsaturating"), steps=3, d_steps=1)
+    _, models = _trained(reg, "ring8", Recipe("t-cond-mlp", "mlp", "nonsaturating"), steps=3, d_steps=1)
     assert len(models.generator.seen) == 3
     samples = generate(models, 300, CPU, seed=1)
     assert samples.images.shape == (300, 2) and samples.labels is not None
@@ -182,7 +182,7 @@ def test_conditional_components_need_labelled_data_and_a_loss_that_takes_labels(
     reg = registry()
     spec = _dataset(reg, "stacked-digits").spec
     with pytest.raises(IncompatibleError, match=r"the generator of this recipe is conditional, but dataset"):
-        build_models(reg, Recipe("cond-mlp", "dcgan", "nonsaturating"), spec)
+        build_models(reg, Recipe("t-cond-mlp", "dcgan", "nonsaturating"), spec)
     ring = _dataset(reg, "ring8").spec
     with pytest.raises(IncompatibleError, match=r"loss 'cond-forgetful' is conditional but its generator_loss"):
         build_models(reg, Recipe("mlp", "mlp", "cond-forgetful"), ring)

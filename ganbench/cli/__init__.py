@@ -60,7 +60,7 @@ def describe_os_error(exc: OSError) -> str:
     """``cannot write PATH: Read-only file system``-style text for an OSError nothing else caught."""
     from ganbench.results.atomic import disk_full_error, is_disk_full
 
-    where = exc.filename if exc.filename is not None else None
+    where = exc.filename
     if is_disk_full(exc):
         return str(disk_full_error(Path(where).parent if where else "the output folder", exc))
     reason = exc.strerror or str(exc) or type(exc).__name__

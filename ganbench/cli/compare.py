@@ -12,14 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ganbench.results.compare import (
-    DEFAULT_THRESHOLDS,
-    compare_tables,
-    format_comparison,
-    load_table,
-    load_thresholds_file,
-    parse_thresholds,
-)
+from ganbench.results.thresholds import DEFAULT_THRESHOLDS
 
 _DEFAULTS_HELP = ", ".join(f"{m}={v}" for m, v in DEFAULT_THRESHOLDS.items())
 _MAX_REGRESS_HELP = (
@@ -56,6 +49,9 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Compare two results tables row by row on (variant, dataset, seed); exit 1 on a regression."""
+        from ganbench.results.compare import compare_tables, format_comparison, load_table, load_thresholds_file
+        from ganbench.results.compare import parse_thresholds
+
         thresholds = load_thresholds_file(config) if config is not None else {}
         thresholds.update(parse_thresholds(max_regress))
         result = compare_tables(load_table(baseline), load_table(current), thresholds, allow_missing=allow_missing)

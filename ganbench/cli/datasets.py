@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ganbench.cli.common import load_registry
+from ganbench.cli.terminal import console
 from ganbench.data.paths import resolve_data_root
 
 
@@ -53,15 +54,29 @@ def datasets(
     if as_json:
         typer.echo(json.dumps(records, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"ganbench datasets (data root: {root})")
     for column in ("name", "kind", "res", "ch", "size", "present", "where", "description"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in ("kind", "res", "ch", "size", "present"))
     for r in records:
         table.add_row(
-            r["name"], r["kind"], str(r["resolution"] or "-"), str(r["channels"] or "-"),
-            f"{r['size']:,}" if r["size"] else "?", "yes" if r["present"] else "no", r["where"], r["description"],
+            r["name"], r["kind"], str(r["resolution"] or "-"), str(r["channels"] or "-"), _size_text(r),
+            "yes" if r["present"] else "no", _where_text(r["where"], root), r["description"],
         )  # fmt: skip
-    Console(width=max(Console().width, 140)).print(table)
+    console().print(table)
+
+
+def _where_text(where: str, root: Path) -> str:
+    """The data root is in the title; the table names it instead of repeating the path."""
+    if where == str(root):
+        return "data root"
+    return "command line" if where.startswith("PATH given") else where
+
+
+def _size_text(record: dict) -> str:
+    """Training images/points; a folder dataset's size is whatever its folder holds."""
+    if record["size"]:
+        return f"{record['size']:,}"
+    return "per folder" if record["name"].endswith(":PATH") else "unknown"
+

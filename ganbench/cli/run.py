@@ -5,30 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
-from ganbench.cli.progress import RunProgress
-from ganbench.data.paths import resolve_data_root
-from ganbench.engine.build import CUSTOM_VARIANT, Composition
-from ganbench.engine.devices import resolve_device
-from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
 from ganbench.errors import UserError
-from ganbench.registry import PluginRegistry
-from ganbench.results.table import KEY_COLUMNS
-from ganbench.runner.local import RunSettings, run_plan
-from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
-from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
-from ganbench.runner.suite_config import TRAIN_KEYS, builtin_suite, load_suite, merge
 
-SUMMARY_COLUMNS = [
-    *KEY_COLUMNS, "generator", "discriminator", "loss", "status", "d_loss", "g_loss", "train_img_s",
-    "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes", "modes_total", "hq_fraction",
-    "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
-]  # fmt: skip
+if TYPE_CHECKING:  # torch and pandas load when the command runs, never for --help
+    import pandas as pd
+
+    from ganbench.registry import PluginRegistry
+    from ganbench.runner.plan import Plan, RunConfig
 
 PARAM_KEYS = {
     "plugins": "variants", "dataset": "datasets", "seeds": "seeds", "steps": "steps", "batch_size": "batch_size",
@@ -43,7 +31,7 @@ PARAM_KEYS = {
 }  # fmt: skip
 """CLI parameter -> option key (the suite file's key)."""
 
-RESUME_COMPATIBLE = {"executor", "address", "workers", "quiet"}
+RESUME_COMPATIBLE = {"executor", "address", "workers", "quiet", "wide"}
 """Flags that may accompany --resume: where and how to run, not what."""
 
 
@@ -120,14 +108,22 @@ def run(
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar: one line per finished cell instead.")
+    ] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Print every metric column (default: the headline metrics that fit).")
+    ] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
+    from ganbench.runner.plan import plan_run
+    from ganbench.runner.suite_config import builtin_suite, load_suite, merge
+
     explicit = {name for name in ctx.params if _given(ctx, name)}
     registry = load_registry(ctx)
     cli = {PARAM_KEYS[name]: ctx.params[name] for name in PARAM_KEYS}
     if resume is not None:
-        _resume(registry, resume, explicit, cli, quiet)
+        _resume(registry, resume, explicit, cli, quiet, wide)
         return
     if suite_name is not None:
         if config is not None:
@@ -145,7 +141,7 @@ def run(
     if config is not None:
         options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
     table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
-    report(table, run_dir)
+    report(table, run_dir, wide=wide)
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
@@ -168,6 +164,13 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
 
 def build_run_config(options: dict[str, Any]) -> RunConfig:
     """The invocation's :class:`RunConfig` from merged option values (CLI over suite over defaults)."""
+    from ganbench.data.paths import resolve_data_root
+    from ganbench.engine.build import CUSTOM_VARIANT, Composition
+    from ganbench.engine.devices import resolve_device
+    from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
+    from ganbench.runner.plan import DataConfig, EvalOptions, RunConfig
+    from ganbench.runner.suite_config import TRAIN_KEYS
+
     composition = Composition(
         generator=options["generator"],
         discriminator=options["discriminator"],
@@ -215,7 +218,11 @@ def execute(
     resume: bool = False,
 ) -> pd.DataFrame:
     """Run ``plan`` with the chosen executor; returns the folder's table."""
-    with RunProgress(enabled=False if quiet else None) as progress:
+    from ganbench.cli.progress import RunProgress
+    from ganbench.engine.devices import resolve_device
+    from ganbench.runner.local import RunSettings, run_plan
+
+    with RunProgress(quiet=quiet) as progress:
         settings = RunSettings(
             run_dir=run_dir,
             device=resolve_device(config.device),
@@ -223,6 +230,7 @@ def execute(
             on_log=progress.log,
             on_cell_start=progress.cell_start,
             on_cell_end=progress.cell_end,
+            on_stage=progress.stage,
             tensorboard=config.tensorboard,
             checkpoint_every=config.checkpoint_every,
             resume=resume,
@@ -237,8 +245,11 @@ def execute(
         return run_plan(registry, plan, settings)
 
 
-def _resume(registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: dict[str, Any], quiet: bool) -> None:
+def _resume(
+    registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: dict[str, Any], quiet: bool, wide: bool
+) -> None:
     from ganbench.runner.resume import pending_cells, plan_resume
+    from ganbench.runner.rundir import rebuild
 
     clashing = sorted(explicit - RESUME_COMPATIBLE - {"resume"})
     if clashing:
@@ -259,23 +270,30 @@ def _resume(registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: di
     for group in groups:
         if group.plan.cells:
             table = execute(registry, group.plan, group.config, run_dir, cli, quiet=quiet, resume=True)
-    report(table, run_dir)
+    report(table, run_dir, wide=wide)
 
 
-def report(table: pd.DataFrame, run_dir: Path) -> None:
-    """Per-seed table, the mean ± std summary when there are several seeds, and where the files are."""
-    print_summary(table)
+def report(table: pd.DataFrame, run_dir: Path, *, wide: bool = False) -> None:
+    """Per-seed table, the mean ± std summary when there are several seeds, where the files are, what next."""
+    from ganbench.cli.tables import runs_table, summary_table
+    from ganbench.cli.terminal import terminal_width
+    from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds
+
+    width = terminal_width()
+    if len(table):
+        typer.echo("\n" + runs_table(table, width=width, wide=wide))
     if has_several_seeds(table):
         typer.echo("\nmean ± std over seeds:")
-        with pd.option_context("display.width", 250, "display.max_columns", 50):
-            typer.echo(summary_text(table))
+        typer.echo(summary_table(table, width=width, wide=wide))
     typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (and .parquet); summary: {SUMMARY_STEM}.csv")
+    typer.echo("next:")
+    steps = [
+        (f"ganbench report {run_dir}", "HTML report: curves, samples, leaderboard"),
+        (f"ganbench table {run_dir}", "the leaderboard in the terminal"),
+    ]
+    if any(run_dir.glob("*/tensorboard")):
+        steps.append((f"tensorboard --logdir {run_dir}", "losses, metrics and samples per step"))
+    for command, why in steps:
+        typer.echo(f"  {command}" + (f"  # {why}" if len(command) + len(why) + 6 <= width else ""))
     if len(table) and (table["status"] != "ok").all():
         raise typer.Exit(1)
-
-
-def print_summary(table: pd.DataFrame) -> None:
-    """The table's informative columns (empty ones dropped), formatted for a terminal."""
-    columns = [c for c in SUMMARY_COLUMNS if c in table.columns and table[c].notna().any()]
-    with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.4g}".format):
-        typer.echo(table[columns].to_string(index=False))

@@ -10,10 +10,6 @@ from typing import Annotated
 import typer
 
 from ganbench.cli.common import load_registry
-from ganbench.data.paths import resolve_data_root
-from ganbench.engine.devices import resolve_device
-from ganbench.results import atomic
-from ganbench.runner.plan import DataConfig, EvalOptions, load_dataset
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +38,11 @@ def score(
     out: Annotated[Path | None, typer.Option(help="Also write the scores as JSON to this file.")] = None,
 ) -> None:
     """Score samples that did not come from a ganbench run (FID/KID, PRDC, modes, NDB)."""
+    from ganbench.data.paths import resolve_data_root
+    from ganbench.engine.devices import resolve_device
     from ganbench.metrics.suite import evaluate_samples
+    from ganbench.results import atomic
+    from ganbench.runner.plan import DataConfig, EvalOptions, load_dataset
     from ganbench.scoring import load_samples
 
     registry = load_registry(ctx)

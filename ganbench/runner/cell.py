@@ -56,6 +56,8 @@ class CellContext:
     evaluation: EvalOptions
     plugins: str = ""
     on_log: Callable[[Cell, int, dict[str, float], float], None] | None = None
+    on_stage: Callable[[Cell, str], None] | None = None
+    """Told when the cell moves on: ``training``, ``evaluating``, ``writing`` (for a progress display)."""
     tensorboard: bool = False
     checkpoint_every: int | None = None
     """Save ``checkpoint.pt`` every this many steps (and at the last step)."""
@@ -90,6 +92,11 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
     """Train and evaluate ``cell``; always returns (and writes) its row."""
     with cpu_threads_for(ctx.device, ctx.dataset.spec.kind):
         return _run_cell(cell, ctx)
+
+
+def announce(cell: Cell, ctx: CellContext, stage: str) -> None:
+    if ctx.on_stage is not None:
+        ctx.on_stage(cell, stage)
 
 
 def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
@@ -166,10 +173,13 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             on_interval=on_interval,
         )
         row.update(result_columns(result))
+        announce(cell, ctx, "writing")
         write_history(result, cell_dir)
         atomic.save_torch(cell_dir / "generator.pt", generator_checkpoint(cell, models))
         if result.status == "ok":
+            announce(cell, ctx, "evaluating")
             row.update(evaluate_cell(cell, models, ctx, cell_dir))
+            announce(cell, ctx, "writing")
             if tensorboard is not None:
                 tensorboard.metrics(result.steps_done, row)
                 tensorboard.figure(result.steps_done, cell_dir / "samples.png", "samples")

@@ -26,6 +26,7 @@ class RunSettings:
     on_log: LogCallback | None = None
     on_cell_start: Callable[[Cell, int, int], None] | None = None
     on_cell_end: Callable[[Cell, dict[str, Any]], None] | None = None
+    on_stage: Callable[[Cell, str], None] | None = None
     tensorboard: bool = False
     checkpoint_every: int | None = None
     """Save each cell's ``checkpoint.pt`` every this many steps."""
@@ -72,6 +73,7 @@ def cell_context(
         "evaluation": settings.evaluation,
         "plugins": plugins,
         "on_log": settings.on_log,
+        "on_stage": settings.on_stage,
         "tensorboard": settings.tensorboard,
         "checkpoint_every": settings.checkpoint_every,
         "resume": settings.resume,

@@ -39,8 +39,9 @@ class PeriodicEvaluator:
             self.evaluate(step)
 
     def evaluate(self, step: int) -> dict[str, Any]:
-        from ganbench.runner.cell import score_samples
+        from ganbench.runner.cell import announce, score_samples
 
+        announce(self.cell, self.ctx, "evaluating")
         state = rng_state()
         try:
             n = self.ctx.evaluation.samples_for(self.ctx.dataset.spec.kind)
@@ -48,6 +49,7 @@ class PeriodicEvaluator:
             metrics = score_samples(samples.images, self.ctx)
         finally:
             set_rng_state(state)
+            announce(self.cell, self.ctx, "training")
         row = {"step": step, **{k: v for k, v in metrics.items() if _is_number(v)}}
         self.rows.append(row)
         self._write()

@@ -49,8 +49,13 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Compare two results tables row by row on (variant, dataset, seed); exit 1 on a regression."""
-        from ganbench.results.compare import compare_tables, format_comparison, load_table, load_thresholds_file
-        from ganbench.results.compare import parse_thresholds
+        from ganbench.results.compare import (
+            compare_tables,
+            format_comparison,
+            load_table,
+            load_thresholds_file,
+            parse_thresholds,
+        )
 
         thresholds = load_thresholds_file(config) if config is not None else {}
         thresholds.update(parse_thresholds(max_regress))

@@ -79,4 +79,3 @@ def _size_text(record: dict) -> str:
     if record["size"]:
         return f"{record['size']:,}"
     return "per folder" if record["name"].endswith(":PATH") else "unknown"
-

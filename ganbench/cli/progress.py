@@ -24,7 +24,7 @@ STAGES = ("training", "evaluating", "writing")
 
 def duration(seconds: float) -> str:
     """``42s``, ``3m05s``, ``1h02m``: short enough for a progress line."""
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     if s < 60:
         return f"{s}s"
     if s < 3600:

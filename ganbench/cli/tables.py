@@ -97,9 +97,9 @@ def runs_table(table: pd.DataFrame, *, width: int | None, wide: bool = False) ->
         keys = [k for k in RUN_KEYS if k in part.columns]
         metrics = _metric_order(part, kind, wide)
         header = keys + [_header(m) for m in metrics]
-        limit = None if wide else MAX_TEXT
+        limit = 10**6 if wide else MAX_TEXT
         rows = [
-            [_cut(_text(r.get(k)), limit or 10**6) for k in keys] + [columns.format_metric(m, r.get(m)) for m in metrics]
+            [_cut(_text(r.get(k)), limit) for k in keys] + [columns.format_metric(m, r.get(m)) for m in metrics]
             for r in part.to_dict("records")
         ]
         numeric = {i for i, k in enumerate(keys) if k in ("seed", "steps")} | set(range(len(keys), len(header)))
@@ -130,12 +130,12 @@ def summary_table(table: pd.DataFrame, *, width: int | None, wide: bool = False)
         agg = aggregate(part)
         metrics = _metric_order(part, kind, wide)
         header = [*SUMMARY_KEYS, *(_header(m) for m in metrics)]
-        limit = None if wide else MAX_TEXT
+        limit = 10**6 if wide else MAX_TEXT
         rows = []
         for r in agg.to_dict("records"):
             n_seeds = int(r.get("n_seeds") or 0)
             keys = [_text(r.get("variant")), _text(r.get("dataset")), str(n_seeds), _text(r.get("status"))]
-            cells = [_cut(k, limit or 10**6) for k in keys]
+            cells = [_cut(k, limit) for k in keys]
             for m in metrics:
                 n = int(r.get(f"n_{m}") or 0)
                 cells.append(mean_std_text(m, r.get(f"{m}_mean", math.nan), r.get(f"{m}_std", math.nan), n, n_seeds))

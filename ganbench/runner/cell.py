@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import math
 import platform
 import time
@@ -182,8 +183,11 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             announce(cell, ctx, "writing")
             if tensorboard is not None:
                 tensorboard.metrics(result.steps_done, row)
-                tensorboard.figure(result.steps_done, cell_dir / "samples.png", "samples")
+                for name in ("samples", "traversal"):
+                    if (cell_dir / f"{name}.png").is_file():
+                        tensorboard.figure(result.steps_done, cell_dir / f"{name}.png", name)
         if tensorboard is not None:
+            tensorboard.hparams(json.loads((cell_dir / "config.json").read_text()), row)
             tensorboard.close()
         row["peak_mem_mb"] = peak_memory_mb(ctx.device)
     except KeyboardInterrupt:

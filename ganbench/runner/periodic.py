@@ -55,6 +55,7 @@ class PeriodicEvaluator:
         self._write()
         if self.tensorboard is not None:
             self.tensorboard.metrics(step, row)
+            self.tensorboard.samples(step, samples.images, self.ctx.dataset.spec.kind)
         return row
 
     def _write(self) -> None:

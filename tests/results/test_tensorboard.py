@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("tensorboard")
 
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from ganbench.cli import main  # noqa: E402
+from ganbench.cli import main
 
 
 @pytest.fixture(scope="module")

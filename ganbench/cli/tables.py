@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ganbench import columns
+from ganbench.results.display import mean_std_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,18 +107,6 @@ def runs_table(table: pd.DataFrame, *, width: int | None, wide: bool = False) ->
         title = f"{KIND_TITLES[kind]}:\n" if len(parts) > 1 else ""
         blocks.append(title + render(header, rows, None if wide else width, numeric))
     return "\n\n".join(blocks)
-
-
-def mean_std_text(metric: str, mean: float, std: float, n: int, n_seeds: int) -> str:
-    """``mean ± std`` in the metric's fixed format; ``(2/3)`` when only some seeds have a value."""
-    if math.isnan(mean):
-        return ""
-    text = columns.format_metric(metric, mean)
-    if not math.isnan(std):
-        text += " ± " + columns.format_metric(metric, std)
-    if n < n_seeds:
-        text += f" ({n}/{n_seeds})"
-    return text
 
 
 def summary_table(table: pd.DataFrame, *, width: int | None, wide: bool = False) -> str:

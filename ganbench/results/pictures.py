@@ -32,8 +32,10 @@ def save_scatter(
     centres: Sequence[Sequence[float]] | None = None,
     colours: torch.Tensor | None = None,
     title: str = "",
+    label: str = "generated",
+    colour: str = "#d62728",
 ) -> None:
-    """Generated points over real points, with the mode centres marked."""
+    """Generated points (``label``) over real points, with the mode centres marked."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -43,7 +45,7 @@ def save_scatter(
     if colours is not None:
         ax.scatter(fake[:, 0], fake[:, 1], s=2, c=colours.numpy(), cmap="tab10", alpha=0.7, label="generated")
     else:
-        ax.scatter(fake[:, 0], fake[:, 1], s=2, c="#d62728", alpha=0.5, label="generated")
+        ax.scatter(fake[:, 0], fake[:, 1], s=2, c=colour, alpha=0.5, label=label)
     if real is not None:  # on top: the real mixture is tight and would hide under the generated cloud
         ax.scatter(real[:, 0], real[:, 1], s=1, c="#1f4e79", alpha=0.6, label="real")
     if centres is not None:

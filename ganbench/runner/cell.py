@@ -311,12 +311,29 @@ def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) 
         )
     else:
         save_image_grid(samples.images[:GRID_SAMPLES], cell_dir / "samples.png")
+    save_real_grid(ctx.dataset, cell_dir / "real.png")
     if ctx.evaluation.enabled:
         start = time.perf_counter()
         columns.update(score_samples(samples.images[:n], ctx))
         columns.update(code_metrics(models, ctx, cell_dir))
         columns["eval_s"] = time.perf_counter() - start
     return columns
+
+
+def save_real_grid(dataset: GanDataset, path: Path) -> None:
+    """The real data the samples are compared with, drawn like ``samples.png`` (the report shows them side by side)."""
+    spec = dataset.spec
+    real = dataset.tensors(spec.fid_split)
+    if real is not None:
+        x = real[0][: 2500 if spec.kind == "points" else GRID_SAMPLES]
+    else:  # too big to hold as one tensor: the first items of the split
+        split = dataset.split(spec.fid_split)
+        items = [split[i] for i in range(min(GRID_SAMPLES, len(split)))]
+        x = torch.stack([item[0] if isinstance(item, (tuple, list)) else item for item in items])
+    if spec.kind == "points":
+        save_scatter(x, path, centres=spec.mode_centres, title=f"real data: {spec.name}", label="real", colour="#1f4e79")
+    else:
+        save_image_grid(x, path)
 
 
 def score_samples(fake: torch.Tensor, ctx: CellContext) -> dict[str, Any]:

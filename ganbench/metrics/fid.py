@@ -53,7 +53,7 @@ def trace_sqrt_product(sigma1: Any, sigma2: Any) -> float:
 
     The λ_i are taken from ``√Σ1 Σ2 √Σ1``, which is similar to ``Σ1Σ2`` (same
     eigenvalues) but symmetric, so ``eigvalsh`` gives real values and avoids
-    ``scipy.linalg.sqrtm`` (wrong in SciPy 1.11.2-1.11.3; see REFERENCE.md).
+    ``scipy.linalg.sqrtm`` (wrong in SciPy 1.11.2-1.11.3, scipy issue 19415).
     """
     s1, s2 = _as_f64(sigma1), _as_f64(sigma2)
     root = _psd_sqrt(s1)

@@ -1,6 +1,6 @@
 """2D Gaussian mixtures from the mode-collapse literature (PacGAN, VEEGAN).
 
-Constants follow REFERENCE.md. Mode centres of the ring use 2πi/8 for
+Constants follow PacGAN's code (docs/metrics.md). Mode centres of the ring use 2πi/8 for
 i = 0..7: ``np.linspace(0, 2π, 8)`` would repeat the first centre at 2π and
 leave only 7 distinct modes.
 """

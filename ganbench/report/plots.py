@@ -65,12 +65,12 @@ def _numeric(df: pd.DataFrame | None, exclude: set[str]) -> list[str]:
 
 
 def is_curve_metric(name: str) -> bool:
-    """A ranked metric (or a plugin's undeclared column): protocol columns such as ``fid_n_fake`` are flat
-    by construction and unranked ones (``kid_std``) are no curve to compare."""
+    """A ranked quality metric (or a plugin's undeclared column): protocol columns such as ``fid_n_fake``
+    are flat by construction, unranked ones (``kid_std``) and costs (``eval_s``) are no curve to compare."""
     if name in columns.PROTOCOL_COLUMNS or name == "step":
         return False
     col = columns.column(name)
-    return col is None or col.direction is not None
+    return col is None or (col.direction is not None and not col.unit)  # units mark costs (eval_s), not quality
 
 
 def curve_metrics(frames: Sequence[pd.DataFrame | None], kind: columns.DataKindKey | None) -> list[str]:
@@ -119,7 +119,7 @@ def overlaid_curves(
         ax.set_title(_label(metric_header(metric)), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-        if i >= len(metrics) - ncols:
+        if i + ncols >= len(metrics):  # the lowest panel of its column
             ax.set_xlabel("step", fontsize=8)
     handles, labels = fig.axes[0].get_legend_handles_labels()
     if handles:

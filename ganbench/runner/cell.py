@@ -331,7 +331,9 @@ def save_real_grid(dataset: GanDataset, path: Path) -> None:
         items = [split[i] for i in range(min(GRID_SAMPLES, len(split)))]
         x = torch.stack([item[0] if isinstance(item, (tuple, list)) else item for item in items])
     if spec.kind == "points":
-        save_scatter(x, path, centres=spec.mode_centres, title=f"real data: {spec.name}", label="real", colour="#1f4e79")
+        save_scatter(
+            x, path, centres=spec.mode_centres, title=f"real data: {spec.name}", label="real", colour="#1f4e79"
+        )
     else:
         save_image_grid(x, path)
 

@@ -9,8 +9,11 @@ from typing import Annotated
 import typer
 
 from ganbench.cli.common import load_registry
-from ganbench.cli.terminal import console
+from ganbench.cli.terminal import console, terminal_width
 from ganbench.data.paths import resolve_data_root
+
+NARROW = 100
+"""Below this many columns the description column is left out (it would wrap a word per line)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -56,14 +59,19 @@ def datasets(
         return
     from rich.table import Table
 
+    narrow = terminal_width() < NARROW
     table = Table(title=f"ganbench datasets (data root: {root})")
-    for column in ("name", "kind", "res", "ch", "size", "present", "where", "description"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("kind", "res", "ch", "size", "present"))
+    names = ("name", "kind", "res", "ch", "size", "present", "where") + (() if narrow else ("description",))
+    for column in names:
+        table.add_column(column, overflow="fold", no_wrap=column in ("name", "kind", "res", "ch", "size", "present"))
     for r in records:
-        table.add_row(
+        cells = [
             r["name"], r["kind"], str(r["resolution"] or "-"), str(r["channels"] or "-"), _size_text(r),
             "yes" if r["present"] else "no", _where_text(r["where"], root), r["description"],
-        )  # fmt: skip
+        ]  # fmt: skip
+        table.add_row(*cells[: len(names)])
+    if narrow:
+        table.caption = f"descriptions: a terminal of {NARROW}+ columns, or --json"
     console().print(table)
 
 

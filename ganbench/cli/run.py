@@ -285,7 +285,7 @@ def report(table: pd.DataFrame, run_dir: Path, *, wide: bool = False) -> None:
     if has_several_seeds(table):
         typer.echo("\nmean ± std over seeds:")
         typer.echo(summary_table(table, width=width, wide=wide))
-    typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (and .parquet); summary: {SUMMARY_STEM}.csv")
+    typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (+ .parquet), {SUMMARY_STEM}.csv")
     typer.echo("next:")
     steps = [
         (f"ganbench report {run_dir}", "HTML report: curves, samples, leaderboard"),

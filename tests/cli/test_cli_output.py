@@ -128,9 +128,9 @@ def test_piped_make_run_prints_a_line_per_cell_as_it_finishes(tmp_path: Path):
     env = {**os.environ, "COLUMNS": "100"}
     cmd = [
         sys.executable, "-m", "ganbench", "run", "--plugins", "dcgan,minibatch,infogan", "--dataset", "ring8",
-        "--steps", "40", "--eval-samples", "500", "--results-dir", str(tmp_path), "--out", "make-run", "--quiet",
+        "--steps", "40", "--eval-samples", "500", "--out", "make-run", "--quiet",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     assert proc.stdout is not None
     first = proc.stdout.readline()
     still_running = proc.poll() is None
@@ -141,7 +141,8 @@ def test_piped_make_run_prints_a_line_per_cell_as_it_finishes(tmp_path: Path):
     lines = [first.rstrip("\n"), *rest.splitlines(), *err.splitlines()]
     assert max(map(len, lines)) <= 100, max(lines, key=len)
     assert [line[:5] for line in lines[:3]] == ["[1/3]", "[2/3]", "[3/3]"]
-    assert f"ganbench report {tmp_path / 'make-run'}" in rest and f"ganbench table {tmp_path / 'make-run'}" in rest
+    run_dir = Path("results") / "make-run"  # as `make run` names it
+    assert f"ganbench report {run_dir}" in rest and f"ganbench table {run_dir}" in rest
     assert "modes↑" in rest  # the table, headline metrics first
 
 

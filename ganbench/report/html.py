@@ -31,8 +31,11 @@ h2{margin:28px 0 8px;font-size:18px;border-bottom:2px solid #d5dbe2;padding-bott
 h3{margin:18px 0 6px;font-size:15px}
 .note{color:#4a5561;font-size:12px;max-width:1000px}
 .scroll,.fit{max-width:100%;overflow-x:auto;background:#fff;border:1px solid #d5dbe2;border-radius:4px}
-table{border-collapse:collapse;font-size:12px;width:100%}
-th,td{padding:4px 6px;border-bottom:1px solid #e6e9ed;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;font-size:12px}
+th,td{padding:4px 6px;border-bottom:1px solid #e6e9ed;text-align:left;vertical-align:top}
+.scroll table td{white-space:nowrap}
+table.summary{width:100%;font-size:11px}
+table.summary td.key{white-space:nowrap;max-width:150px;overflow:hidden;text-overflow:ellipsis}
 th{background:#eef1f4;position:sticky;top:0}
 table.leaderboard{width:auto;min-width:60%}
 table.leaderboard td,table.leaderboard th{white-space:nowrap;padding:4px 12px}
@@ -78,6 +81,9 @@ window.addEventListener("load", function () {
   b.setAttribute("data-script-count", String(document.scripts.length));
   b.setAttribute("data-scroll-width", String(document.documentElement.scrollWidth));
   b.setAttribute("data-min-sample-width", String(Math.round(minSample)));
+  var fits = document.querySelectorAll("div.fit"), inner = 0;
+  for (var j = 0; j < fits.length; j++) { inner = Math.max(inner, fits[j].scrollWidth - fits[j].clientWidth); }
+  b.setAttribute("data-fit-overflow", String(inner));
 });
 """
 """Records image load status, page width and the smallest side-by-side sample on <body> (the browser test
@@ -102,19 +108,29 @@ def _status_bad(value: str) -> bool:
     return value not in ("ok", "")
 
 
+KEY_COLUMNS = ("variant", "dataset", "seed", "seeds", "status")
+
+
 def table_html(df: pd.DataFrame, css_class: str = "results") -> str:
+    """An escaped table. The summary must fit the page: its headers may break after ``_`` and its key
+    cells are cut with an ellipsis (full text on hover); other tables scroll inside their box."""
     if df.empty and not len(df.columns):
         return "<p class='note'>(no data)</p>"
-    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+    fit = "summary" in css_class.split()
+    head = "".join(f"<th>{esc(c).replace('_', '_<wbr>') if fit else esc(c)}</th>" for c in df.columns)
     body = []
     for row in df.itertuples(index=False):
         cells = []
         for col, value in zip(df.columns, row, strict=True):
-            cls = " class='status-bad'" if col == "status" and _status_bad(str(value)) else ""
-            cells.append(f"<td{cls}>{esc(value)}</td>")
+            classes = ["status-bad"] if col == "status" and _status_bad(str(value)) else []
+            if fit and col in KEY_COLUMNS:
+                classes.append("key")
+            cls = f" class='{' '.join(classes)}'" if classes else ""
+            title = f" title='{esc(value)}'" if fit and col in KEY_COLUMNS else ""
+            cells.append(f"<td{cls}{title}>{esc(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        f"<div class='scroll'><table class='{esc(css_class)}'><thead><tr>{head}</tr></thead>"
+        f"<div class='{'fit' if fit else 'scroll'}'><table class='{esc(css_class)}'><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 

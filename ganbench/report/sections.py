@@ -202,7 +202,8 @@ def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
     agg = aggregate(table)
     kinds = [columns.data_kind_of(r) for r in table.to_dict("records")]
     kind = kinds[0] if kinds and len(set(kinds)) == 1 else None
-    metrics = columns.order_metrics(metric_columns(table), kind)
+    ranked = [m for m in metric_columns(table) if columns.direction(m) is not None or columns.column(m) is None]
+    metrics = columns.order_metrics(ranked, kind)  # losses and kid_std stay in the per-run table
     out = pd.DataFrame({"variant": agg["variant"].astype(str), "dataset": agg["dataset"].astype(str)})
     out["seeds"] = agg["n_seeds"].astype(str)
     out["status"] = agg["status"]

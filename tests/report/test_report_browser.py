@@ -92,6 +92,7 @@ def _check_layout(html_path: Path, profile: Path) -> tuple[str, dict[str, str]]:
     attrs = _body_attrs(proc.stdout)
     assert attrs.get("data-images-loaded") == f"{expected_images}/{expected_images}", attrs
     assert int(attrs["data-scroll-width"]) <= 1280, attrs  # document.documentElement.scrollWidth
+    assert int(attrs["data-fit-overflow"]) <= 0, attrs  # the summary and leaderboard do not scroll sideways
     return proc.stdout, attrs
 
 

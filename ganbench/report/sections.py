@@ -8,8 +8,8 @@ small images are upscaled with nearest-neighbour so a 16 px digit grid is readab
 from __future__ import annotations
 
 import io
-import json
 import math
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,10 +176,17 @@ def flatten_pairs(obj: Mapping[str, Any], prefix: str = "") -> list[tuple[str, s
         if isinstance(value, Mapping) and value:
             pairs.extend(flatten_pairs(value, name + "."))
         elif isinstance(value, (list, tuple)):
-            if all(not isinstance(v, (Mapping, list, tuple)) for v in value):
+            if key == "argv" and all(isinstance(v, str) for v in value):
+                pairs.append((name, shlex.join(value)))
+            elif all(not isinstance(v, (Mapping, list, tuple)) for v in value):
                 pairs.append((name, ", ".join(str(v) for v in value) if value else "(none)"))
-            else:
-                pairs.append((name, json.dumps(value, sort_keys=True, default=str)))
+            else:  # e.g. run.json's earlier invocations: one numbered group of lines each
+                for i, item in enumerate(value):
+                    item_name = f"{name}.{i}"
+                    if isinstance(item, Mapping):
+                        pairs.extend(flatten_pairs(item, item_name + "."))
+                    else:
+                        pairs.extend(flatten_pairs({item_name: item}))
         elif value is None or (isinstance(value, float) and math.isnan(value)):
             pairs.append((name, "(none)"))
         elif isinstance(value, Mapping):

@@ -84,8 +84,10 @@ class RunProgress:
     """Bar in a terminal (``bar``), one line per finished cell otherwise (``lines``)."""
 
     def __init__(self, *, quiet: bool = False, bar: bool | None = None, lines: bool | None = None) -> None:
-        self.bar = (not quiet and sys.stderr.isatty()) if bar is None else bar
-        self.lines = (quiet or not sys.stdout.isatty()) if lines is None else lines
+        # A live bar and plain lines on one screen (``| cat``) would garble each other: piped means lines only.
+        interactive = sys.stdout.isatty() and sys.stderr.isatty()
+        self.bar = (not quiet and interactive) if bar is None else bar
+        self.lines = (quiet or not interactive) if lines is None else lines
         self.clock = MatrixClock()
         self._progress: Any = None
         self._matrix: Any = None

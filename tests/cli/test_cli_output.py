@@ -153,3 +153,14 @@ def test_mean_std_shows_partial_seed_counts():
     assert mean_std_text("fid", 12.0, math.sqrt(8.0), 2, 3) == "12.00 ± 2.83 (2/3)"
     assert mean_std_text("modes", 7.0, float("nan"), 1, 1) == "7.0"
     assert mean_std_text("fid", float("nan"), 1.0) == ""
+
+
+def test_registered_digit_sizes_match_the_data(tmp_path: Path):
+    """`ganbench datasets` shows the registered sizes: they must be the real training-split sizes."""
+    from ganbench.data.base import DatasetOptions
+    from ganbench.registry import get_registry
+
+    for name in ("digits", "stacked-digits"):
+        entry = get_registry().dataset(name)[0]
+        data = entry.factory(DatasetOptions(root=tmp_path))
+        assert entry.size == len(data.tensors("train")[0]), name

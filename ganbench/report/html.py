@@ -22,7 +22,7 @@ from ganbench.report.sections import DatasetSection
 STYLE = """
 *{box-sizing:border-box}
 body{font:14px/1.45 -apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif;margin:0;
-color:#1d232a;background:#f6f7f9}
+color:#1d232a;background:#f6f7f9;overflow-wrap:anywhere}
 header{background:#1f3a56;color:#fff;padding:18px 28px}
 header h1{margin:0 0 4px;font-size:22px}
 header .meta{opacity:.85;font-size:12px;overflow-wrap:anywhere}
@@ -31,7 +31,7 @@ h2{margin:28px 0 8px;font-size:18px;border-bottom:2px solid #d5dbe2;padding-bott
 h3{margin:18px 0 6px;font-size:15px}
 .note{color:#4a5561;font-size:12px;max-width:1000px}
 .scroll,.fit{max-width:100%;overflow-x:auto;background:#fff;border:1px solid #d5dbe2;border-radius:4px}
-table{border-collapse:collapse;font-size:12px}
+table{border-collapse:collapse;font-size:12px;overflow-wrap:normal}
 th,td{padding:4px 6px;border-bottom:1px solid #e6e9ed;text-align:left;vertical-align:top}
 .scroll table td{white-space:nowrap}
 table.summary{width:100%;font-size:11px}
@@ -39,6 +39,7 @@ table.summary td.key{white-space:nowrap;max-width:150px;overflow:hidden;text-ove
 th{background:#eef1f4;position:sticky;top:0}
 table.leaderboard{width:auto;min-width:60%}
 table.leaderboard td,table.leaderboard th{white-space:nowrap;padding:4px 12px}
+table.leaderboard td.key{max-width:220px;overflow:hidden;text-overflow:ellipsis}
 td.best strong{color:#0b5d1e}
 tr:hover td{background:#f3f7fb}
 td.status-bad{color:#a12622;font-weight:600}

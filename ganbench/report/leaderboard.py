@@ -84,7 +84,9 @@ def leaderboard_html(table: pd.DataFrame) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in board.header)
         body = []
         for cells, best in zip(board.rows, board.best, strict=True):
-            tds = [f"<td>{html.escape(cells[k])}</td>" for k in ("dataset", "variant", "seeds")]
+            tds = [f"<td class='key' title='{html.escape(cells[k])}'>{html.escape(cells[k])}</td>"
+                   for k in ("dataset", "variant")]  # fmt: skip
+            tds.append(f"<td>{html.escape(cells['seeds'])}</td>")
             for m in board.metrics:
                 text = html.escape(cells[m])
                 tds.append(f"<td class='best'><strong>{text}</strong></td>" if m in best else f"<td>{text}</td>")

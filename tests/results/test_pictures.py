@@ -61,3 +61,23 @@ def test_labelled_grid_is_readable_and_has_a_label_column(tmp_path: Path):
     assert width >= 256 and width >= grid_px + 60  # room for the row labels left of the grid
     assert height >= 2 * k * (16 + 2) * 2
     assert (arr[:, : width - grid_px - 10] < 128).any()  # the label column holds (dark) text
+
+
+def test_infogan_traversal_on_digits_is_labelled_and_readable(tmp_path: Path):
+    """The real traversal of an (untrained) InfoGAN on 16 px digits: rows for 10 categories and each of
+    the 2 continuous codes, drawn >= 256 px wide with a label column."""
+    from ganbench.data.base import DatasetOptions
+    from ganbench.engine.build import build_models
+    from ganbench.registry import get_registry
+    from ganbench.runner.codes import save_traversal
+
+    registry = get_registry()
+    data = registry.dataset("digits")[0].factory(DatasetOptions(root=tmp_path))
+    models = build_models(registry, registry.variant("infogan").variant.recipe_for("image"), data.spec)
+    path = tmp_path / "traversal.png"
+    save_traversal(models, data, torch.device("cpu"), path)
+    with Image.open(path) as im:
+        width, height = im.size
+    grid_w = 8 * (16 + 2) * 2
+    assert width >= max(256, grid_w + 60)
+    assert height >= 3 * 10 * (16 + 2) * 2  # categorical rows + a block per continuous code

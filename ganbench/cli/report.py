@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench.cli.outputs import check_output_dir
 from ganbench.errors import UserError
 
 
@@ -32,6 +33,10 @@ def register(app: typer.Typer) -> None:
 
         if len(results_dirs) > 1 and out is None:
             raise UserError("several results folders need --out DIR for the merged report")
+        if out is not None:
+            check_output_dir(out, "--out")
+        elif results_dirs[0].is_dir():
+            check_output_dir(results_dirs[0], "RESULTS_DIR (where the report goes without --out)")
         sources = results_dirs[0] if len(results_dirs) == 1 else results_dirs
         md_path, html_path = write_report(sources, out)
         typer.echo(f"wrote {md_path}")

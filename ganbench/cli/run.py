@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
-from ganbench.errors import UserError
+from ganbench.cli.outputs import check_output_dir
+from ganbench.errors import DiskFullError, UserError
 
 if TYPE_CHECKING:  # torch and pandas load when the command runs, never for --help
     import pandas as pd
@@ -108,6 +109,12 @@ def run(
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace cells of --out that were made with other settings (default: stop, exit 2)."
+        ),
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar: one line per finished cell instead.")
     ] = False,
@@ -116,6 +123,8 @@ def run(
     ] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
+    from ganbench.engine.devices import resolve_device
+    from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
     from ganbench.runner.plan import plan_run
     from ganbench.runner.suite_config import builtin_suite, load_suite, merge
 
@@ -132,12 +141,18 @@ def run(
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
+    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    check_output_dir(Path(options["results_dir"]), "--results-dir")
+    check_output_dir(run_dir, "--out")
     if options["executor"] == "ray":
         from ganbench.runner.ray_executor import import_ray
 
         import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
-    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
+    replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
+    if replaced:
+        typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
     if config is not None:
         options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
     table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
@@ -217,7 +232,31 @@ def execute(
     quiet: bool,
     resume: bool = False,
 ) -> pd.DataFrame:
-    """Run ``plan`` with the chosen executor; returns the folder's table."""
+    """Run ``plan`` with the chosen executor; returns the folder's table.
+
+    A full disk stops the run with one line that says how to continue it.
+    """
+    from ganbench.runner.plan import check_evaluation
+
+    check_evaluation(plan, config.evaluation)
+    try:
+        return _execute(registry, plan, config, run_dir, options, quiet=quiet, resume=resume)
+    except DiskFullError as exc:
+        raise DiskFullError(
+            f"{exc}; the finished cells are intact: free some space, then run: ganbench run --resume {run_dir}"
+        ) from None
+
+
+def _execute(
+    registry: PluginRegistry,
+    plan: Plan,
+    config: RunConfig,
+    run_dir: Path,
+    options: dict[str, Any],
+    *,
+    quiet: bool,
+    resume: bool,
+) -> pd.DataFrame:
     from ganbench.cli.progress import RunProgress
     from ganbench.engine.devices import resolve_device
     from ganbench.runner.local import RunSettings, run_plan
@@ -259,6 +298,7 @@ def _resume(
             f"--resume re-plans from {run_dir}/run.json, so {flags} cannot be given with it; allowed: {allowed}"
         )
     groups = plan_resume(registry, run_dir)
+    check_output_dir(run_dir, "--resume")
     finished = sum(len(g.finished) for g in groups)
     pending = pending_cells(groups)
     from_checkpoint = sum(len(g.from_checkpoint) for g in groups)

@@ -196,7 +196,7 @@ def render_html(model: ReportModel) -> str:
     if board:
         parts.append(
             "<h2 id='leaderboard'>Leaderboard</h2><p class='note'>Per dataset, each variant's headline metrics "
-            "(mean ± std over seeds; (n/N): only n of N seeds had a value). Best per dataset in bold.</p>" + board
+            "(mean ± std over seeds; (k of n seeds): only k had a value). Best per dataset in bold.</p>" + board
         )
     if model.datasets:
         parts.append("<h2 id='compare'>Variants compared, per dataset</h2>")

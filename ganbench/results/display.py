@@ -11,14 +11,14 @@ from ganbench import columns
 
 
 def mean_std_text(metric: str, mean: float, std: float, n: int | None = None, n_seeds: int | None = None) -> str:
-    """``mean ± std`` in the metric's fixed format; ``(2/3)`` when only ``n`` of ``n_seeds`` seeds have a value."""
+    """``mean ± std`` in the metric's fixed format; ``(2 of 3 seeds)`` when only ``n`` of ``n_seeds`` have a value."""
     if mean is None or math.isnan(mean):
         return ""
     text = columns.format_metric(metric, mean)
     if std is not None and not math.isnan(std):
         text += " ± " + columns.format_metric(metric, std)
     if n is not None and n_seeds is not None and n < n_seeds:
-        text += f" ({n}/{n_seeds})"
+        text += f" ({n} of {n_seeds} seeds)"
     return text
 
 

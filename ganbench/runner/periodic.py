@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ class PeriodicEvaluator:
         self.every = int(ctx.evaluation.eval_every or 0)
         self.tensorboard = tensorboard
         self.rows: list[dict[str, Any]] = []
+        self.eval_s = 0.0
+        """Seconds spent scoring during training (part of the cell's ``eval_s``, none of its ``train_s``)."""
 
     def __call__(self, step: int) -> None:
         if self.every and step % self.every == 0:
@@ -42,6 +45,7 @@ class PeriodicEvaluator:
         from ganbench.runner.cell import announce, score_samples
 
         announce(self.cell, self.ctx, "evaluating")
+        start = time.perf_counter()
         state = rng_state()
         try:
             n = self.ctx.evaluation.samples_for(self.ctx.dataset.spec.kind)
@@ -49,13 +53,14 @@ class PeriodicEvaluator:
             metrics = score_samples(samples.images, self.ctx)
         finally:
             set_rng_state(state)
-            announce(self.cell, self.ctx, "training")
+        self.eval_s += time.perf_counter() - start
         row = {"step": step, **{k: v for k, v in metrics.items() if _is_number(v)}}
         self.rows.append(row)
         self._write()
         if self.tensorboard is not None:
             self.tensorboard.metrics(step, row)
             self.tensorboard.samples(step, samples.images, self.ctx.dataset.spec.kind)
+        announce(self.cell, self.ctx, "training")
         return row
 
     def _write(self) -> None:

@@ -150,7 +150,7 @@ def test_piped_make_run_prints_a_line_per_cell_as_it_finishes(tmp_path: Path):
 def test_mean_std_shows_partial_seed_counts():
     from ganbench.results.display import mean_std_text
 
-    assert mean_std_text("fid", 12.0, math.sqrt(8.0), 2, 3) == "12.00 ± 2.83 (2/3)"
+    assert mean_std_text("fid", 12.0, math.sqrt(8.0), 2, 3) == "12.00 ± 2.83 (2 of 3 seeds)"
     assert mean_std_text("modes", 7.0, float("nan"), 1, 1) == "7.0"
     assert mean_std_text("fid", float("nan"), 1.0) == ""
 
@@ -164,3 +164,10 @@ def test_registered_digit_sizes_match_the_data(tmp_path: Path):
         entry = get_registry().dataset(name)[0]
         data = entry.factory(DatasetOptions(root=tmp_path))
         assert entry.size == len(data.tensors("train")[0]), name
+
+
+def test_table_help_choices_match_the_leaderboard():
+    from ganbench.cli import table
+    from ganbench.results import leaderboard
+
+    assert table.FORMATS == leaderboard.FORMATS and table.TESTS == leaderboard.TESTS

@@ -37,10 +37,11 @@ th,td{padding:4px 6px;border-bottom:1px solid #e6e9ed;text-align:left;vertical-a
 table.summary{width:100%;font-size:11px}
 table.summary td.key{white-space:nowrap;max-width:150px;overflow:hidden;text-overflow:ellipsis}
 th{background:#eef1f4;position:sticky;top:0}
-table.leaderboard{width:auto;min-width:60%}
-table.leaderboard td,table.leaderboard th{white-space:nowrap;padding:4px 12px}
-table.leaderboard td.key{max-width:220px;overflow:hidden;text-overflow:ellipsis}
-td.best strong{color:#0b5d1e}
+table.leaderboard{width:100%}
+table.leaderboard td,table.leaderboard th{padding:4px 10px}
+table.leaderboard th{white-space:nowrap}
+strong.best{color:#0b5d1e}
+p.protocol,ul.leaderboard-legend{font-size:12px;color:#4a5561;margin:4px 0}
 tr:hover td{background:#f3f7fb}
 td.status-bad{color:#a12622;font-weight:600}
 .figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:14px;align-items:start}
@@ -196,7 +197,7 @@ def render_html(model: ReportModel) -> str:
     if board:
         parts.append(
             "<h2 id='leaderboard'>Leaderboard</h2><p class='note'>Per dataset, each variant's headline metrics "
-            "(mean ± std over seeds; (k of n seeds): only k had a value). Best per dataset in bold.</p>" + board
+            "over its seeds, as <code>ganbench table</code> shows them; best mean per column in bold.</p>" + board
         )
     if model.datasets:
         parts.append("<h2 id='compare'>Variants compared, per dataset</h2>")

@@ -42,10 +42,9 @@ def render_markdown(model: ReportModel) -> str:
     out = [f"# {md_escape(model.title)}", "", f"Results: `{source}` · generated {model.generated}"]
     if model.warnings:
         out += ["", "## Warnings", ""] + [f"- {md_escape(w)}" for w in model.warnings]
-    board = leaderboard_markdown(model.table, md_escape)
-    if board:
-        out += ["", "## Leaderboard", "", "Mean ± std over seeds of each dataset's headline metrics; best in bold.", ""]
-        out.append(board)
+    if len(model.table):
+        out += ["", "## Leaderboard", "", "Each dataset's headline metrics over the seeds (`ganbench table`).", ""]
+        out.append(leaderboard_markdown(model.table))
     if model.datasets:
         out += ["", "## Variants compared, per dataset"]
     for section in model.datasets:

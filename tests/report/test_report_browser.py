@@ -115,10 +115,10 @@ def test_report_of_the_make_run_job_renders_in_chromium(tmp_path: Path):
     dom, attrs = _check_layout(html_path, tmp_path / "profile")
     assert int(attrs["data-min-sample-width"]) >= 256, attrs  # side-by-side samples are readable
     summary = dom.split('<table class="results summary">')[1].split("</table>")[0]
-    board = dom.split('<table class="results leaderboard">')[1].split("</table>")[0]
+    board = dom.split('<table class="leaderboard">')[1].split("</table>")[0]
     for variant in ("dcgan", "minibatch", "infogan"):
         assert f">{variant}<" in summary and f">{variant}<" in board
-    assert "<strong>" in board  # the best value of each metric is highlighted
+    assert '<strong class="best">' in board  # the best value of each metric is highlighted
     section = dom.split('<section class="dataset" id="dataset-0">')[1].split("</section>")[0]
     assert "ring8: metric curves, variants overlaid" in section
     assert "real data · ring8" in section

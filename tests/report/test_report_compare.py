@@ -13,7 +13,7 @@ from PIL import Image
 
 from ganbench.errors import UserError
 from ganbench.report import write_report
-from ganbench.report.leaderboard import leaderboard_html, leaderboards
+from ganbench.report.leaderboard import leaderboard_html
 from ganbench.report.merge import protocol_differences
 from ganbench.report.plots import curve_metrics
 from ganbench.report.sections import flatten_pairs, readable_png
@@ -26,7 +26,7 @@ def test_two_folders_merge_into_one_report(tmp_path: Path):
     b = make_results(tmp_path / "b", ("infogan",), ("ring8", "mnist"), (0, 1))
     _, html_path = write_report([a, b], tmp_path / "out")
     html = html_path.read_text(encoding="utf-8")
-    board = html.split("<table class='results leaderboard'>")[1].split("</table>")[0]
+    board = html.split("<h2 id='leaderboard'>")[1].split("<h2 ")[0]
     assert ">dcgan<" in board and ">infogan<" in board
     assert str(a) in html and str(b) in html  # both sources named in the header
     summary = html.split("<table class='results summary'>")[1].split("</table>")[0]
@@ -60,21 +60,22 @@ def test_cli_report_of_several_folders_needs_out(tmp_path: Path, capsys):
     assert info.value.code == 0 and (tmp_path / "o" / "report.html").is_file()
 
 
-def test_leaderboard_bolds_the_best_per_dataset_by_direction():
+def test_report_leaderboard_is_ganbench_tables_with_the_best_in_bold(tmp_path: Path):
+    """The report shows `ganbench table`'s leaderboard: best mean per column in bold (by the metric's
+    direction), every name escaped, each dataset's table in a box of its own."""
     rows = []
-    for variant, fid, recall in (("a", 30.0, 0.2), ("b", 20.0, 0.1), ("c", 25.0, 0.3)):
+    for variant, fid, recall in (("a<i>", 30.0, 0.2), ("b", 20.0, 0.1), ("c", 25.0, 0.3)):
         for seed in (0, 1):
             rows.append({"variant": variant, "dataset": "cifar10", "seed": seed, "status": "ok", "data_kind": "image",
-                         "fid": fid + seed, "kid_mean": 0.01, "precision": 0.5, "recall": recall})  # fmt: skip
-    (board,) = leaderboards(pd.DataFrame(rows))
-    assert board.metrics == ["fid", "kid_mean", "precision", "recall"]
-    assert [r["variant"] for r in board.rows] == ["b", "c", "a"]  # sorted by the first headline metric, best first
-    best = dict(zip((r["variant"] for r in board.rows), board.best, strict=True))
-    assert "fid" in best["b"] and "recall" in best["c"] and not best["a"] & {"fid", "recall"}
-    assert "kid_mean" in best["a"] and "kid_mean" in best["b"]  # a tie: all are best
-    html = leaderboard_html(pd.DataFrame(rows).assign(variant=lambda d: d["variant"] + "<i>"))
-    assert "<i>" not in html and "&lt;i&gt;" in html
-    assert "<strong>20.50 ± 0.71</strong>" in html
+                         "fid": fid + seed, "kid_mean": 0.01 * seed, "precision": 0.5, "recall": recall + 0.01 * seed,
+                         "fid_extractor": "inception-v3-compat", "fid_n_fake": 1000})  # fmt: skip
+    html = leaderboard_html(pd.DataFrame(rows))
+    assert "<strong class='best'>20.50</strong>" in html  # fid: lower is better -> b
+    assert "<strong class='best'>0.305</strong>" in html  # recall: higher is better -> c
+    assert "<strong class='best'>30.50</strong>" not in html
+    assert "<i>" not in html and "a&lt;i&gt;" in html
+    assert html.count("<div class='fit'><table class='leaderboard'>") == 1
+    assert "no leaderboard" in leaderboard_html(pd.DataFrame({"x": [1]}))
 
 
 def test_curves_skip_protocol_columns_and_keep_every_metric():

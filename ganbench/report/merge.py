@@ -1,41 +1,45 @@
 """One report of several results folders: merged only when they measured their metrics the same way.
 
 ``ganbench report A B ... --out DIR`` compares variants trained in separate runs. Rows
-from two folders are only comparable when, per dataset, every protocol column of
-:data:`ganbench.columns.PROTOCOL_COLUMNS` (feature extractor, sample counts, real
-split, ...) holds the same values; otherwise the merge is refused with the difference.
+from two folders are only comparable when, per dataset, every protocol column (feature
+extractor, sample counts, real split, steps, batch size, ...) holds the same values;
+otherwise the merge is refused with the difference.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from ganbench.columns import PROTOCOL_COLUMNS
+from ganbench import columns
 from ganbench.errors import UserError
 from ganbench.report.collect import Collected
+from ganbench.results.compare import protocol_text
 
 
 def _values(table: pd.DataFrame, dataset: str, column: str) -> frozenset[str]:
     if column not in table.columns or "dataset" not in table.columns:
         return frozenset()
     values = table.loc[table["dataset"].astype(str) == dataset, column]
-    return frozenset(str(v) for v in values if not (v is None or (isinstance(v, float) and math.isnan(v))))
+    return frozenset(t for t in (protocol_text(v) for v in values) if t)
 
 
 def protocol_differences(tables: Sequence[tuple[str, pd.DataFrame]]) -> list[str]:
     """Per dataset shared by several folders, each protocol column whose values differ between them.
 
-    One small function on purpose: the protocol checks of ``ganbench.results.compare`` can replace it.
+    The columns are those ``ganbench table`` requires to agree before it ranks the dataset's headline
+    metrics (:func:`ganbench.columns.comparison_protocol`), compared as ``ganbench compare`` does
+    (:func:`ganbench.results.compare.protocol_text`: 1000 and 1000.0 agree).
     """
     problems = []
     datasets = sorted({str(d) for _, t in tables if "dataset" in t.columns for d in t["dataset"].dropna()})
     for dataset in datasets:
         having = [(name, t) for name, t in tables if dataset in set(t["dataset"].astype(str))]
-        for column in PROTOCOL_COLUMNS:
+        first = having[0][1]
+        kind = columns.data_kind_of(first[first["dataset"].astype(str) == dataset].iloc[0].to_dict())
+        for column in columns.comparison_protocol(columns.headline_metrics(kind)):
             seen = {name: _values(t, dataset, column) for name, t in having}
             if len({v for v in seen.values() if v}) > 1:
                 shown = "; ".join(f"{name}: {', '.join(sorted(v)) or '(none)'}" for name, v in seen.items())

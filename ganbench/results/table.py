@@ -26,7 +26,7 @@ METRIC_COLUMNS = [
     "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "code_accuracy",
     "gen_img_s", "eval_s", "peak_mem_mb",
 ]  # fmt: skip
-PROVENANCE_COLUMNS = ["device", "ganbench_version", "torch_version", "plugins", "cell_id"]
+PROVENANCE_COLUMNS = ["data_kind", "data_stacked", "device", "ganbench_version", "torch_version", "plugins", "cell_id"]
 COLUMNS = CORE_COLUMNS + METRIC_COLUMNS + PROVENANCE_COLUMNS
 KEY_COLUMNS = ["variant", "dataset", "seed"]
 ROW_FILE = "metrics.json"

@@ -5,8 +5,9 @@ distance (``fid_statistics_to_metric``); :func:`frechet_distance` is an
 independent float64 evaluation of the same formula used as a numerical
 cross-check. KID is :mod:`ganbench.metrics.kid`, an exact torch
 re-implementation of torch-fidelity's ``kid_features_to_metric`` (same
-kernel, estimator, subsets and seed; tests check equality), which is 25-50x
-faster and lets the real side's kernel sums be cached.
+kernel, estimator, subsets and seed; tests check equality): on 2D data it
+avoids NumPy's slow ``** 3`` on negative bases, and the real side's kernel
+sums can be cached.
 
 **Which FID the suite reports:** torch-fidelity's. It is the implementation
 the published numbers the harness is compared with come from, and the issue

@@ -12,7 +12,7 @@ the N samples (the ``dcgan`` variant's generator on stacked digits, timed as
 (generation + features) (goal ≤ 2); both are printed at the end of ``make bench``.
 The evaluated samples are real test digits plus noise (realistic metric values);
 the generator only supplies the generation time, which does not depend on its weights.
-GANBENCH_BENCH_EVAL_N changes N (e.g. 2000 for a quick run), GANBENCH_BENCH_EVAL_ROUNDS the cached rounds (3).
+GANBENCH_BENCH_EVAL_N changes N (e.g. 2000 for a quick run), GANBENCH_BENCH_CACHED_ROUNDS the cached rounds (3).
 
 grid25: ``eval_s`` of the metric suite on 2,500 samples drawn from the true
 mixture, with the real statistics cached (what ``ganbench score x.npy --dataset
@@ -37,7 +37,7 @@ from ganbench.metrics.suite import evaluate_samples
 from ganbench.registry import get_registry
 
 N = env_int("GANBENCH_BENCH_EVAL_N", 10_000)
-CACHED_ROUNDS = env_int("GANBENCH_BENCH_EVAL_ROUNDS", 3)
+CACHED_ROUNDS = env_int("GANBENCH_BENCH_CACHED_ROUNDS", 3)
 GRID25_N = 2_500
 
 

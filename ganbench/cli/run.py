@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
+from ganbench.cli.common import load_registry, parse_options, split_list
 from ganbench.cli.progress import RunProgress
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
@@ -22,7 +22,7 @@ from ganbench.results.table import KEY_COLUMNS
 from ganbench.runner.local import RunSettings, run_plan
 from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
 from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
-from ganbench.runner.suite_config import TRAIN_KEYS, builtin_suite, load_suite, merge
+from ganbench.runner.suite_config import TRAIN_KEYS, builtin_suite, int_ranges, load_suite, merge
 
 SUMMARY_COLUMNS = [
     *KEY_COLUMNS, "generator", "discriminator", "loss", "status", "d_loss", "g_loss", "train_img_s",
@@ -39,7 +39,7 @@ PARAM_KEYS = {
     "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
-    "channels_last": "channels_last", "amp": "amp", "compile_": "compile",
+    "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "vectorize_seeds": "vectorize_seeds",
 }  # fmt: skip
 """CLI parameter -> option key (the suite file's key)."""
 
@@ -59,7 +59,7 @@ def run(
     dataset: Annotated[
         str, typer.Option("--dataset", "-d", help="Comma-separated datasets, e.g. ring8,digits.")
     ] = "ring8",
-    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds.")] = "0",
+    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds and ranges, e.g. 0,3 or 0-7.")] = "0",
     steps: Annotated[int | None, typer.Option(help="Generator updates per cell (default 1000).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Batch size (default 64).")] = None,
     lr_g: Annotated[float | None, typer.Option(help="Generator learning rate (default 2e-4).")] = None,
@@ -120,6 +120,10 @@ def run(
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
     ] = False,
+    vectorize_seeds: Annotated[
+        bool,
+        typer.Option("--vectorize-seeds", help="Train each cell's seeds together as one batched model (small models)."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
@@ -159,7 +163,9 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
     out = dict(cli)
     out["variants"] = split_list(cli["variants"])
     out["datasets"] = split_list(cli["datasets"])
-    out["seeds"] = parse_ints(cli["seeds"], "--seeds")
+    out["seeds"] = int_ranges(cli["seeds"] or "")
+    if out["seeds"] is None:
+        raise UserError(f"--seeds takes comma-separated integers or ranges A-B (e.g. 0,3 or 0-7), got {cli['seeds']!r}")
     for key, flag in (("generator_options", "--gen-opt"), ("discriminator_options", "--disc-opt")):
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
@@ -184,6 +190,14 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         raise UserError(f"--checkpoint-every must be at least 1, got {every}")
     torch_device = resolve_device(options["device"])  # an unknown device fails before anything is planned
     check_fast_paths(options, torch_device)
+    if options["vectorize_seeds"]:
+        from ganbench.runner.seed_groups import check_vectorize_settings
+
+        if options["executor"] != "local":
+            raise UserError("--vectorize-seeds runs with the local executor only; drop --executor ray or the flag")
+        check_vectorize_settings(
+            checkpoint_every=every, eval_every=options["eval_every"], tensorboard=bool(options["tensorboard"])
+        )
     return RunConfig(
         variants=tuple(variants),
         datasets=tuple(options["datasets"]),
@@ -201,6 +215,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         device=options["device"],
         checkpoint_every=every,
         tensorboard=bool(options["tensorboard"]),
+        vectorize_seeds=bool(options["vectorize_seeds"]),
     )
 
 
@@ -228,6 +243,7 @@ def execute(
             resume=resume,
             config=config,
             suite=options.get("suite"),
+            vectorize_seeds=config.vectorize_seeds,
         )
         if options["executor"] == "ray":
             from ganbench.runner.ray_executor import RayOptions, run_plan_ray

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.data.base import DatasetOptions, GanDataset
-from ganbench.engine.build import CUSTOM_VARIANT, Composition, Models, build_models, resolve_recipe
+from ganbench.engine.build import (
+    CUSTOM_VARIANT,
+    Composition,
+    Models,
+    build_models,
+    check_batch_size,
+    resolve_recipe,
+)
 from ganbench.engine.config import TrainConfig
 from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry
@@ -75,6 +82,7 @@ class RunConfig:
     device: str = "auto"
     checkpoint_every: int | None = None
     tensorboard: bool = False
+    vectorize_seeds: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +96,7 @@ class RunConfig:
             "device": self.device,
             "checkpoint_every": self.checkpoint_every,
             "tensorboard": self.tensorboard,
+            "vectorize_seeds": self.vectorize_seeds,
         }
 
     @classmethod
@@ -108,6 +117,7 @@ class RunConfig:
             device=str(obj.get("device", "auto")),
             checkpoint_every=obj.get("checkpoint_every"),
             tensorboard=bool(obj.get("tensorboard", False)),
+            vectorize_seeds=bool(obj.get("vectorize_seeds", False)),
         )
 
 
@@ -150,7 +160,8 @@ def make_plan(
         for variant in variants:
             recipe = resolve_recipe(registry, variant, dataset.spec, composition)
             cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
-            build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            models = build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            check_batch_size(models, cfg.batch_size, variant)
             cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
     return Plan(cells, loaded, data)
 

@@ -37,7 +37,8 @@ PARAM_KEYS = {
     "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
     "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
     "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor",
-    "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
+    "inception_weights": "inception_weights", "tensorboard": "tensorboard", "data_opt": "data_options",
+    "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
     "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "vectorize_seeds": "vectorize_seeds",
 }  # fmt: skip
@@ -82,6 +83,9 @@ def run(
         Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
     ] = None,
     resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
+    data_opt: Annotated[
+        list[str] | None, typer.Option(help="Dataset option KEY=VALUE (repeatable), e.g. size=100000 for ring8.")
+    ] = None,
     evaluate: Annotated[bool, typer.Option("--eval/--no-eval", help="Score each cell after training.")] = True,
     eval_samples: Annotated[
         int | None, typer.Option(help="Generated samples scored (default 2,500 for 2D, 10,000 for images).")
@@ -169,6 +173,7 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
     for key, flag in (("generator_options", "--gen-opt"), ("discriminator_options", "--disc-opt")):
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
+    out["data_options"] = parse_options(cli["data_options"], "--data-opt")
     return out
 
 
@@ -202,7 +207,11 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         variants=tuple(variants),
         datasets=tuple(options["datasets"]),
         seeds=tuple(options["seeds"] or [0]),
-        data=DataConfig(root=resolve_data_root(options["data_root"]), resolution=options["resolution"]),
+        data=DataConfig(
+            root=resolve_data_root(options["data_root"]),
+            resolution=options["resolution"],
+            options=options["data_options"],
+        ),
         evaluation=EvalOptions(
             n_samples=options["eval_samples"],
             eval_every=options["eval_every"],

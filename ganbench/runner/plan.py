@@ -58,6 +58,8 @@ class DataConfig:
     root: Path
     resolution: int | None = None
     download: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Dataset options (``--data-opt``), handed to every dataset of the run."""
 
 
 @dataclass
@@ -89,7 +91,7 @@ class RunConfig:
             "variants": list(self.variants),
             "datasets": list(self.datasets),
             "seeds": list(self.seeds),
-            "data": {k: _plain(v) for k, v in dataclasses.asdict(self.data).items()},
+            "data": {k: dict(v) if isinstance(v, Mapping) else _plain(v) for k, v in vars(self.data).items()},
             "evaluation": {k: _plain(v) for k, v in dataclasses.asdict(self.evaluation).items()},
             "composition": {k: dict(v) if isinstance(v, Mapping) else v for k, v in vars(self.composition).items()},
             "train_overrides": dict(self.train_overrides),
@@ -128,7 +130,17 @@ def _plain(value: Any) -> Any:
 def load_dataset(registry: PluginRegistry, name: str, data: DataConfig) -> GanDataset:
     """Instantiate a dataset; missing files raise a one-line ``DatasetUnavailableError`` here."""
     entry, argument = registry.dataset(name)
-    options = DatasetOptions(root=data.root, resolution=data.resolution, download=data.download, argument=argument)
+    unknown = sorted(set(data.options) - set(entry.options))
+    if unknown:
+        valid = ", ".join(entry.options) or "(none)"
+        raise UserError(f"dataset {name!r} has no option {unknown[0]!r} (--data-opt); valid options: {valid}")
+    options = DatasetOptions(
+        root=data.root,
+        resolution=data.resolution,
+        download=data.download,
+        argument=argument,
+        options=dict(data.options),
+    )
     return entry.factory(options)
 
 

@@ -61,6 +61,7 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "out": SuiteKey("str", "Name of the results folder."),
     "results_dir": SuiteKey("path", "Where results folders go."),
     "data_root": SuiteKey("path", "Where downloadable datasets live."),
+    "data_options": SuiteKey("table", "Dataset options (--data-opt), e.g. {size = 100000}."),
     "resolution": SuiteKey("int", "Image side in pixels."),
     "eval": SuiteKey("bool", "Score each cell after training."),
     "eval_samples": SuiteKey("int", "Generated samples scored."),
@@ -83,6 +84,7 @@ ALIASES = {
     "gen_opt": "generator_options",
     "disc_opt": "discriminator_options",
     "loss_opt": "loss_options",
+    "data_opt": "data_options",
 }
 TRAIN_KEYS = ("steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "log_every", "warmup_steps")
 """Keys that are :class:`~ganbench.engine.config.TrainConfig` overrides."""

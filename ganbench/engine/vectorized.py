@@ -40,6 +40,9 @@ from ganbench.engine.trainer import TrainResult, sample_latent
 from ganbench.errors import UserError
 
 Tensors = dict[str, torch.Tensor]
+ADAM_KERNEL = {"fused": True}
+"""One fused kernel per parameter (CPU and CUDA): the same update as the per-tensor loop up to round-off;
+with S seeds stacked the optimiser step is a large share of a small model's step."""
 
 
 def check_vectorizable(models: Models, cfg: TrainConfig) -> None:
@@ -164,8 +167,8 @@ def train_vectorized(
     loss = seed_models[0].loss
     d_calls = {name: _Method(D.template, name) for name in ("forward", "features", "classify")}
     betas = (cfg.beta1, cfg.beta2)
-    opt_g = torch.optim.Adam(G.params.values(), lr=cfg.lr_g, betas=betas)
-    opt_d = torch.optim.Adam(D.params.values(), lr=cfg.lr_d, betas=betas)
+    opt_g = torch.optim.Adam(G.params.values(), lr=cfg.lr_g, betas=betas, **ADAM_KERNEL)
+    opt_d = torch.optim.Adam(D.params.values(), lr=cfg.lr_d, betas=betas, **ADAM_KERNEL)
     rng = _SeedRng(rng_states)
     saved = rng_state()
 

@@ -300,3 +300,14 @@ def render_reference(reference: Reference, comparisons: Sequence[Comparison], fm
         raise ReferenceError(f"unknown format {fmt!r}; valid choices: text, markdown")
     body = frame.to_string(index=False) if len(frame) else "(no cells)"
     return f"{reference.title}\nsource: {reference.source}\n\n{body}\n\n{rule}\nverdicts: {verdict_counts(comparisons)}"
+
+
+def reference_report(run_dir: Path, name_or_path: str, fmt: str = "text") -> str:
+    """``ganbench table RUN --reference NAME``: a results folder's rows beside a published table."""
+    from ganbench.results.table import read_rows, rows_to_frame
+
+    reference = load_reference(name_or_path)
+    rows = read_rows(Path(run_dir))
+    if not rows:
+        raise ReferenceError(f"no results in {str(run_dir)!r} (no */metrics.json); give a ganbench run folder")
+    return render_reference(reference, compare(reference, rows_to_frame(rows)), fmt)

@@ -33,8 +33,11 @@ else:  # pragma: no cover - Python 3.10
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "references"
 COMBINED_SE_FACTOR = 2.0
 """A cell agrees when the difference is within this many combined standard errors."""
+REFERENCE_FORMATS = ("text", "markdown")
 DISPLAY_COLUMNS = ["row", "variant", "dataset", "metric", "ganbench", "paper", "difference", "verdict"]
 AGREES, DIFFERS, UNTESTED, MISSING = "agrees", "differs", "n/a (1 seed)", "no runs"
+UNDEFINED = "n/a (no value)"
+"""Finished rows whose metric is NaN, e.g. the mode KL of a run with no high-quality sample."""
 
 
 class ReferenceError(UserError):
@@ -87,6 +90,8 @@ class Comparison:
     se: float
     paper: float
     paper_se: float
+    runs: int = 0
+    """Finished rows for this cell, with or without a value of the metric."""
 
     @property
     def difference(self) -> float:
@@ -95,7 +100,7 @@ class Comparison:
     @property
     def verdict(self) -> str:
         if self.n == 0:
-            return MISSING
+            return UNDEFINED if self.runs else MISSING
         if self.n < 2:
             return UNTESTED
         bound = COMBINED_SE_FACTOR * math.hypot(self.se, self.paper_se)
@@ -229,7 +234,11 @@ def compare(reference: Reference, table: pd.DataFrame) -> list[Comparison]:
             raw = rows[metric.column] if metric.column in rows.columns else pd.Series(dtype=float)
             values = [float(v) * metric.scale for v in pd.to_numeric(raw, errors="coerce").dropna()]
             mean, se = mean_se(values)
-            out.append(Comparison(cell.row, cell.variant, cell.dataset, metric, len(values), mean, se, paper, paper_se))
+            out.append(
+                Comparison(
+                    cell.row, cell.variant, cell.dataset, metric, len(values), mean, se, paper, paper_se, len(rows)
+                )
+            )
     return out
 
 
@@ -249,6 +258,8 @@ def comparison_frame(comparisons: Sequence[Comparison]) -> pd.DataFrame:
     for c in comparisons:
         d = _digits(c.paper, c.paper_se)
         ours = "—" if c.n == 0 else f"{_fmt(c.mean, d)} ± {_fmt(c.se, d)} (n={c.n})"
+        if c.runs > c.n:
+            ours += f" ({c.runs - c.n} of {c.runs} runs without a value)"
         rows.append(
             {
                 "row": c.row,
@@ -297,17 +308,24 @@ def render_reference(reference: Reference, comparisons: Sequence[Comparison], fm
         ]
         return "\n".join(lines)
     if fmt != "text":
-        raise ReferenceError(f"unknown format {fmt!r}; valid choices: text, markdown")
+        raise ReferenceError(f"unknown format {fmt!r}; valid choices: {', '.join(REFERENCE_FORMATS)}")
     body = frame.to_string(index=False) if len(frame) else "(no cells)"
     return f"{reference.title}\nsource: {reference.source}\n\n{body}\n\n{rule}\nverdicts: {verdict_counts(comparisons)}"
 
 
+def reference_table(frame: pd.DataFrame, name_or_path: str, fmt: str = "text") -> str:
+    """``ganbench table RESULTS --reference NAME``: a results table's rows beside a published table."""
+    reference = load_reference(name_or_path)
+    if fmt not in REFERENCE_FORMATS:
+        raise ReferenceError(f"--reference prints {', '.join(REFERENCE_FORMATS)}; got --format {fmt!r}")
+    return render_reference(reference, compare(reference, frame), fmt)
+
+
 def reference_report(run_dir: Path, name_or_path: str, fmt: str = "text") -> str:
-    """``ganbench table RUN --reference NAME``: a results folder's rows beside a published table."""
+    """The same for one results folder (its ``*/metrics.json`` rows)."""
     from ganbench.results.table import read_rows, rows_to_frame
 
-    reference = load_reference(name_or_path)
     rows = read_rows(Path(run_dir))
     if not rows:
         raise ReferenceError(f"no results in {str(run_dir)!r} (no */metrics.json); give a ganbench run folder")
-    return render_reference(reference, compare(reference, rows_to_frame(rows)), fmt)
+    return reference_table(rows_to_frame(rows), name_or_path, fmt)

@@ -11,6 +11,7 @@ from ganbench.results.references import (
     AGREES,
     DIFFERS,
     MISSING,
+    UNDEFINED,
     UNTESTED,
     ReferenceError,
     builtin_references,
@@ -74,6 +75,9 @@ def test_verdicts_use_two_combined_standard_errors():
     assert by_key["pacgan1", "ring8", "modes"].verdict == DIFFERS
     assert by_key["pacgan3", "ring8", "modes"].n == 1 and by_key["pacgan3", "ring8", "modes"].verdict == UNTESTED
     assert by_key["pacgan4", "grid25", "modes"].verdict == MISSING
+    nan_kl = pd.DataFrame(_rows("pacgan4", "ring8", [0, 0])).assign(kl_modes=float("nan"))
+    kl = next(c for c in compare(ref, nan_kl) if c.variant == "pacgan4" and c.metric.column == "kl_modes")
+    assert (kl.n, kl.runs, kl.verdict) == (0, 2, UNDEFINED)
     hq = by_key["pacgan2", "ring8", "hq_fraction"]
     assert hq.mean == pytest.approx(95.0), "fractions are scaled to the paper's percent"
 

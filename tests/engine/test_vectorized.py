@@ -96,3 +96,17 @@ def test_losses_with_own_modules_are_refused():
     models = build_models(registry, resolve_recipe(registry, "infogan", data.spec), data.spec)
     with pytest.raises(UserError, match="--vectorize-seeds needs a loss without"):
         check_vectorizable(models, TrainConfig())
+
+
+def test_vectorized_seeds_are_deterministic():
+    torch.set_num_threads(1)
+    runs = []
+    for _ in range(2):
+        seed_models, states, streams = [], [], []
+        for seed in (3, 4):
+            models, cfg, stream = _setup("pacgan2", seed, 15, 16)
+            seed_models.append(models)
+            states.append(rng_state())
+            streams.append(stream)
+        runs.append(train_vectorized(seed_models, states, streams, cfg, CPU))
+    assert [r.history for r in runs[0].results] == [r.history for r in runs[1].results]

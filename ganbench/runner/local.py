@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import torch
 
+from ganbench.errors import GanbenchError
 from ganbench.registry import PluginRegistry
 from ganbench.runner.cell import CellContext, run_cell
 from ganbench.runner.plan import Cell, EvalOptions, Plan, RunConfig
@@ -99,9 +100,13 @@ def run_plan(registry: PluginRegistry, plan: Plan, settings: RunSettings) -> pd.
             rebuild(settings.run_dir)
             if settings.on_cell_end is not None:
                 settings.on_cell_end(cell, row)
-    finally:
-        table = rebuild(settings.run_dir)
-    return table
+    except BaseException:
+        try:
+            rebuild(settings.run_dir)  # a table of what finished, if the disk still takes it
+        except (GanbenchError, OSError):
+            pass  # the error being raised says what went wrong
+        raise
+    return rebuild(settings.run_dir)
 
 
 def _run_seed_groups(registry: PluginRegistry, plan: Plan, settings: RunSettings, plugins: str) -> pd.DataFrame:
@@ -121,6 +126,10 @@ def _run_seed_groups(registry: PluginRegistry, plan: Plan, settings: RunSettings
             if settings.on_cell_end is not None:
                 for cell, row in zip(group, rows, strict=True):
                     settings.on_cell_end(cell, row)
-    finally:
-        table = rebuild(settings.run_dir)
-    return table
+    except BaseException:
+        try:
+            rebuild(settings.run_dir)
+        except (GanbenchError, OSError):
+            pass
+        raise
+    return rebuild(settings.run_dir)

@@ -9,8 +9,10 @@ out of memory) records the error in every one of its cells' rows.
 from __future__ import annotations
 
 import dataclasses
+import time
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ganbench.data.loaders import batch_stream
@@ -18,7 +20,7 @@ from ganbench.engine.build import Models
 from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_memory
 from ganbench.engine.seeding import rng_state, seed_everything
 from ganbench.engine.vectorized import train_vectorized
-from ganbench.errors import UserError
+from ganbench.errors import DiskFullError, UserError
 from ganbench.results import atomic
 from ganbench.runner.cell import (
     CellContext,
@@ -102,6 +104,7 @@ def _run_group(
 
         outcome = train_vectorized(seed_models, states, streams, dataclasses.replace(config), ctx.device, on_log=log)
     except Exception as exc:
+        _raise_if_disk_full(exc, dirs[0])
         message = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
         for row, cell_dir in zip(rows, dirs, strict=True):
             row.update(status="failed", error=message, **{VECTORIZED_COLUMN: f"{len(cells)} seeds vectorized"})
@@ -109,6 +112,7 @@ def _run_group(
             finish_row(row, cell_dir, ctx)
         return rows
     for cell, models, row, cell_dir, result in zip(cells, seed_models, rows, dirs, outcome.results, strict=True):
+        started = time.perf_counter()
         try:
             row.update(result_columns(result), **{VECTORIZED_COLUMN: f"{len(cells)} seeds vectorized"})
             write_history(result, cell_dir)
@@ -116,8 +120,18 @@ def _run_group(
             if result.status == "ok":
                 row.update(evaluate_cell(cell, models, ctx, cell_dir))
             row["peak_mem_mb"] = peak_memory_mb(ctx.device)
+            row["wall_s"] = result.wall_s + time.perf_counter() - started  # the shared training + its own evaluation
         except Exception as exc:
+            _raise_if_disk_full(exc, cell_dir)
             row.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
             atomic.write_text(cell_dir / "error.txt", traceback.format_exc())
         finish_row(row, cell_dir, ctx)
     return rows
+
+
+def _raise_if_disk_full(exc: Exception, cell_dir: Path) -> None:
+    """As in a sequential cell: a full disk stops the run (every later write would fail too)."""
+    if isinstance(exc, DiskFullError):
+        raise exc
+    if atomic.is_disk_full(exc):
+        raise atomic.disk_full_error(cell_dir, exc) from exc

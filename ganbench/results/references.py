@@ -313,12 +313,36 @@ def render_reference(reference: Reference, comparisons: Sequence[Comparison], fm
     return f"{reference.title}\nsource: {reference.source}\n\n{body}\n\n{rule}\nverdicts: {verdict_counts(comparisons)}"
 
 
-def reference_table(frame: pd.DataFrame, name_or_path: str, fmt: str = "text") -> str:
-    """``ganbench table RESULTS --reference NAME``: a results table's rows beside a published table."""
+def reference_table(
+    frame: pd.DataFrame, name_or_path: str, fmt: str = "text", *, allow_protocol_change: bool = False
+) -> str:
+    """``ganbench table RESULTS --reference NAME``: a results table's rows beside a published table.
+
+    Seeds of one cell are averaged only if they share steps and batch size (the budget), unless
+    ``allow_protocol_change``.
+    """
     reference = load_reference(name_or_path)
     if fmt not in REFERENCE_FORMATS:
         raise ReferenceError(f"--reference prints {', '.join(REFERENCE_FORMATS)}; got --format {fmt!r}")
+    if not allow_protocol_change:
+        check_one_budget(reference, frame)
     return render_reference(reference, compare(reference, frame), fmt)
+
+
+BUDGET_COLUMNS = ("steps", "batch_size")
+
+
+def check_one_budget(reference: Reference, frame: pd.DataFrame) -> None:
+    """Refuse to average a cell's rows trained with different budgets (e.g. two runs merged)."""
+    for cell in reference.cells:
+        rows = frame[(frame["variant"] == cell.variant) & (frame["dataset"] == cell.dataset)]
+        for column in BUDGET_COLUMNS:
+            if column in rows.columns and rows[column].nunique(dropna=True) > 1:
+                values = ", ".join(str(v) for v in sorted(rows[column].dropna().unique()))
+                raise ReferenceError(
+                    f"{cell.variant} on {cell.dataset} has rows with {column} {values}; give one run's results "
+                    "(or --allow-protocol-change to average them anyway)"
+                )
 
 
 def reference_report(run_dir: Path, name_or_path: str, fmt: str = "text") -> str:

@@ -144,3 +144,19 @@ def test_unknown_reference_name_lists_choices(tmp_path):
     path.write_text("name = [")
     with pytest.raises(ReferenceError, match="not valid TOML"):
         load_reference(str(path))
+
+
+def test_ganbench_table_reference_prints_both_columns_and_verdicts(tmp_path, capsys):
+    from ganbench.cli import main
+
+    rows = _rows("pacgan2", "ring8", [8, 8, 7]) + _rows("pacgan1", "grid25", [20, 21])
+    pd.DataFrame([{**r, "steps": 1500, "batch_size": 100} for r in rows]).to_csv(tmp_path / "results.csv", index=False)
+    with pytest.raises(SystemExit) as info:
+        main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert info.value.code in (0, None)
+    assert "| PacGAN2 | pacgan2 | ring8 | modes | 7.7 ± 0.3 (n=3) | 7.9 ± 0.1 | -0.2 | agrees |" in out
+    assert "| GAN | pacgan1 | grid25 | modes | 20.5 ± 0.5 (n=2) | 17.3 ± 0.8 | 3.2 | differs |" in out
+    with pytest.raises(SystemExit) as info:
+        main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "latex"])
+    assert info.value.code == 2 and "--reference prints text, markdown" in capsys.readouterr().err

@@ -61,6 +61,10 @@ class Cell:
         return f"{self.variant}-{slug}-s{self.seed}"
 
 
+DATA_OPTIONS_KEY = "data_options"
+"""``DataSpec.extra`` key holding the run's dataset options (``--data-opt``)."""
+
+
 @dataclass(frozen=True)
 class DataConfig:
     root: Path
@@ -154,7 +158,12 @@ def load_dataset(registry: PluginRegistry, name: str, data: DataConfig) -> GanDa
         argument=argument,
         options=dict(data.options),
     )
-    return entry.factory(options)
+    dataset = entry.factory(options)
+    if data.options:  # recorded in the spec so that cell fingerprints tell datasets with other options apart
+        dataset.spec = dataclasses.replace(
+            dataset.spec, extra={**dataset.spec.extra, DATA_OPTIONS_KEY: dict(data.options)}
+        )
+    return dataset
 
 
 def make_plan(

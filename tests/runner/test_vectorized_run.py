@@ -68,6 +68,11 @@ def test_dataset_options(tmp_path, capsys):
     assert code in (0, None), err
     run = json.loads((tmp_path / "s" / "run.json").read_text())
     assert run["invocations"][-1]["config"]["data"]["options"] == {"size": 640}
+    code, _, err = run_cli(
+        capsys, "run", "--plugins", "dcgan", "--dataset", "ring8", "--steps", "3", "--no-eval",
+        "--results-dir", str(tmp_path), "--out", "s", "--quiet",
+    )  # fmt: skip
+    assert code == 2 and "data_options" in err, "another training set is another protocol"
     code, _, err = run_cli(capsys, "run", "--dataset", "digits", "--data-opt", "size=5", "--results-dir", str(tmp_path))
     assert code == 2 and "dataset 'digits' has no option 'size'" in err and "valid options: (none)" in err
     code, _, err = run_cli(capsys, "run", "--dataset", "ring8", "--data-opt", "size=0", "--results-dir", str(tmp_path))

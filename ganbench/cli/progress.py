@@ -40,14 +40,17 @@ class MatrixClock:
         self.cell_started = self.started
         self.finished = 0
         self.total = 0
+        self._starts: dict[str, float] = {}
 
-    def start_cell(self, total: int) -> None:
+    def start_cell(self, total: int, key: str = "") -> None:
         self.total = total
         self.cell_started = time.perf_counter()
+        self._starts[key] = self.cell_started
 
-    def finish_cell(self) -> float:
+    def finish_cell(self, key: str = "") -> float:
+        """Seconds since ``key`` started (cells of a ``--vectorize-seeds`` group start and end together)."""
         self.finished += 1
-        return time.perf_counter() - self.cell_started
+        return time.perf_counter() - self._starts.pop(key, self.cell_started)
 
     def eta(self) -> float | None:
         if not self.finished:
@@ -93,6 +96,7 @@ class RunProgress:
         self._matrix: Any = None
         self._task: Any = None
         self._index = 0
+        self._indices: dict[str, int] = {}
         self._stage = STAGES[0]
 
     def __enter__(self) -> RunProgress:
@@ -126,7 +130,8 @@ class RunProgress:
 
     def cell_start(self, cell: Cell, index: int, total: int) -> None:
         self._index = index
-        self.clock.start_cell(total)
+        self._indices[cell.cell_id] = index
+        self.clock.start_cell(total, cell.cell_id)
         self._stage = STAGES[0]
         if self._progress is None:
             return
@@ -150,12 +155,13 @@ class RunProgress:
             self._progress.update(self._matrix, status=self._matrix_status())
 
     def cell_end(self, cell: Cell, row: dict[str, Any]) -> None:
-        seconds = self.clock.finish_cell()
+        seconds = self.clock.finish_cell(cell.cell_id)
+        index = self._indices.pop(cell.cell_id, self._index)
         status = str(row.get("status", ""))
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=f"{self._label} · done", status=status)
             self._progress.update(self._matrix, advance=1, status=self._matrix_status())
         if self.lines:
-            print(cell_line(cell, self._index, self.clock.total, row, seconds, terminal_width()), flush=True)
+            print(cell_line(cell, index, self.clock.total, row, seconds, terminal_width()), flush=True)
         if status != "ok" and self._progress is None:  # the full error, on stderr
             print(f"ganbench: cell {cell.cell_id}: {status}: {row.get('error')}", file=sys.stderr)

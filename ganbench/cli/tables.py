@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 KIND_TITLES = {"points": "2D points", "stacked": "stacked digits", "image": "images"}
-RUN_KEYS = ("variant", "dataset", "seed", "steps", "status")
+RUN_KEYS = ("variant", "dataset", "seed", "steps", "batch_size", "status")
+NUMERIC_KEYS = ("seed", "steps", "batch_size")
 SUMMARY_KEYS = ("variant", "dataset", "seeds", "status")
 AFTER_HEADLINE = ("train_img_s", "wall_s")
 """Shown after the headline metrics when they fit: what a run cost."""
@@ -103,7 +104,7 @@ def runs_table(table: pd.DataFrame, *, width: int | None, wide: bool = False) ->
             [_cut(_text(r.get(k)), limit) for k in keys] + [columns.format_metric(m, r.get(m)) for m in metrics]
             for r in part.to_dict("records")
         ]
-        numeric = {i for i, k in enumerate(keys) if k in ("seed", "steps")} | set(range(len(keys), len(header)))
+        numeric = {i for i, k in enumerate(keys) if k in NUMERIC_KEYS} | set(range(len(keys), len(header)))
         title = f"{KIND_TITLES[kind]}:\n" if len(parts) > 1 else ""
         blocks.append(title + render(header, rows, None if wide else width, numeric))
     return "\n\n".join(blocks)

@@ -11,10 +11,12 @@ import pandas as pd
 import typer
 
 from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
+from ganbench.cli.data_parallel import check_data_parallel, worker_argv
 from ganbench.cli.progress import RunProgress
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
+from ganbench.engine.distributed import World, world_from_env
 from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
 from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry
@@ -120,12 +122,22 @@ def run(
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
     ] = False,
+    nproc: Annotated[
+        int | None,
+        typer.Option(help="Train each cell data-parallel (DDP) over N local processes; --batch-size is the global batch."),
+    ] = None,
+    sync_bn: Annotated[
+        bool, typer.Option("--sync-bn", help="DDP: SyncBatchNorm (global-batch statistics; CUDA only).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
     explicit = {name for name in ctx.params if _given(ctx, name)}
     registry = load_registry(ctx)
     cli = {PARAM_KEYS[name]: ctx.params[name] for name in PARAM_KEYS}
+    world = world_from_env()  # under torchrun (or --nproc): this process is one rank
+    if resume is not None and (world is not None or (nproc or 1) > 1):
+        raise UserError("--resume runs in one process; drop --nproc (or torchrun) to continue a run")
     if resume is not None:
         _resume(registry, resume, explicit, cli, quiet)
         return
@@ -136,16 +148,28 @@ def run(
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
+    world_size = check_data_parallel(nproc, sync_bn, world, options)
     if options["executor"] == "ray":
         from ganbench.runner.ray_executor import import_ray
 
         import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
-    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(options["results_dir"]) / out
+    if world_size > 1:
+        from ganbench.engine.distributed import check_batch
+
+        for cell in plan.cells:
+            check_batch(cell.train.batch_size, world_size)
+    if world is None and world_size > 1:  # --nproc N: this process only launches the ranks
+        from ganbench.runner.ddp import launch_local
+
+        raise typer.Exit(launch_local(world_size, worker_argv(ctx, out), run_dir, plan))
     if config is not None:
         options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
-    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
-    report(table, run_dir)
+    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet, world=world, sync_bn=sync_bn)
+    if table is not None:  # ranks other than 0 print nothing
+        report(table, run_dir)
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
@@ -213,8 +237,11 @@ def execute(
     *,
     quiet: bool,
     resume: bool = False,
-) -> pd.DataFrame:
-    """Run ``plan`` with the chosen executor; returns the folder's table."""
+    world: World | None = None,
+    sync_bn: bool = False,
+) -> pd.DataFrame | None:
+    """Run ``plan`` with the chosen executor; returns the folder's table (None on data-parallel ranks but 0)."""
+    quiet = quiet or (world is not None and not world.is_writer)
     with RunProgress(enabled=False if quiet else None) as progress:
         settings = RunSettings(
             run_dir=run_dir,
@@ -234,6 +261,10 @@ def execute(
 
             ray_options = RayOptions(address=options["address"], workers=options["workers"], device=config.device)
             return run_plan_ray(registry, plan, settings, ray_options)
+        if world is not None:
+            from ganbench.runner.ddp import run_plan_ddp
+
+            return run_plan_ddp(registry, plan, settings, world, sync_bn=sync_bn)
         return run_plan(registry, plan, settings)
 
 

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -19,6 +20,9 @@ from ganbench.engine.build import Models
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.devices import synchronize
 from ganbench.engine.fastpaths import prepare as prepare_fast_paths
+
+if TYPE_CHECKING:
+    from ganbench.engine.distributed import DataParallelSteps
 
 
 @dataclass
@@ -81,11 +85,15 @@ def train(
     state: TrainState | None = None,
     on_log: ProgressCallback | None = None,
     on_interval: Callable[[int], None] | None = None,
+    parallel: DataParallelSteps | None = None,
 ) -> TrainResult:
     """Train for ``cfg.steps`` generator updates (continuing from ``state.step``).
 
     ``on_log(step, losses, img_s)`` is called every ``log_every`` steps;
     ``on_interval(step)`` after each logging point (checkpoints, evaluation).
+    ``parallel`` (data-parallel ranks, :mod:`ganbench.engine.distributed`) wraps
+    the step functions in DDP, draws this rank's latents and averages the losses
+    read out; ``cfg.batch_size`` is then the global batch. None: the plain loop.
     """
     G, D, loss = models.generator, models.discriminator, models.loss
     opt_g, opt_d = optimizers or make_optimizers(models, cfg)
@@ -93,6 +101,9 @@ def train(
     G.train(), D.train(), loss.train()
     fast = prepare_fast_paths(models, cfg, device)  # opt-in fast paths; all off: the plain calls
     batches = fast.batches(batches)
+    draw_latent = sample_latent
+    if parallel is not None:
+        fast, draw_latent = parallel.wrap(models, fast), parallel.sample_latent
     d_side = [D, loss]
 
     buffer = torch.zeros(cfg.log_every, 2, device=device)
@@ -113,7 +124,7 @@ def train(
         # -- discriminator: k updates with G fixed -------------------------
         for i in range(cfg.d_steps):
             real = next(batches)
-            latent, codes = sample_latent(models, real.shape[0], device)
+            latent, codes = draw_latent(models, real.shape[0], device)
             last = i == cfg.d_steps - 1
             with torch.set_grad_enabled(last), fast.autocast():  # keep G's graph only for the fake the G step reuses
                 fake = fast.generator(latent)
@@ -134,7 +145,7 @@ def train(
         step += 1
         if step % cfg.log_every == 0 or step == cfg.steps:
             n = (step - 1) % cfg.log_every + 1
-            values = buffer[:n].cpu()  # the one host sync per logging interval
+            values = (buffer[:n] if parallel is None else parallel.mean(buffer[:n])).cpu()  # one host sync
             finite = torch.isfinite(values).all(dim=1)
             if not bool(finite.all()):
                 bad = int((~finite).nonzero()[0, 0])

@@ -32,6 +32,7 @@ reports the first error for the cell. The next cell starts a new group.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import os
@@ -48,6 +49,7 @@ from torch.nn.parallel import DistributedDataParallel
 from ganbench.components import LossOutput
 from ganbench.engine.build import Models
 from ganbench.engine.fastpaths import StepFunctions
+from ganbench.engine.seeding import rng_state, set_rng_state
 from ganbench.engine.trainer import sample_latent
 from ganbench.errors import UserError
 
@@ -216,16 +218,6 @@ class CellGroup:
         return found
 
 
-class _GeneratorEntry(nn.Module):
-    """G (or its compiled forward) as the module DDP wraps, so G's gradients are averaged."""
-
-    def __init__(self, generator: nn.Module, forward: Any) -> None:
-        super().__init__()
-        self.generator = generator
-        self._forward = forward
-
-    def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        return self._forward(latent)
 
 
 class _CriticEntry(nn.Module):
@@ -243,6 +235,25 @@ class _CriticEntry(nn.Module):
         return out.total, dict(out.terms)  # plain containers: DDP looks for tensors in its output
 
 
+def _leaves_parameters_unused(entry: _CriticEntry, real: torch.Tensor, fake: torch.Tensor, codes: torch.Tensor) -> bool:
+    """Whether the D objective leaves a trainable parameter without a gradient (then DDP must look for them).
+
+    The minibatch discriminator, for one, keeps its body's own head unused.
+    Probed once on a copy (modules and RNG untouched, so training is not
+    perturbed); DDP's ``find_unused_parameters`` costs a graph walk per step,
+    so it is only turned on when needed.
+    """
+    probe = copy.deepcopy(entry)
+    state = rng_state()
+    try:
+        total, _ = probe(real, fake, codes)
+        params = [p for p in probe.parameters() if p.requires_grad]
+        grads = torch.autograd.grad(total, params, allow_unused=True)
+    finally:
+        set_rng_state(state)
+    return any(g is None for g in grads)
+
+
 class DataParallelSteps:
     """The trainer's seam under DDP: wrapped step functions, this rank's latents, losses averaged over ranks."""
 
@@ -251,21 +262,30 @@ class DataParallelSteps:
         self.modules: list[nn.Module] = []
 
     def wrap(self, models: Models, fast: StepFunctions) -> StepFunctions:
+        if "compile" in fast.names:
+            raise DistributedSetupError("--compile is not supported with data-parallel training yet; drop one of them")
         if self.sync_bn:
             for module in models.modules().values():
                 nn.SyncBatchNorm.convert_sync_batchnorm(module)  # in place; parameters keep their identity
         ids = [self.device.index] if self.device.type == "cuda" else None
-        generator = DistributedDataParallel(_GeneratorEntry(models.generator, fast.generator), device_ids=ids)
-        critic = DistributedDataParallel(
-            _CriticEntry(models.discriminator, models.loss, fast.discriminator_loss), device_ids=ids
-        )
+        generator = DistributedDataParallel(models.generator, device_ids=ids)  # G uses all its parameters
+        entry = _CriticEntry(models.discriminator, models.loss, fast.discriminator_loss)
         self.modules = [models.generator, models.discriminator, models.loss]
+        critic: list[DistributedDataParallel] = []
 
         def discriminator_loss(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, codes: torch.Tensor) -> Any:
-            total, terms = critic(real, fake, codes)
+            if not critic:  # built at the first D step, where the probe has real inputs
+                unused = self._any_rank(_leaves_parameters_unused(entry, real, fake, codes))
+                critic.append(DistributedDataParallel(entry, device_ids=ids, find_unused_parameters=unused))
+            total, terms = critic[0](real, fake, codes)
             return LossOutput(total, terms)
 
         return dataclasses.replace(fast, generator=generator, discriminator_loss=discriminator_loss)
+
+    def _any_rank(self, flag: bool) -> bool:
+        value = torch.tensor([float(flag)], device=self.device)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+        return bool(value.item())
 
     def sample_latent(self, models: Models, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         """This rank's rows of the global batch's latents (drawn identically on every rank)."""

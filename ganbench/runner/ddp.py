@@ -33,16 +33,25 @@ from ganbench.runner.rundir import rebuild
 
 
 def run_plan_ddp(
-    registry: PluginRegistry, plan: Plan, settings: RunSettings, world: World, *, sync_bn: bool = False
+    registry: PluginRegistry,
+    plan: Plan,
+    settings: RunSettings,
+    world: World,
+    *,
+    sync_bn: bool = False,
+    rendezvous: Rendezvous | None = None,
 ) -> pd.DataFrame | None:
-    """Train every cell of ``plan`` data-parallel with the other ranks; rank 0 returns the table, others None."""
+    """Train every cell of ``plan`` data-parallel with the other ranks; rank 0 returns the table, others None.
+
+    ``rendezvous`` is the launch's store when this process already joined it (default: join now).
+    """
     device = rank_device(settings.device, world)
     settings = dataclasses.replace(
         settings,
         device=device,
         executor={"kind": "ddp", "world_size": world.world_size, "backend": backend_for(device), "sync_bn": sync_bn},
     )
-    rendezvous = Rendezvous(world)
+    rendezvous = rendezvous or Rendezvous(world)
     scratch: Path | None = None
     if world.is_writer:
         plugins = start_run(registry, plan, settings)

@@ -124,7 +124,7 @@ def run(
     ] = False,
     nproc: Annotated[
         int | None,
-        typer.Option(help="Train each cell data-parallel (DDP) over N local processes; --batch-size is the global batch."),
+        typer.Option(help="Train each cell data-parallel (DDP) over N local processes; --batch-size is global."),
     ] = None,
     sync_bn: Annotated[
         bool, typer.Option("--sync-bn", help="DDP: SyncBatchNorm (global-batch statistics; CUDA only).")

@@ -205,7 +205,7 @@ class CellGroup:
             if len(errors) > 1 or time.monotonic() > deadline or not self.is_writer:
                 break
             time.sleep(0.05)  # rank 0's collective usually fails because a peer failed: let its line arrive
-        at, rank, line = min(errors)
+        _, rank, line = min(errors)
         return error if rank == self.world.rank or line == error else f"rank {rank}: {line}"
 
     def _errors(self) -> list[tuple[float, int, str]]:
@@ -216,8 +216,6 @@ class CellGroup:
                 stamp, _, line = self.store.get(key).decode().partition("|")
                 found.append((float(stamp), rank, line))
         return found
-
-
 
 
 class _CriticEntry(nn.Module):

@@ -11,6 +11,7 @@ from ganbench.cli import main
 from tests.cli.test_cli_core import ganbench
 
 
+@pytest.mark.slow
 def test_two_processes_train_one_cell_and_write_one_row(tmp_path):
     result = ganbench(
         "run", "--plugins", "dcgan", "--dataset", "digits", "--steps", "100", "--nproc", "2", "--no-eval",

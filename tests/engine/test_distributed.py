@@ -10,10 +10,12 @@ One spawn of two ranks runs every scenario, to pay the process start-up once:
   ~1e-7 per step), and GAN training amplifies it slowly. Tolerance: 1e-5
   relative on the losses of 30 steps, 1e-5 absolute on the weights (measured
   on this CPU: 1.6e-7 and 8e-8).
-* ``infogan`` on ring8 (Q head with batch norm, sharing D's body) and
-  ``minibatch``/``dcgan`` on digits 16 px (batch norm in G and D): per-rank
-  batch statistics make the run differ from the 1-process one by design, but
-  the ranks' weights must stay bit-identical: that holds only if every
+* ``infogan`` on ring8 (Q head with batch norm, sharing D's body),
+  ``minibatch``/``dcgan`` on digits 16 px (batch norm in G and D) and the
+  example plugin's ``wgan-gp`` (gradient penalty: ``autograd.grad`` with
+  ``create_graph`` inside the D step): batch statistics and the penalty's
+  per-rank random weights make these differ from the 1-process run by design,
+  but the ranks' weights must stay bit-identical: that holds only if every
   trained parameter's gradient (G's, D's and Q's) is averaged over the ranks.
 * a loss that raises on rank 1 fails its cell on both ranks with rank 1's one
   line, without a hang, and the next cell trains normally.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,11 +40,18 @@ from ganbench.engine.distributed import Rendezvous, world_from_env
 from ganbench.engine.seeding import seed_everything
 from ganbench.engine.trainer import train
 from ganbench.plugin import hookimpl
+from ganbench.registrar import PluginOrigin
 from ganbench.registry import get_registry
+
+pytestmark = pytest.mark.slow  # two spawned ranks: tens of seconds on 2 cores, still run in CI
 
 CPU = torch.device("cpu")
 STEPS, BATCH = 30, 32
-VERIFIED = [("dcgan", "ring8"), ("infogan", "ring8"), ("minibatch", "digits"), ("dcgan", "digits")]
+VERIFIED = [
+    ("dcgan", "ring8"), ("infogan", "ring8"), ("minibatch", "digits"), ("dcgan", "digits"), ("wgan-gp", "ring8"),
+]  # fmt: skip
+"""``wgan-gp`` comes from the example plugin package: its penalty calls ``torch.autograd.grad`` inside D's step."""
+EXAMPLE_PLUGIN = Path(__file__).resolve().parents[2] / "examples" / "ganbench-extra-losses" / "src"
 
 
 def _models_and_batches(variant: str, dataset: str, part: tuple[int, int] | None):
@@ -64,6 +74,11 @@ def _rank_main(rank: int, port: int, out: str) -> None:
     torch.set_num_threads(1)
     world = world_from_env()
     assert world is not None
+    sys.path.insert(0, str(EXAMPLE_PLUGIN))
+    import ganbench_extra_losses
+
+    if "wgan-gp" not in get_registry().names("variant"):  # unless the example package is installed
+        get_registry().add_plugin(ganbench_extra_losses, PluginOrigin("extra", "ganbench-extra-losses", "0"))
     rendezvous = Rendezvous(world)
     results = {}
     for variant, dataset in VERIFIED:
@@ -82,7 +97,6 @@ def _rank_main(rank: int, port: int, out: str) -> None:
 
 def _failing_cell_then_next(world, rendezvous, run_dir: Path):
     """Two cells through the real executor: the first one's loss raises on rank 1 at its 3rd D step."""
-    from ganbench.registrar import PluginOrigin
     from ganbench.runner.ddp import run_plan_ddp
     from ganbench.runner.local import RunSettings
     from ganbench.runner.plan import DataConfig, EvalOptions, make_plan

@@ -16,7 +16,7 @@ from ganbench.cli.progress import RunProgress
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
-from ganbench.engine.distributed import World, world_from_env
+from ganbench.engine.distributed import World, check_batch, world_from_env
 from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
 from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry
@@ -157,10 +157,8 @@ def run(
     out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = Path(options["results_dir"]) / out
     if world_size > 1:
-        from ganbench.engine.distributed import check_batch
-
         for cell in plan.cells:
-            check_batch(cell.train.batch_size, world_size)
+            check_batch(cell.train.batch_size, world_size)  # the global batch splits evenly over the ranks
     if world is None and world_size > 1:  # --nproc N: this process only launches the ranks
         from ganbench.runner.ddp import launch_local
 

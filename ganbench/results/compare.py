@@ -47,22 +47,16 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ganbench import columns
 from ganbench.errors import UserError
 
 KEY_COLUMNS: tuple[str, str, str] = ("variant", "dataset", "seed")
 TABLE_NAMES = ("results.parquet", "results.csv")
 """File names looked for inside a results folder (Parquet first: it keeps dtypes)."""
 
-LOWER_IS_BETTER = frozenset(
-    {"fid", "kid_mean", "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s", "peak_mem_mb", "wall_s"}
-)
-HIGHER_IS_BETTER = frozenset(
-    {"precision", "recall", "density", "coverage", "modes", "hq_fraction", "code_accuracy", "train_img_s", "gen_img_s"}
-)
-DIRECTIONS: dict[str, Literal["lower", "higher"]] = {
-    **{m: "lower" for m in LOWER_IS_BETTER},
-    **{m: "higher" for m in HIGHER_IS_BETTER},
-}
+DIRECTIONS: dict[str, Literal["lower", "higher"]] = columns.directions()
+LOWER_IS_BETTER = frozenset(m for m, d in DIRECTIONS.items() if d == "lower")
+HIGHER_IS_BETTER = frozenset(m for m, d in DIRECTIONS.items() if d == "higher")
 """Which way each known metric improves (density: closer to 1 is better, treated as higher)."""
 
 DEFAULT_THRESHOLDS: dict[str, str] = {

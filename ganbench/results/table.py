@@ -17,8 +17,8 @@ import pandas as pd
 from ganbench.results.atomic import write_table
 
 CORE_COLUMNS = [
-    "variant", "generator", "discriminator", "loss", "dataset", "seed", "steps", "batch_size",
-    "status", "error", "diverged_step", "d_loss", "g_loss", "train_img_s", "wall_s",
+    "variant", "generator", "discriminator", "loss", "dataset", "seed", "steps", "batch_size", "world_size",
+    "batch_per_rank", "status", "error", "diverged_step", "d_loss", "g_loss", "train_img_s", "wall_s",
 ]  # fmt: skip
 METRIC_COLUMNS = [
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",
@@ -26,7 +26,7 @@ METRIC_COLUMNS = [
     "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "code_accuracy",
     "gen_img_s", "eval_s", "peak_mem_mb",
 ]  # fmt: skip
-PROVENANCE_COLUMNS = ["device", "ganbench_version", "torch_version", "plugins", "cell_id"]
+PROVENANCE_COLUMNS = ["data_kind", "data_stacked", "device", "ganbench_version", "torch_version", "plugins", "cell_id"]
 COLUMNS = CORE_COLUMNS + METRIC_COLUMNS + PROVENANCE_COLUMNS
 KEY_COLUMNS = ["variant", "dataset", "seed"]
 ROW_FILE = "metrics.json"

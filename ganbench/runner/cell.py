@@ -79,6 +79,8 @@ def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, A
         "discriminator": recipe.discriminator if recipe else None,
         "loss": recipe.loss if recipe else None,
         "dataset": cell.dataset,
+        "data_kind": ctx.dataset.spec.kind,
+        "data_stacked": bool(ctx.dataset.spec.extra.get("stacked")),
         "seed": cell.seed,
         "steps": cell.train.steps,
         "batch_size": cell.train.batch_size,

@@ -88,6 +88,7 @@ def launch_local(nproc: int, argv: list[str], run_dir: Path, plan: Plan) -> int:
     among themselves) brings the others down through the elastic agent; the
     cell it was training is then recorded as failed with one line.
     """
+    from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
@@ -104,9 +105,7 @@ def launch_local(nproc: int, argv: list[str], run_dir: Path, plan: Plan) -> int:
     previous = os.environ.get("OMP_NUM_THREADS")
     if previous is None:  # torchrun's rule: share the cores instead of oversubscribing them
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // nproc))
-    quiet = logging.getLogger("torch.distributed.elastic")
-    level = quiet.level
-    quiet.setLevel(logging.CRITICAL)  # its multi-line failure reports; we print one line
+    levels = _silence("torch.distributed.elastic")  # its multi-line failure reports; we print one line
     try:
         elastic_launch(config, sys.executable)("-m", "ganbench", *argv)
         return 0
@@ -119,10 +118,24 @@ def launch_local(nproc: int, argv: list[str], run_dir: Path, plan: Plan) -> int:
         where = f"; cell {cell} is recorded as failed" if cell else ""
         print(f"ganbench: error: {line}{where}", file=sys.stderr)
         return 1
+    except SignalException:  # Ctrl-C or SIGTERM here: the agent has passed it on to the ranks and waited for them
+        print("ganbench: aborted", file=sys.stderr)
+        return 130
     finally:
-        quiet.setLevel(level)
+        for logger, level in levels.items():
+            logger.setLevel(level)
         if previous is None:
             os.environ.pop("OMP_NUM_THREADS", None)
+
+
+def _silence(prefix: str) -> dict[logging.Logger, int]:
+    """Set every logger under ``prefix`` (each sets its own level) to CRITICAL; returns the previous levels."""
+    names = [n for n in logging.root.manager.loggerDict if n == prefix or n.startswith(prefix + ".")]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = {logger: logger.level for logger in loggers}
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    return levels
 
 
 def _signal_name(number: int) -> str:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from ganbench.cli import main
-from tests.cli.test_cli_core import ganbench
+from tests.cli.test_cli_core import GANBENCH, ganbench
 
 
 @pytest.mark.slow
@@ -59,3 +64,38 @@ def test_torchrun_environment_refuses_nproc_and_resume(tmp_path, capsys, monkeyp
         assert exit_info.value.code == 2
         lines = capsys.readouterr().err.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], lines
+
+
+def _rank_pid(parent: int, rank: int) -> int | None:
+    """The worker process of ``rank`` among ``parent``'s children (Linux /proc)."""
+    for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+        environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+        if f"RANK={rank}".encode() in environ:
+            return int(child)
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the worker through Linux /proc")
+def test_a_rank_that_dies_fails_the_cell_with_one_line(tmp_path):
+    command = [*GANBENCH, "run", "--plugins", "dcgan", "--dataset", "ring8", "--steps", "100000", "--nproc", "2"]
+    command += ["--no-eval", "--quiet", "--results-dir", str(tmp_path), "--out", "killed"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        cell = tmp_path / "killed" / "dcgan-ring8-s0"
+        deadline = time.monotonic() + 300
+        while not (cell / "config.json").is_file() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.5)
+        time.sleep(2)  # training has started
+        pid = _rank_pid(process.pid, 1)
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        _, stderr = process.communicate(timeout=120)  # no hang: the agent stops rank 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1
+    lines = stderr.strip().splitlines()
+    assert lines == ["ganbench: error: data-parallel rank 1 died (SIGKILL); cell dcgan-ring8-s0 is recorded as failed"]
+    row = json.loads((cell / "metrics.json").read_text())
+    assert row["status"] == "failed" and row["error"] == "data-parallel rank 1 died (SIGKILL)"

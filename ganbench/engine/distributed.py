@@ -161,14 +161,20 @@ class Rendezvous:
     def cell_group(self, key: str, device: torch.device, *, sync_bn: bool = False) -> Iterator[CellGroup]:
         """A process group for one cell, always destroyed on the way out (no rank is left waiting)."""
         store = dist.PrefixStore(f"ganbench/{key}/", self.store)
-        dist.init_process_group(
-            backend_for(device),
-            store=store,
-            rank=self.world.rank,
-            world_size=self.world.world_size,
-            timeout=timeout(),
-            device_id=device if device.type == "cuda" else None,
-        )
+        try:
+            dist.init_process_group(
+                backend_for(device),
+                store=store,
+                rank=self.world.rank,
+                world_size=self.world.world_size,
+                timeout=timeout(),
+                device_id=device if device.type == "cuda" else None,
+            )
+        except RuntimeError as exc:  # (DistError too) a peer that never came (timeout), a bad address
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            raise DistributedSetupError(
+                f"rank {self.world.rank} could not join the process group of cell {key}: {first}"
+            ) from None
         try:
             yield CellGroup(self.world, device, store, sync_bn)
         finally:
@@ -198,13 +204,16 @@ class CellGroup:
 
     def failed(self, error: str) -> str:
         """Record this rank's one-line ``error``; return the cell's error (the earliest any rank recorded)."""
-        self.store.set(f"error/{self.world.rank}", f"{time.time():.6f}|{error}")
-        deadline = time.monotonic() + PEER_ERROR_WAIT_S
-        while True:
-            errors = self._errors()
-            if len(errors) > 1 or time.monotonic() > deadline or not self.is_writer:
-                break
-            time.sleep(0.05)  # rank 0's collective usually fails because a peer failed: let its line arrive
+        try:
+            self.store.set(f"error/{self.world.rank}", f"{time.time():.6f}|{error}")
+            deadline = time.monotonic() + PEER_ERROR_WAIT_S
+            while True:
+                errors = self._errors()
+                if len(errors) > 1 or time.monotonic() > deadline or not self.is_writer:
+                    break
+                time.sleep(0.05)  # rank 0's collective usually fails because a peer failed: let its line arrive
+        except RuntimeError:  # the store itself is gone (the launch is ending): this rank's own line
+            return error
         _, rank, line = min(errors)
         return error if rank == self.world.rank or line == error else f"rank {rank}: {line}"
 

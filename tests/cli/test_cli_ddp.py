@@ -99,3 +99,27 @@ def test_a_rank_that_dies_fails_the_cell_with_one_line(tmp_path):
     assert lines == ["ganbench: error: data-parallel rank 1 died (SIGKILL); cell dcgan-ring8-s0 is recorded as failed"]
     row = json.loads((cell / "metrics.json").read_text())
     assert row["status"] == "failed" and row["error"] == "data-parallel rank 1 died (SIGKILL)"
+
+
+def test_ranks_get_this_command_line_without_nproc_and_with_the_folder_fixed(tmp_path, monkeypatch):
+    import ganbench.runner.ddp as ddp
+
+    seen = {}
+
+    def fake_launch(nproc, argv, run_dir, plan):
+        seen.update(nproc=nproc, argv=argv, run_dir=run_dir, cells=[c.cell_id for c in plan.cells])
+        return 0
+
+    monkeypatch.setattr(ddp, "launch_local", fake_launch)
+    args = ["run", "-p", "dcgan", "--dataset", "ring8", "--nproc", "2", "--no-eval", "--gen-opt", "hidden=32"]
+    args += ["--gen-opt", "depth=2", "--steps", "7", "--results-dir", str(tmp_path), "--quiet"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 0
+    assert seen["nproc"] == 2 and seen["cells"] == ["dcgan-ring8-s0"]
+    argv = seen["argv"]
+    assert argv[0] == "run" and "--nproc" not in argv
+    assert argv[-2] == "--out" and seen["run_dir"] == tmp_path / argv[-1]  # the timestamp, fixed for all ranks
+    for pair in (["--plugins", "dcgan"], ["--gen-opt", "hidden=32"], ["--gen-opt", "depth=2"], ["--steps", "7"]):
+        assert any(argv[i : i + 2] == pair for i in range(len(argv))), (pair, argv)
+    assert "--no-eval" in argv and "--quiet" in argv

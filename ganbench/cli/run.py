@@ -12,24 +12,27 @@ import typer
 
 from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
 from ganbench.cli.data_parallel import check_data_parallel, worker_argv
+from ganbench.cli.outputs import check_output_dir
 from ganbench.cli.progress import RunProgress
+from ganbench.columns import data_kind_of, order_metrics
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
 from ganbench.engine.distributed import World, check_batch, world_from_env
 from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
-from ganbench.errors import UserError
+from ganbench.errors import DiskFullError, UserError
 from ganbench.registry import PluginRegistry
 from ganbench.results.table import KEY_COLUMNS
+from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
 from ganbench.runner.local import RunSettings, run_plan
-from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
+from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, check_evaluation, plan_run
 from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
 from ganbench.runner.suite_config import TRAIN_KEYS, builtin_suite, load_suite, merge
 
 SUMMARY_COLUMNS = [
-    *KEY_COLUMNS, "generator", "discriminator", "loss", "status", "d_loss", "g_loss", "train_img_s",
-    "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes", "modes_total", "hq_fraction",
-    "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
+    *KEY_COLUMNS, "steps", "batch_size", "generator", "discriminator", "loss", "status", "d_loss", "g_loss",
+    "train_img_s", "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes",
+    "modes_total", "hq_fraction", "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
 ]  # fmt: skip
 
 PARAM_KEYS = {
@@ -122,6 +125,12 @@ def run(
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace cells of --out that were made with other settings (default: stop, exit 2)."
+        ),
+    ] = False,
     nproc: Annotated[
         int | None,
         typer.Option(help="Train each cell data-parallel (DDP) over N local processes; --batch-size is global."),
@@ -149,18 +158,27 @@ def run(
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
     world_size = check_data_parallel(nproc, sync_bn, world, options)
+    out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(options["results_dir"]) / out
+    check_output_dir(Path(options["results_dir"]), "--results-dir")
+    check_output_dir(run_dir, "--out")
     if options["executor"] == "ray":
         from ganbench.runner.ray_executor import import_ray
 
         import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
-    out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(options["results_dir"]) / out
     if world_size > 1:
         for cell in plan.cells:
             check_batch(cell.train.batch_size, world_size)  # the global batch splits evenly over the ranks
+    if world is None or world.is_writer:  # the ranks write rank 0's folder; --nproc's launcher checks it first
+        fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
+        replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
+        if replaced:
+            typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
     if world is None and world_size > 1:  # --nproc N: this process only launches the ranks
         from ganbench.runner.ddp import launch_local
+
+        check_evaluation(plan, run_config.evaluation)  # fail here in one line, not once per rank
 
         raise typer.Exit(launch_local(world_size, worker_argv(ctx, out), run_dir, plan))
     if config is not None:
@@ -238,7 +256,33 @@ def execute(
     world: World | None = None,
     sync_bn: bool = False,
 ) -> pd.DataFrame | None:
-    """Run ``plan`` with the chosen executor; returns the folder's table (None on data-parallel ranks but 0)."""
+    """Run ``plan`` with the chosen executor; returns the folder's table (None on data-parallel ranks but 0).
+
+    A full disk stops the run with one line that says how to continue it.
+    """
+    check_evaluation(plan, config.evaluation)
+    try:
+        return _execute(
+            registry, plan, config, run_dir, options, quiet=quiet, resume=resume, world=world, sync_bn=sync_bn
+        )
+    except DiskFullError as exc:
+        raise DiskFullError(
+            f"{exc}; the finished cells are intact: free some space, then run: ganbench run --resume {run_dir}"
+        ) from None
+
+
+def _execute(
+    registry: PluginRegistry,
+    plan: Plan,
+    config: RunConfig,
+    run_dir: Path,
+    options: dict[str, Any],
+    *,
+    quiet: bool,
+    resume: bool,
+    world: World | None,
+    sync_bn: bool,
+) -> pd.DataFrame | None:
     quiet = quiet or (world is not None and not world.is_writer)
     with RunProgress(enabled=False if quiet else None) as progress:
         settings = RunSettings(
@@ -277,6 +321,7 @@ def _resume(registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: di
             f"--resume re-plans from {run_dir}/run.json, so {flags} cannot be given with it; allowed: {allowed}"
         )
     groups = plan_resume(registry, run_dir)
+    check_output_dir(run_dir, "--resume")
     finished = sum(len(g.finished) for g in groups)
     pending = pending_cells(groups)
     from_checkpoint = sum(len(g.from_checkpoint) for g in groups)
@@ -306,5 +351,8 @@ def report(table: pd.DataFrame, run_dir: Path) -> None:
 def print_summary(table: pd.DataFrame) -> None:
     """The table's informative columns (empty ones dropped), formatted for a terminal."""
     columns = [c for c in SUMMARY_COLUMNS if c in table.columns and table[c].notna().any()]
+    kinds = {data_kind_of(row) for row in table.to_dict("records")}
+    head = [c for c in columns if c in (*KEY_COLUMNS, "steps", "batch_size", "status")]
+    columns = head + order_metrics([c for c in columns if c not in head], kinds.pop() if len(kinds) == 1 else None)
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.4g}".format):
         typer.echo(table[columns].to_string(index=False))

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ganbench.engine.distributed import Rendezvous, World, backend_for, rank_device
+from ganbench.errors import GanbenchError
 from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
 from ganbench.results.table import ROW_FILE
@@ -72,6 +73,13 @@ def run_plan_ddp(
                 rebuild(settings.run_dir)
                 if settings.on_cell_end is not None:
                     settings.on_cell_end(cell, row)
+    except BaseException:
+        if world.is_writer:
+            try:
+                rebuild(settings.run_dir)  # a table of what finished, if the disk still takes it
+            except (GanbenchError, OSError):
+                pass  # the error being raised says what went wrong
+        raise
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

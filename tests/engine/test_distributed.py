@@ -17,6 +17,7 @@ One spawn of two ranks runs every scenario, to pay the process start-up once:
   per-rank random weights make these differ from the 1-process run by design,
   but the ranks' weights must stay bit-identical: that holds only if every
   trained parameter's gradient (G's, D's and Q's) is averaged over the ranks.
+* a NaN loss on rank 1 only stops both ranks as ``diverged`` at that step;
 * a loss that raises on rank 1 fails its cell on both ranks with rank 1's one
   line, without a hang, and the next cell trains normally.
 """
@@ -32,6 +33,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
+from ganbench.components import LossOutput
 from ganbench.data.base import DatasetOptions
 from ganbench.data.loaders import batch_stream
 from ganbench.engine.build import Composition, build_models, resolve_recipe
@@ -91,8 +93,27 @@ def _rank_main(rank: int, port: int, out: str) -> None:
                 "in_sync": steps.replicas_in_sync(),
                 "generator": {k: v.clone() for k, v in models.generator.state_dict().items()},
             }
+    with rendezvous.cell_group("nan-on-rank1", CPU) as group:
+        results["nan"] = _nan_on_rank1(group)
     results["failure"] = _failing_cell_then_next(world, rendezvous, Path(out) / f"run{rank}")
     torch.save(results, Path(out) / f"rank{rank}.pt")
+
+
+def _nan_on_rank1(group) -> tuple[str, int | None]:
+    """dcgan on ring8 whose D loss is NaN on rank 1 only, at its second step: both ranks must stop there."""
+    models, batches = _models_and_batches("dcgan", "ring8", group.part)
+    original, calls = models.loss.discriminator_loss, [0]
+
+    def nan_on_rank1(discriminator, real, fake, codes):
+        out = original(discriminator, real, fake, codes)
+        calls[0] += 1  # the first call is DDP's probe for unused parameters
+        if group.world.rank == 1 and calls[0] == 3:
+            out = LossOutput(out.total * float("nan"), out.terms)
+        return out
+
+    models.loss.discriminator_loss = nan_on_rank1
+    result = train(models, batches, _config(), CPU, parallel=group.steps())
+    return result.status, result.diverged_step
 
 
 def _failing_cell_then_next(world, rendezvous, run_dir: Path):
@@ -191,6 +212,10 @@ def test_batch_norm_makes_ranks_differ_from_one_process(two_ranks):
     _, single = _one_process("dcgan", "digits")
     ddp = two_ranks[0][("dcgan", "digits")]["history"]
     assert ddp[0]["d_loss"] != pytest.approx(single.history[0]["d_loss"], rel=1e-4)
+
+
+def test_a_non_finite_loss_on_one_rank_stops_every_rank_at_that_step(two_ranks):
+    assert two_ranks[0]["nan"] == two_ranks[1]["nan"] == ("diverged", 2)
 
 
 def test_failing_rank_fails_its_cell_with_one_line_and_the_next_cell_runs(two_ranks):

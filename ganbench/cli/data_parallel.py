@@ -32,6 +32,11 @@ def check_data_parallel(nproc: int | None, sync_bn: bool, world: World | None, o
             "--nproc (one cell over several processes) cannot be combined with --executor ray (cells as Ray tasks); "
             "valid: --executor local with --nproc, or --executor ray without it"
         )
+    if options.get("vectorize_seeds"):
+        raise DistributedSetupError(
+            "--nproc (one cell over several processes) cannot be combined with --vectorize-seeds (several seeds as "
+            "one batched model in one process); use one or the other"
+        )
     if options.get("compile"):
         raise DistributedSetupError("--compile is not supported with data-parallel training yet; drop one of them")
     device = resolve_device(options["device"])

@@ -45,6 +45,7 @@ def test_two_processes_train_one_cell_and_write_one_row(tmp_path):
         (["--nproc", "2", "--batch-size", "33"], "must be divisible by the 2 processes; use 32 or 34"),
         (["--nproc", "0"], "--nproc must be at least 1"),
         (["--nproc", "2", "--compile"], "--compile is not supported with data-parallel"),
+        (["--nproc", "2", "--vectorize-seeds", "--seeds", "0,1"], "cannot be combined with --vectorize-seeds"),
     ],
 )
 def test_refused_combinations_are_one_line_and_exit_2(tmp_path, capsys, args, needle):

@@ -16,6 +16,7 @@ from ganbench.errors import DiskFullError, UserError
 if TYPE_CHECKING:  # torch and pandas load when the command runs, never for --help
     import pandas as pd
 
+    from ganbench.engine.distributed import World
     from ganbench.registry import PluginRegistry
     from ganbench.runner.plan import Plan, RunConfig
 
@@ -123,6 +124,13 @@ def run(
             "--overwrite", help="Replace cells of --out that were made with other settings (default: stop, exit 2)."
         ),
     ] = False,
+    nproc: Annotated[
+        int | None,
+        typer.Option(help="Train each cell data-parallel (DDP) over N local processes; --batch-size is global."),
+    ] = None,
+    sync_bn: Annotated[
+        bool, typer.Option("--sync-bn", help="DDP: SyncBatchNorm (global-batch statistics; CUDA only).")
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar: one line per finished cell instead.")
     ] = False,
@@ -131,14 +139,19 @@ def run(
     ] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
+    from ganbench.cli.data_parallel import check_data_parallel, worker_argv
     from ganbench.engine.devices import resolve_device
+    from ganbench.engine.distributed import check_batch, world_from_env
     from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
-    from ganbench.runner.plan import plan_run
+    from ganbench.runner.plan import check_evaluation, plan_run
     from ganbench.runner.suite_config import builtin_suite, load_suite, merge
 
     explicit = {name for name in ctx.params if _given(ctx, name)}
     registry = load_registry(ctx)
     cli = {PARAM_KEYS[name]: ctx.params[name] for name in PARAM_KEYS}
+    world = world_from_env()  # under torchrun (or --nproc): this process is one rank
+    if resume is not None and (world is not None or (nproc or 1) > 1):
+        raise UserError("--resume runs in one process; drop --nproc (or torchrun) to continue a run")
     if resume is not None:
         _resume(registry, resume, explicit, cli, quiet, wide)
         return
@@ -149,7 +162,9 @@ def run(
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
-    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    world_size = check_data_parallel(nproc, sync_bn, world, options)
+    out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(options["results_dir"]) / out
     check_output_dir(Path(options["results_dir"]), "--results-dir")
     check_output_dir(run_dir, "--out")
     if options["executor"] == "ray":
@@ -157,14 +172,25 @@ def run(
 
         import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
-    fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
-    replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
-    if replaced:
-        typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
+    if world_size > 1:
+        for cell in plan.cells:
+            check_batch(cell.train.batch_size, world_size)  # the global batch splits evenly over the ranks
+    if world is None or world.is_writer:  # the ranks write rank 0's folder; --nproc's launcher checks it first
+        fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
+        replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
+        if replaced:
+            typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
+    if world is None and world_size > 1:  # --nproc N: this process only launches the ranks
+        from ganbench.runner.ddp import launch_local
+
+        check_evaluation(plan, run_config.evaluation)  # fail here in one line, not once per rank
+
+        raise typer.Exit(launch_local(world_size, worker_argv(ctx, out), run_dir, plan))
     if config is not None:
         options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
-    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
-    report(table, run_dir, wide=wide)
+    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet, world=world, sync_bn=sync_bn)
+    if table is not None:  # ranks other than 0 print nothing
+        report(table, run_dir, wide=wide)
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
@@ -257,8 +283,10 @@ def execute(
     *,
     quiet: bool,
     resume: bool = False,
-) -> pd.DataFrame:
-    """Run ``plan`` with the chosen executor; returns the folder's table.
+    world: World | None = None,
+    sync_bn: bool = False,
+) -> pd.DataFrame | None:
+    """Run ``plan`` with the chosen executor; returns the folder's table (None on data-parallel ranks but 0).
 
     A full disk stops the run with one line that says how to continue it.
     """
@@ -266,7 +294,9 @@ def execute(
 
     check_evaluation(plan, config.evaluation)
     try:
-        return _execute(registry, plan, config, run_dir, options, quiet=quiet, resume=resume)
+        return _execute(
+            registry, plan, config, run_dir, options, quiet=quiet, resume=resume, world=world, sync_bn=sync_bn
+        )
     except DiskFullError as exc:
         raise DiskFullError(
             f"{exc}; the finished cells are intact: free some space, then run: ganbench run --resume {run_dir}"
@@ -282,11 +312,14 @@ def _execute(
     *,
     quiet: bool,
     resume: bool,
-) -> pd.DataFrame:
+    world: World | None,
+    sync_bn: bool,
+) -> pd.DataFrame | None:
     from ganbench.cli.progress import RunProgress
     from ganbench.engine.devices import resolve_device
     from ganbench.runner.local import RunSettings, run_plan
 
+    quiet = quiet or (world is not None and not world.is_writer)
     with RunProgress(quiet=quiet) as progress:
         settings = RunSettings(
             run_dir=run_dir,
@@ -308,6 +341,10 @@ def _execute(
 
             ray_options = RayOptions(address=options["address"], workers=options["workers"], device=config.device)
             return run_plan_ray(registry, plan, settings, ray_options)
+        if world is not None:
+            from ganbench.runner.ddp import run_plan_ddp
+
+            return run_plan_ddp(registry, plan, settings, world, sync_bn=sync_bn)
         return run_plan(registry, plan, settings)
 
 

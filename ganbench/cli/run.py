@@ -176,7 +176,10 @@ def run(
         for cell in plan.cells:
             check_batch(cell.train.batch_size, world_size)  # the global batch splits evenly over the ranks
     if world is None or world.is_writer:  # the ranks write rank 0's folder; --nproc's launcher checks it first
-        fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
+        device = resolve_device(run_config.device)
+        fingerprints = plan_fingerprints(
+            registry, plan, run_config.evaluation, device, world_size=world_size, sync_bn=sync_bn
+        )
         replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
         if replaced:
             typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)

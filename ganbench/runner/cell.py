@@ -112,6 +112,8 @@ def fingerprint_of(cell: Cell, models: Models, ctx: CellContext) -> Fingerprint:
         dataset_name=cell.dataset,
         evaluation=ctx.evaluation,
         device=ctx.device,
+        world_size=ctx.group.world.world_size if ctx.group else 1,
+        sync_bn=bool(ctx.group and ctx.group.sync_bn),
     )
 
 

@@ -12,15 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ganbench.results.compare import (
-    DEFAULT_THRESHOLDS,
-    check_protocol,
-    compare_tables,
-    format_comparison,
-    load_table,
-    load_thresholds_file,
-    parse_thresholds,
-)
+from ganbench.results.thresholds import DEFAULT_THRESHOLDS
 
 _DEFAULTS_HELP = ", ".join(f"{m}={v}" for m, v in DEFAULT_THRESHOLDS.items())
 _MAX_REGRESS_HELP = (
@@ -69,6 +61,15 @@ def register(app: typer.Typer) -> None:
         The rows must first agree on the protocol (extractor, layer, N, split, real statistics, KID subsets,
         PRDC k, steps, batch size, resolution; device type when timings are compared): otherwise exit 2.
         """
+        from ganbench.results.compare import (
+            check_protocol,
+            compare_tables,
+            format_comparison,
+            load_table,
+            load_thresholds_file,
+            parse_thresholds,
+        )
+
         thresholds = load_thresholds_file(config) if config is not None else {}
         thresholds.update(parse_thresholds(max_regress))
         base_table, cur_table = load_table(baseline), load_table(current)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ganbench.cli.common import load_registry
-from ganbench.runner.local import plugin_requirements
+from ganbench.cli.terminal import console
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +25,8 @@ def plugins(
     """List loaded plugins with their distribution, version, API version and components."""
     registry = load_registry(ctx)
     if requirements:
+        from ganbench.runner.local import plugin_requirements
+
         for pin in plugin_requirements(registry).split(";"):
             if pin:
                 typer.echo(pin)
@@ -46,12 +48,12 @@ def plugins(
         ]
         typer.echo(json.dumps({"plugins": records, "problems": problems}, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="ganbench plugins")
-    for column in ("plugin", "distribution", "version", "api", "components"):
+    for column in ("plugin", "distribution", "version", "api"):
         table.add_column(column, overflow="fold")
+    table.add_column("components", overflow="fold", ratio=1)
     for r in records:
         table.add_row(r["plugin"], r["distribution"], r["version"], str(r["api_version"]), ", ".join(r["components"]))
-    Console(width=max(Console().width, 120)).print(table)
+    console().print(table)

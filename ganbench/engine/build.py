@@ -119,7 +119,8 @@ def _build(
 def build_models(registry: PluginRegistry, recipe: Recipe, spec: DataSpec) -> Models:
     """Build discriminator, then loss (needs D's feature size), then generator (needs the code size)."""
 
-    def build_discriminator(name: str, **options: Any) -> Discriminator:
+    def build_discriminator(name: str, *, spec: DataSpec = spec, **options: Any) -> Discriminator:
+        # ``spec=`` builds a body for another input shape (a packing discriminator's m-times-wider input).
         return _build(
             registry,
             "discriminator",
@@ -139,6 +140,18 @@ def build_models(registry: PluginRegistry, recipe: Recipe, spec: DataSpec) -> Mo
     generator = _build(registry, "generator", recipe.generator, spec, gen_ctx, recipe.generator_options)
     _require(generator, "generator", recipe.generator, ("noise_dim",))
     return Models(generator, discriminator, loss, recipe, spec)
+
+
+def check_batch_size(models: Models, batch_size: int, variant: str) -> None:
+    """A discriminator that scores groups of samples (``batch_multiple``, e.g. PacGAN's packs) needs whole groups."""
+    multiple = int(getattr(models.discriminator, "batch_multiple", 1) or 1)
+    if batch_size % multiple:
+        lower, upper = batch_size // multiple * multiple, (batch_size // multiple + 1) * multiple
+        choices = f"{lower} or {upper}" if lower else str(upper)
+        raise UserError(
+            f"--batch-size {batch_size} is not a multiple of {multiple}, the number of samples discriminator "
+            f"{models.recipe.discriminator!r} of variant {variant!r} scores together; use e.g. {choices}"
+        )
 
 
 def _require(module: object, kind: str, name: str, attributes: tuple[str, ...]) -> None:

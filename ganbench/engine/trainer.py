@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -28,6 +29,9 @@ from ganbench.engine.build import Models
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.devices import synchronize
 from ganbench.engine.fastpaths import prepare as prepare_fast_paths
+
+if TYPE_CHECKING:
+    from ganbench.engine.distributed import DataParallelSteps
 
 
 @dataclass
@@ -128,6 +132,7 @@ def train(
     state: TrainState | None = None,
     on_log: ProgressCallback | None = None,
     on_interval: Callable[[int], None] | None = None,
+    parallel: DataParallelSteps | None = None,
 ) -> TrainResult:
     """Train for ``cfg.steps`` generator updates (continuing from ``state.step``).
 
@@ -135,6 +140,9 @@ def train(
     ``on_interval(step)`` after each logging point (checkpoints, evaluation).
     Time spent inside the callbacks (measured with a device sync at both ends) is
     left out of ``train_s`` and ``train_img_s``: they count training steps only.
+    ``parallel`` (data-parallel ranks, :mod:`ganbench.engine.distributed`) wraps
+    the step functions in DDP, draws this rank's latents and averages the losses
+    read out; ``cfg.batch_size`` is then the global batch. None: the plain loop.
     """
     G, D, loss = models.generator, models.discriminator, models.loss
     opt_g, opt_d = optimizers or make_optimizers(models, cfg)
@@ -142,6 +150,9 @@ def train(
     G.train(), D.train(), loss.train()
     fast = prepare_fast_paths(models, cfg, device)  # opt-in fast paths; all off: the plain calls
     batches = fast.batches(batches)
+    draw_latent = sample_latent
+    if parallel is not None:
+        fast, draw_latent = parallel.wrap(models, fast), parallel.sample_latent
     d_side = [D, loss]
 
     buffer = torch.zeros(min(cfg.log_every, cfg.steps), 2, device=device)  # rows used: step % log_every < steps
@@ -164,7 +175,7 @@ def train(
         # -- discriminator: k updates with G fixed -------------------------
         for i in range(cfg.d_steps):
             real = next(batches)
-            latent, codes = sample_latent(models, real.shape[0], device)
+            latent, codes = draw_latent(models, real.shape[0], device)
             last = i == cfg.d_steps - 1
             with torch.set_grad_enabled(last), fast.autocast():  # keep G's graph only for the fake the G step reuses
                 fake = fast.generator(latent)
@@ -185,8 +196,9 @@ def train(
         step += 1
         n = (step - 1) % cfg.log_every + 1
         read_out = step % cfg.log_every == 0 or step == cfg.steps
-        if read_out or watch.tripped(step, n):
-            values = buffer[:n].cpu()  # the one host sync per logging interval (or at divergence)
+        if read_out or (parallel is None and watch.tripped(step, n)):  # ranks read out together, at log_every
+            buffered = buffer[:n] if parallel is None else parallel.mean(buffer[:n])
+            values = buffered.cpu()  # the one host sync per logging interval (or at divergence)
             finite = torch.isfinite(values).all(dim=1)
             if not bool(finite.all()):
                 bad = int((~finite).nonzero()[0, 0])

@@ -194,12 +194,12 @@ def test_an_os_error_no_check_foresaw_is_one_line(tmp_path, capsys, ring_points,
     """The last net: a write failing for a reason nothing checked up front (here: EROFS) is still one line."""
     import errno
 
-    from ganbench.cli import score as score_cli
+    from ganbench.results import atomic
 
     def read_only(path, obj):
         raise OSError(errno.EROFS, "Read-only file system", str(path))
 
-    monkeypatch.setattr(score_cli.atomic, "write_json", read_only)
+    monkeypatch.setattr(atomic, "write_json", read_only)
     np.save(tmp_path / "p.npy", ring_points)
     out = tmp_path / "s.json"
     code, _, err = run_cli(capsys, "score", str(tmp_path / "p.npy"), "--dataset", "ring8", "--out", str(out))

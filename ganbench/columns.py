@@ -98,6 +98,20 @@ PROTOCOL_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 """How the metrics were measured: never averaged, and rows compared only when these agree."""
 
+RUN_PROTOCOL_COLUMNS: tuple[str, ...] = ("steps", "batch_size", "resolution")
+"""The training budget and data size: rows trained differently are not comparable either."""
+
+THROUGHPUT_PROTOCOL_COLUMNS: tuple[str, ...] = ("device_type",)
+"""What timings depend on; checked only when a timing column is compared."""
+
+THROUGHPUT_COLUMNS: tuple[str, ...] = ("train_img_s", "gen_img_s", "train_s", "eval_s", "wall_s", "peak_mem_mb")
+
+
+def comparison_protocol(metrics: Iterable[str]) -> tuple[str, ...]:
+    """The columns two rows must agree on before ``metrics`` of theirs are compared."""
+    timed = any(m in THROUGHPUT_COLUMNS for m in metrics)
+    return PROTOCOL_COLUMNS + RUN_PROTOCOL_COLUMNS + (THROUGHPUT_PROTOCOL_COLUMNS if timed else ())
+
 
 def register_column(column: MetricColumn) -> None:
     """Declare a (plugin) metric column; re-declaring the same definition is a no-op."""

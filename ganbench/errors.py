@@ -34,5 +34,9 @@ class DatasetUnavailableError(UserError):
     """A dataset's files are missing or corrupt; the message says how to fix it."""
 
 
+class DiskFullError(GanbenchError):
+    """A write failed because the disk (or the quota) is full; the message names the folder."""
+
+
 class PluginError(GanbenchError):
     """A plugin failed to import, declared a bad hook or registered something invalid."""

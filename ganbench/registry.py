@@ -50,9 +50,11 @@ class PluginProblem:
 
     origin: PluginOrigin
     error: str
+    whole: bool = False
+    """``error`` is the whole line (a problem with the selection, not with one plugin)."""
 
     def __str__(self) -> str:
-        return f"{self.origin} was not loaded: {self.error}"
+        return self.error if self.whole else f"{self.origin} was not loaded: {self.error}"
 
 
 @dataclass
@@ -104,9 +106,11 @@ class PluginRegistry:
         The built-in distribution always loads; ``allowed`` (from
         ``GANBENCH_LOAD_PLUGINS``) filters third-party distributions only.
         """
+        installed: set[str] = set()
         for dist, ep in _iter_entry_points():
             dist_name = dist.metadata["Name"] or "?"
             norm = normalise_distribution(dist_name)
+            installed.add(norm)
             if allowed is not None and norm != BUILTIN_DISTRIBUTION and norm not in allowed:
                 continue
             origin = PluginOrigin(ep.name, dist_name, dist.version or "?")
@@ -116,6 +120,14 @@ class PluginRegistry:
                 self._report(origin, f"import of {ep.value!r} failed: {type(exc).__name__}: {exc}")
                 continue
             self.add_plugin(plugin, origin)
+        for name in sorted((allowed or set()) - installed):
+            others = ", ".join(sorted(installed - {BUILTIN_DISTRIBUTION})) or "none"
+            self._report(
+                PluginOrigin("", name, ""),
+                f"{LOAD_PLUGINS_ENV} names {name!r}, but no installed distribution of that name provides "
+                f"ganbench plugins; installed plugin distributions: {others}",
+                whole=True,
+            )
 
     def add_plugin(self, plugin: object, origin: PluginOrigin) -> bool:
         """Register one plugin object; returns whether it was accepted."""
@@ -161,8 +173,8 @@ class PluginRegistry:
         entry = self._entries[kind].get(name)
         return entry.origin if entry is not None else None
 
-    def _report(self, origin: PluginOrigin, error: str) -> None:
-        problem = PluginProblem(origin, error)
+    def _report(self, origin: PluginOrigin, error: str, *, whole: bool = False) -> None:
+        problem = PluginProblem(origin, error, whole)
         if self.strict:
             raise PluginError(str(problem))
         self.problems.append(problem)

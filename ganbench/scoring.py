@@ -27,6 +27,7 @@ from ganbench.engine.build import Models, build_models
 from ganbench.engine.sampling import generate
 from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry
+from ganbench.safeload import load_tensors
 
 GENERATOR_FORMAT = "ganbench-generator/1"
 TENSOR_SUFFIXES = (".npy", ".pt", ".pth")
@@ -45,7 +46,10 @@ def load_samples(
     elif path.suffix in TENSOR_SUFFIXES:
         obj = _load_file(path)
         if isinstance(obj, dict) and obj.get("format") == GENERATOR_FORMAT:
-            return sample_generator(obj, spec, registry, n=n, device=device, seed=seed)
+            check_generator_file(obj, path)
+            samples = sample_generator(obj, spec, registry, n=n, device=device, seed=seed).cpu()
+            check_scorable(samples, f"samples drawn from the generator in {path}", hint=" (are its weights finite?)")
+            return samples
         samples = _as_samples(obj, spec, path)
     else:
         raise UserError(
@@ -53,7 +57,56 @@ def load_samples(
         )
     if len(samples) > n:
         samples = samples[:n]
+    check_scorable(samples, str(path))
     return samples
+
+
+MIN_SAMPLES = 2
+"""FID needs a covariance, which needs two samples."""
+
+
+def check_scorable(samples: torch.Tensor, source: str, *, hint: str = "") -> None:
+    """Enough samples, all finite: NaN or inf would only surface as a linear-algebra error inside FID."""
+    if len(samples) < MIN_SAMPLES:
+        raise UserError(
+            f"{source} holds {len(samples)} sample(s) (shape {tuple(samples.shape)}); scoring needs at least "
+            f"{MIN_SAMPLES}"
+        )
+    finite = torch.isfinite(samples.reshape(len(samples), -1)).all(dim=1)
+    bad = int((~finite).sum())
+    if bad:
+        raise UserError(f"{source}: {bad} of {len(samples)} samples hold NaN or infinite values{hint}; cannot score")
+
+
+_GENERATOR_FIELDS = {
+    "generator": str,
+    "discriminator": str,
+    "loss": str,
+    "state_dict": dict,
+    "loss_state_dict": dict,
+    "generator_options": dict,
+    "discriminator_options": dict,
+    "loss_options": dict,
+}
+_REQUIRED_FIELDS = ("generator", "discriminator", "loss", "state_dict")
+
+
+def check_generator_file(obj: dict[str, Any], path: Path) -> None:
+    """A ``ganbench-generator/1`` file has the recipe and the weights, each of the right type."""
+    expected = f"a {GENERATOR_FORMAT} file as ganbench run writes it"
+    for key in _REQUIRED_FIELDS:
+        if key not in obj:
+            raise UserError(f"{path}: generator file lacks {key!r}; expected {expected}")
+    for key, kind in _GENERATOR_FIELDS.items():
+        if key in obj and not isinstance(obj[key], kind):
+            raise UserError(
+                f"{path}: {key!r} must be {'a string' if kind is str else 'a dict'}, "
+                f"got {type(obj[key]).__name__}; expected {expected}"
+            )
+    for key in ("state_dict", "loss_state_dict"):
+        values = obj.get(key, {})
+        if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in values.items()):
+            raise UserError(f"{path}: {key!r} must map parameter names to tensors; expected {expected}")
 
 
 def _load_file(path: Path) -> Any:
@@ -62,11 +115,7 @@ def _load_file(path: Path) -> Any:
             return torch.from_numpy(np.load(path, allow_pickle=False))
         except ValueError as exc:
             raise UserError(f"{path}: not a plain numeric .npy array ({exc})") from None
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"{path}: refused to load (only tensors and plain containers are accepted): {first}") from None
+    return load_tensors(path, what="samples file")
 
 
 def _as_samples(obj: Any, spec: DataSpec, path: Path) -> torch.Tensor:
@@ -77,6 +126,9 @@ def _as_samples(obj: Any, spec: DataSpec, path: Path) -> torch.Tensor:
         obj = tensors[0]
     if not isinstance(obj, torch.Tensor):
         raise UserError(f"{path}: expected a tensor, found {type(obj).__name__}")
+    if obj.dim() == 0:
+        raise UserError(f"{path}: expected samples (N, ...), found a single number")
+    check_scorable(obj, str(path))
     x = obj
     if spec.kind == "points":
         if x.dim() != 2 or x.shape[1] != spec.shape[0]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -25,10 +26,10 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from ganbench.cli import common, compare, datasets, new_plugin, plugins, report, run, score
+    from ganbench.cli import common, compare, datasets, new_plugin, plugins, report, run, score, table
 
     common.register(app)
-    for module in (run, score, plugins, datasets, report, compare, new_plugin):
+    for module in (run, score, plugins, datasets, report, compare, table, new_plugin):
         module.register(app)
 
 
@@ -40,6 +41,9 @@ def main(argv: list[str] | None = None) -> None:
     except GanbenchError as exc:
         print(f"ganbench: error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except OSError as exc:  # a folder that cannot be written, a full disk: one line, not a traceback
+        print(f"ganbench: error: {describe_os_error(exc)}", file=sys.stderr)
+        sys.exit(2)
     except ClickException as exc:
         if NoArgsIsHelpError is not None and isinstance(exc, NoArgsIsHelpError):
             print(exc.ctx.get_help() if exc.ctx else "", file=sys.stderr)
@@ -50,6 +54,17 @@ def main(argv: list[str] | None = None) -> None:
         print("ganbench: aborted", file=sys.stderr)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``cannot write PATH: Read-only file system``-style text for an OSError nothing else caught."""
+    from ganbench.results.atomic import disk_full_error, is_disk_full
+
+    where = exc.filename if exc.filename is not None else None
+    if is_disk_full(exc):
+        return str(disk_full_error(Path(where).parent if where else "the output folder", exc))
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{where}: {reason}" if where else reason
 
 
 _register_commands()

@@ -14,6 +14,7 @@ import typer
 
 from ganbench.results.compare import (
     DEFAULT_THRESHOLDS,
+    check_protocol,
     compare_tables,
     format_comparison,
     load_table,
@@ -54,11 +55,34 @@ def register(app: typer.Typer) -> None:
         only_regressions: Annotated[
             bool, typer.Option("--only-regressions", help="Print only the regressions, not every delta.")
         ] = False,
+        allow_protocol_change: Annotated[
+            bool,
+            typer.Option(
+                "--allow-protocol-change",
+                help="Compare even if matched rows were measured differently (steps, N, extractor, ...); "
+                "the differences are printed above the verdict.",
+            ),
+        ] = False,
     ) -> None:
-        """Compare two results tables row by row on (variant, dataset, seed); exit 1 on a regression."""
+        """Compare two results tables row by row on (variant, dataset, seed); exit 1 on a regression.
+
+        The rows must first agree on the protocol (extractor, layer, N, split, real statistics, KID subsets,
+        PRDC k, steps, batch size, resolution; device type when timings are compared): otherwise exit 2.
+        """
         thresholds = load_thresholds_file(config) if config is not None else {}
         thresholds.update(parse_thresholds(max_regress))
-        result = compare_tables(load_table(baseline), load_table(current), thresholds, allow_missing=allow_missing)
+        base_table, cur_table = load_table(baseline), load_table(current)
+        result = compare_tables(base_table, cur_table, thresholds, allow_missing=allow_missing)
+        protocol = check_protocol(base_table, cur_table, result.thresholds)
+        if protocol.unknown:
+            typer.echo(f"note: {protocol.unknown_note()}", err=True)
+        if not protocol.ok and not allow_protocol_change:
+            for difference in protocol.differences:  # one line per differing field
+                hint = "--allow-protocol-change compares anyway"
+                typer.echo(f"ganbench: error: {difference.describe()}; {hint}", err=True)
+            raise typer.Exit(2)
+        if not protocol.ok:
+            typer.echo("\n".join(f"WARNING {d.describe()}" for d in protocol.differences) + "\n")
         typer.echo(format_comparison(result, only_regressions=only_regressions))
         if not result.ok:
             raise typer.Exit(1)

@@ -19,8 +19,10 @@ def new_plugin(
     dest: Annotated[Path, typer.Option("--dest", help="Directory to create the package in.")] = Path("."),
 ) -> None:
     """Create NAME/: a plugin package with a generator, discriminator, loss, dataset, variant and tests."""
+    from ganbench.cli.outputs import check_output_dir
     from ganbench.scaffold import generate, plugin_names
 
+    check_output_dir(dest, "--dest")
     path = generate(name, dest)
     module = plugin_names(name).module
     typer.echo(f"created {path}")

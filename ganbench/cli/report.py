@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench.cli.outputs import check_output_dir
 from ganbench.report import write_report
 
 
@@ -22,6 +23,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write report.md (+ report_assets/) and a self-contained report.html for RESULTS_DIR."""
+        if out is not None:
+            check_output_dir(out, "--out")
+        elif results_dir.is_dir():
+            check_output_dir(results_dir, "RESULTS_DIR (where the report goes without --out)")
         md_path, html_path = write_report(results_dir, out)
         typer.echo(f"wrote {md_path}")
         typer.echo(f"wrote {html_path}")

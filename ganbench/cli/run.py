@@ -11,23 +11,26 @@ import pandas as pd
 import typer
 
 from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
+from ganbench.cli.outputs import check_output_dir
 from ganbench.cli.progress import RunProgress
+from ganbench.columns import data_kind_of, order_metrics
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
 from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
-from ganbench.errors import UserError
+from ganbench.errors import DiskFullError, UserError
 from ganbench.registry import PluginRegistry
 from ganbench.results.table import KEY_COLUMNS
+from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
 from ganbench.runner.local import RunSettings, run_plan
-from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, plan_run
+from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, check_evaluation, plan_run
 from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
 from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS, builtin_suite, load_suite, merge
 
 SUMMARY_COLUMNS = [
-    *KEY_COLUMNS, "generator", "discriminator", "loss", "status", "d_loss", "g_loss", "train_img_s",
-    "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes", "modes_total", "hq_fraction",
-    "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
+    *KEY_COLUMNS, "steps", "batch_size", "generator", "discriminator", "loss", "status", "d_loss", "g_loss",
+    "train_img_s", "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes",
+    "modes_total", "hq_fraction", "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
 ]  # fmt: skip
 
 PARAM_KEYS = {
@@ -143,6 +146,12 @@ def run(
         str | None, typer.Option(help="Training step: alternating (default) or a plugin's, e.g. unrolled.")
     ] = None,
     training_step_opt: Annotated[list[str] | None, typer.Option(help="Training step option KEY=VALUE.")] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace cells of --out that were made with other settings (default: stop, exit 2)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
@@ -159,12 +168,18 @@ def run(
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
+    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    check_output_dir(Path(options["results_dir"]), "--results-dir")
+    check_output_dir(run_dir, "--out")
     if options["executor"] == "ray":
         from ganbench.runner.ray_executor import import_ray
 
         import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
-    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
+    replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
+    if replaced:
+        typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
     if config is not None:
         options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
     table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
@@ -242,7 +257,29 @@ def execute(
     quiet: bool,
     resume: bool = False,
 ) -> pd.DataFrame:
-    """Run ``plan`` with the chosen executor; returns the folder's table."""
+    """Run ``plan`` with the chosen executor; returns the folder's table.
+
+    A full disk stops the run with one line that says how to continue it.
+    """
+    check_evaluation(plan, config.evaluation)
+    try:
+        return _execute(registry, plan, config, run_dir, options, quiet=quiet, resume=resume)
+    except DiskFullError as exc:
+        raise DiskFullError(
+            f"{exc}; the finished cells are intact: free some space, then run: ganbench run --resume {run_dir}"
+        ) from None
+
+
+def _execute(
+    registry: PluginRegistry,
+    plan: Plan,
+    config: RunConfig,
+    run_dir: Path,
+    options: dict[str, Any],
+    *,
+    quiet: bool,
+    resume: bool,
+) -> pd.DataFrame:
     with RunProgress(enabled=False if quiet else None) as progress:
         settings = RunSettings(
             run_dir=run_dir,
@@ -276,6 +313,7 @@ def _resume(registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: di
             f"--resume re-plans from {run_dir}/run.json, so {flags} cannot be given with it; allowed: {allowed}"
         )
     groups = plan_resume(registry, run_dir)
+    check_output_dir(run_dir, "--resume")
     finished = sum(len(g.finished) for g in groups)
     pending = pending_cells(groups)
     from_checkpoint = sum(len(g.from_checkpoint) for g in groups)
@@ -305,5 +343,8 @@ def report(table: pd.DataFrame, run_dir: Path) -> None:
 def print_summary(table: pd.DataFrame) -> None:
     """The table's informative columns (empty ones dropped), formatted for a terminal."""
     columns = [c for c in SUMMARY_COLUMNS if c in table.columns and table[c].notna().any()]
+    kinds = {data_kind_of(row) for row in table.to_dict("records")}
+    head = [c for c in columns if c in (*KEY_COLUMNS, "steps", "batch_size", "status")]
+    columns = head + order_metrics([c for c in columns if c not in head], kinds.pop() if len(kinds) == 1 else None)
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.4g}".format):
         typer.echo(table[columns].to_string(index=False))

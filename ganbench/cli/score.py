@@ -10,8 +10,11 @@ from typing import Annotated
 import typer
 
 from ganbench.cli.common import load_registry
+from ganbench.cli.outputs import check_output_file
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.devices import resolve_device
+from ganbench.engine.seeding import check_seed
+from ganbench.errors import UserError
 from ganbench.results import atomic
 from ganbench.runner.plan import DataConfig, EvalOptions, load_dataset
 
@@ -43,8 +46,13 @@ def score(
 ) -> None:
     """Score samples that did not come from a ganbench run (FID/KID, PRDC, modes, NDB)."""
     from ganbench.metrics.suite import evaluate_samples
-    from ganbench.scoring import load_samples
+    from ganbench.scoring import MIN_SAMPLES, load_samples
 
+    if n is not None and n < MIN_SAMPLES:
+        raise UserError(f"--n must be at least {MIN_SAMPLES} (FID needs a covariance), got {n}")
+    check_seed(seed, "--seed")
+    if out is not None:
+        check_output_file(out, "--out")
     registry = load_registry(ctx)
     torch_device = resolve_device(device)
     data = load_dataset(registry, dataset, DataConfig(root=resolve_data_root(data_root), resolution=resolution))

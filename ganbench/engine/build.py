@@ -104,6 +104,13 @@ def _build(
     except TypeError as exc:
         if "unexpected keyword" in str(exc):
             raise IncompatibleError(f"{kind} {name!r}: {exc}") from None
+        if options:  # e.g. hidden="abc": the option values, not the plugin, are what is wrong
+            raise IncompatibleError(f"{kind} {name!r} rejected its options {dict(options)}: {exc}") from None
+        raise
+    except (ValueError, RuntimeError) as exc:
+        if options:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise IncompatibleError(f"{kind} {name!r} rejected its options {dict(options)}: {first}") from None
         raise
     if not isinstance(module, nn.Module):
         raise UserError(f"{kind} {name!r} from {entry.origin} returned {type(module).__name__}, not a torch nn.Module")

@@ -10,9 +10,7 @@ unpickling executes code from the file.
 
 from __future__ import annotations
 
-import pickle
 import random
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from ganbench.engine.seeding import rng_state, set_rng_state
 from ganbench.engine.trainer import TrainState
 from ganbench.errors import UserError
 from ganbench.results import atomic
+from ganbench.safeload import load_tensors
 
 CHECKPOINT_FILE = "checkpoint.pt"
 FORMAT = "ganbench-checkpoint/1"
@@ -118,18 +117,7 @@ def save_checkpoint(
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Read a checkpoint with ``weights_only=True``; anything needing arbitrary unpickling is refused."""
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        found = re.search(r"GLOBAL ([\w.]+)", str(exc))
-        raise CheckpointError(
-            f"refusing to load {path}: it needs arbitrary unpickling"
-            + (f" of {found.group(1)}" if found else "")
-            + ", which could run code from the file; ganbench checkpoints hold only tensors and plain data"
-        ) from None
-    except (RuntimeError, EOFError, OSError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise CheckpointError(f"cannot read checkpoint {path}: {first}") from None
+    payload = load_tensors(path, what="checkpoint", error=CheckpointError)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(f"{path} is not a ganbench training checkpoint (format {found!r}, expected {FORMAT!r})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,12 +75,26 @@ class TrainConfig:
         return new
 
     def validate(self) -> None:
+        """Types and ranges, checked before anything trains (torch would only complain inside a cell)."""
         for name in ("steps", "batch_size", "d_steps", "log_every"):
-            if getattr(self, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+            value = getattr(self, name)
+            if not _is_int(value):
+                raise UserError(f"--{_flag(name)} must be an integer, got {value!r}")
+            if value < 1:
+                raise UserError(f"--{_flag(name)} must be at least 1, got {value}")
+        if self.warmup_steps is not None and (not _is_int(self.warmup_steps) or self.warmup_steps < 0):
+            raise UserError(f"warmup_steps must be a non-negative integer, got {self.warmup_steps!r}")
         for name in ("lr_g", "lr_d"):
-            if not getattr(self, name) > 0:
-                raise UserError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+            value = getattr(self, name)
+            if not _is_number(value) or not 0 < value < math.inf:
+                raise UserError(f"--{_flag(name)} must be a positive, finite number, got {value!r}")
+        for name in ("beta1", "beta2"):  # Adam's bounds (Kingma & Ba 2015): 0 <= beta < 1
+            value = getattr(self, name)
+            if not _is_number(value) or not 0 <= value < 1:
+                raise UserError(f"--{_flag(name)} must be a number in [0, 1), got {value!r}")
+        for name in ("channels_last", "compile"):
+            if not isinstance(getattr(self, name), bool):
+                raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.amp not in AMP_CHOICES:
             raise UserError(f"unknown --amp {self.amp!r}; valid choices: {', '.join(AMP_CHOICES)}")
         for name in SEAM_NAMES:  # the names themselves are checked against the registry when a cell is planned
@@ -100,3 +115,15 @@ class TrainConfig:
         if self.warmup_steps is not None:
             return min(self.warmup_steps, self.steps - 1)
         return min(20, max(1, self.steps // 10)) if self.steps > 1 else 0
+
+
+def _flag(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

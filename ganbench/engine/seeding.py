@@ -8,6 +8,18 @@ from typing import Any
 import numpy as np
 import torch
 
+from ganbench.errors import UserError
+
+MAX_SEED = 2**63 - 1
+"""Seeds are 0 .. 2**63 - 1: what torch's generator takes and a results table's int64 column holds."""
+
+
+def check_seed(seed: object, option: str = "--seeds") -> int:
+    """``seed`` as an int in 0 .. :data:`MAX_SEED`, or a one-line :class:`UserError`."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise UserError(f"{option}: seed {seed!r} is out of range; seeds are integers from 0 to {MAX_SEED}")
+    return seed
+
 
 def seed_everything(seed: int) -> None:
     random.seed(seed)

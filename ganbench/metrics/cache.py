@@ -35,6 +35,8 @@ from torch.utils.data import DataLoader, Subset
 from ganbench.data.base import GanDataset
 from ganbench.metrics.features import FeatureExtractor
 from ganbench.metrics.fid import Stats, feature_statistics
+from ganbench.results.atomic import default_file_mode
+from ganbench.safeload import load_tensors
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,7 @@ class RealStatsCache:
         if not path.is_file():
             return None
         try:
-            blob = torch.load(path, map_location="cpu", weights_only=True)
+            blob = load_tensors(path, what="real-stats cache")
             stats = {k: blob["stats"][k].numpy() for k in ("mu", "sigma")}
             radii = blob.get("prdc")
             radii = {int(k): v for k, v in radii.items()} if radii is not None else None
@@ -128,6 +130,7 @@ class RealStatsCache:
         try:
             with os.fdopen(fd, "wb") as f:
                 torch.save(blob, f)
+            os.chmod(tmp, default_file_mode())  # mkstemp makes it 0600; the cache is shared
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

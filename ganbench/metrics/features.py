@@ -28,7 +28,8 @@ from torch_fidelity.utils import create_feature_extractor
 
 from ganbench.errors import IncompatibleError, UnknownNameError
 from ganbench.metrics import digits_classifier
-from ganbench.metrics.inception import resolve_inception_weights
+from ganbench.metrics.inception import inception_state_dict, resolve_inception_weights
+from ganbench.safeload import reserialised
 
 DEFAULT_BATCH_SIZE = 256
 
@@ -118,8 +119,12 @@ def to_uint8_rgb(x: torch.Tensor) -> torch.Tensor:
 
 @lru_cache(maxsize=2)
 def _torch_fidelity_model(name: str, layer: str, weights: str | None, device: str) -> torch.nn.Module:
-    """A torch-fidelity extractor, built once per process (Inception takes a second to load)."""
-    kwargs = {"feature_extractor_weights_path": weights} if weights else {}
+    """A torch-fidelity extractor, built once per process (Inception takes a second to load).
+
+    torch-fidelity unpickles a weights path with ``weights_only=False``; it gets
+    the state dict read safely here instead, re-saved into memory.
+    """
+    kwargs = {"feature_extractor_weights_path": reserialised(inception_state_dict(weights))} if weights else {}
     return create_feature_extractor(name, [layer], cuda=False, verbose=False, **kwargs).to(device)
 
 

@@ -12,6 +12,11 @@ pool3, 2048-D). Its weights are one file; this module finds it in the order
 
 and otherwise raises :class:`InceptionWeightsMissingError` naming the file,
 the cache path and the URL. It never substitutes another network.
+
+Whichever file is found, ganbench reads it itself with ``weights_only=True``
+(:func:`inception_state_dict`) and hands torch-fidelity only tensors: its own
+loader (and torch hub's) unpickle with ``weights_only=False``, so a crafted
+weights file would otherwise run code.
 """
 
 from __future__ import annotations
@@ -19,12 +24,16 @@ from __future__ import annotations
 import os
 import tempfile
 import urllib.request
+from functools import lru_cache
 from pathlib import Path
 
+import torch
 import torch.hub
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
 
 from ganbench.errors import UserError
+from ganbench.results.atomic import default_file_mode
+from ganbench.safeload import UnreadableFileError, load_tensors
 
 ENV_WEIGHTS = "GANBENCH_INCEPTION_WEIGHTS"
 INCEPTION_URL: str = URL_INCEPTION_V3
@@ -57,6 +66,7 @@ def _download(url: str, dest: Path) -> None:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as resp:
             while block := resp.read(1 << 20):
                 out.write(block)
+        os.chmod(tmp, default_file_mode())  # mkstemp's 0600 would make the shared cache private
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
@@ -82,3 +92,39 @@ def resolve_inception_weights(path: Path | str | None = None, *, download: bool 
     except OSError as err:  # URLError, timeouts, disk errors: all mean "not available"
         raise _missing(f"InceptionV3 weights not found and download failed ({type(err).__name__})") from None
     return cached
+
+
+def inception_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
+    """The weights in ``path`` as a state dict of tensors, read with ``weights_only=True``.
+
+    Anything else (a pickle that names a callable, a corrupt file, a dict of
+    non-tensors) is refused with one line naming the file. Memoised on
+    (path, size, mtime): the run checks the file before training and the
+    extractor then reuses what was read.
+    """
+    st = os.stat(path)
+    return _state_dict_memo(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=1)
+def _state_dict_memo(path: str, size: int, mtime_ns: int) -> dict[str, torch.Tensor]:
+    state = load_tensors(path, what="InceptionV3 weights file")
+    if not isinstance(state, dict) or not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise UnreadableFileError(f"InceptionV3 weights file {path} is not a state dict of tensors")
+    return state
+
+
+def check_inception_weights(path: Path | str | None = None) -> None:
+    """Refuse an unsafe, unreadable or absent given weights file before any training.
+
+    When no file is given and none is cached, nothing is downloaded here: the
+    extractor does that when it is first needed.
+    """
+    explicit = path is not None or bool(os.environ.get(ENV_WEIGHTS))
+    try:
+        found = resolve_inception_weights(path, download=False)
+    except InceptionWeightsMissingError:
+        if explicit:
+            raise
+        return
+    inception_state_dict(found)

@@ -10,9 +10,10 @@ Definitions follow REFERENCE.md (PacGAN / VEEGAN protocols):
   KL = Σ p̂ log(p̂ / 0.001) over observed triples.
 
 All KLs are in nats. The KL of an *empty* histogram (no HQ sample, no label)
-is undefined and returned as NaN; the accompanying ``modes = 0`` (and
-``hq_fraction = 0``) already record the collapse, and NaN keeps the result
-JSON/CSV friendly where ``inf`` would not be.
+is undefined; it is reported as ``log K``, the KL of a one-mode histogram and
+the largest value any non-empty histogram can have (KL(p̂ ‖ U) = log K − H(p̂)
+≤ log K). A seed that captured nothing thus scores at least as badly as one
+that captured a single mode, instead of dropping out of the mean as NaN would.
 
 Sample counts (2,500 for mixtures, 26,000 for stacked digits) are the caller's
 business; these functions score whatever they are given.
@@ -34,15 +35,16 @@ HQ_SIGMAS = 3.0
 
 
 def kl_to_uniform(counts: torch.Tensor | np.ndarray, num_bins: int) -> float:
-    """KL(p̂ ‖ uniform over ``num_bins``) in nats, p̂ = counts / sum; NaN when the histogram is empty.
+    """KL(p̂ ‖ uniform over ``num_bins``) in nats, p̂ = counts / sum; ``log(num_bins)`` when the histogram is empty.
 
-    Equal to Σ_{p̂>0} p̂ log(p̂ · num_bins); empty bins contribute 0 (0 log 0 = 0).
+    Equal to Σ_{p̂>0} p̂ log(p̂ · num_bins); empty bins contribute 0 (0 log 0 = 0). An empty
+    histogram (no high-quality sample) gets the worst value a one-mode histogram has: see the module doc.
     """
     c = torch.as_tensor(np.asarray(counts) if not isinstance(counts, torch.Tensor) else counts)
     c = c.detach().to("cpu", torch.float64).flatten()
     total = float(c.sum())
     if total <= 0:
-        return math.nan
+        return math.log(num_bins)
     p = c[c > 0] / total
     return float((p * torch.log(p * num_bins)).sum())
 
@@ -62,7 +64,7 @@ def mixture_modes(
     """Score 2D samples against a Gaussian mixture's centres and common std.
 
     Returns ``modes`` (captured), ``modes_total`` (number of centres),
-    ``hq_fraction`` (HQ / all samples) and ``kl_modes`` (nats; NaN without HQ samples).
+    ``hq_fraction`` (HQ / all samples, 0-1) and ``kl_modes`` (nats; ``log K`` without HQ samples).
     """
     x = torch.as_tensor(np.asarray(samples) if not isinstance(samples, torch.Tensor) else samples)
     x = x.detach().to("cpu", torch.float64)
@@ -78,7 +80,7 @@ def mixture_modes(
         raise UserError(f"std must be a positive number, got {std!r}")
     k = c.shape[0]
     if x.shape[0] == 0:
-        return {"modes": 0, "modes_total": k, "hq_fraction": math.nan, "kl_modes": math.nan}
+        return {"modes": 0, "modes_total": k, "hq_fraction": 0.0, "kl_modes": math.log(k)}
 
     idx, sq_dist = nearest(x, c)
     hq = sq_dist < (HQ_SIGMAS * std) ** 2

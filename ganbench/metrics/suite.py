@@ -30,6 +30,8 @@ from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTO
 from ganbench.metrics.digits_classifier import load_digit_classifier
 from ganbench.metrics.features import get_extractor
 from ganbench.metrics.fid import (
+    KID_SUBSET_SIZE,
+    KID_SUBSETS,
     feature_statistics,
     fid_agreement_note,
     fid_from_statistics,
@@ -46,8 +48,8 @@ NDB_SEED = 0
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",
-    "kid_mean", "kid_std", "precision", "recall", "density", "coverage",
-    "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s",
+    "kid_mean", "kid_std", "kid_subset_size", "kid_subsets", "precision", "recall", "density", "coverage",
+    "prdc_k_pr", "prdc_k_dc", "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s",
 )  # fmt: skip
 TEXT_COLUMNS = frozenset({"fid_extractor", "fid_layer", "fid_split", "fid_note", "real_stats_key"})
 
@@ -83,6 +85,11 @@ def _prdc_fit(features: torch.Tensor) -> dict[int, torch.Tensor] | None:
     return real_knn_radii(features, (K_PR, K_DC))
 
 
+def kid_protocol(n_fake: int, n_real: int) -> dict[str, int]:
+    """KID's subset size and count: the subset size is capped at the smaller set (torch-fidelity's rule)."""
+    return {"kid_subset_size": min(KID_SUBSET_SIZE, n_fake, n_real), "kid_subsets": KID_SUBSETS}
+
+
 def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: torch.device) -> dict[str, object]:
     """FID, KID, PRDC and NDB between cached real features and generated features."""
     out: dict[str, object] = {}
@@ -100,10 +107,12 @@ def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: t
             notes.append(f"N ({min(n_fake, len(real.features))}) not above feature dim {dim}: covariance singular")
         kid = kid_from_features(fake_features, real.features)
         out.update(kid_mean=kid["kid_mean"], kid_std=kid["kid_std"])
+        out.update(kid_protocol(n_fake, len(real.features)))
     else:
         notes.append(f"{n_fake} generated sample(s): FID/KID need at least 2")
     if n_fake > 5 and len(real.features) > 5:  # k-NN balls need more than k = 5 points
         out.update(prdc(real.features.to(device), fake_features.to(device), real_radii=real.prdc_radii))
+        out.update(prdc_k_pr=K_PR, prdc_k_dc=K_DC)
     if real.ndb_state is not None:
         ndb = NDB.from_state_dict(real.ndb_state).evaluate(fake_features)
         out.update(ndb=ndb["ndb"], ndb_k=ndb["ndb_k"], ndb_js=ndb["ndb_js"])

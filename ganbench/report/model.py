@@ -14,14 +14,17 @@ from typing import Any
 
 import pandas as pd
 
+from ganbench import columns
 from ganbench.report import plots
 from ganbench.report.collect import CellArtifacts, Collected
-from ganbench.results.aggregate import protocol_display, runs_display, summary_display
+from ganbench.results.aggregate import protocol_display, runs_display, summary_display, table_kind
 
 AGGREGATION_NOTE = (
     "Summary rows are mean ± sample standard deviation (ddof=1) over the seeds of each (variant, dataset), "
-    "using only seeds that have a value; with one value only the mean is shown. Runs of every status are "
-    "included; the status column says how many were ok. ↓ lower is better, ↑ higher is better. "
+    "using only seeds that have a value; a mean over fewer seeds than the group has says so, e.g. "
+    "'(2 of 3 seeds)', and the incomplete column names those metrics. With one value only the mean is shown. "
+    "Runs of every status are included; the status column says how many were ok. Error bars are clipped to "
+    "each metric's valid range. ↓ lower is better, ↑ higher is better. "
     "FID values are comparable only at the same extractor, N and reference statistics (see the protocol table)."
 )
 
@@ -139,7 +142,8 @@ def build_model(collected: Collected, title: str = "ganbench report") -> ReportM
         (table.groupby(["variant", "dataset"])["seed"].nunique() > 1).any()
     )
     summary_figures = []
-    for metric in plots.SUMMARY_METRICS:
+    kind = table_kind(table) if len(table) else None
+    for metric in columns.order_metrics(plots.SUMMARY_METRICS, kind):  # headline metrics first
         png = plots.summary_bars(table, metric)
         if png:
             caption = f"{metric} by variant (bar: mean ± std over seeds; dots: seeds)"

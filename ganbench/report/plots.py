@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ganbench import columns
 from ganbench.results.aggregate import metric_header
 
 DPI = 90
@@ -98,6 +99,13 @@ def training_curves(runs: Sequence[RunCurves], title: str) -> bytes | None:
     return _png(fig)
 
 
+def error_bar(metric: str, mean: float, std: float) -> list[list[float]]:
+    """``[[below], [above]]`` for ``yerr``: mean ± std clipped to the metric's valid range (FID never < 0)."""
+    col = columns.column(metric)
+    low, high = (col.clip(mean - std), col.clip(mean + std)) if col is not None else (mean - std, mean + std)
+    return [[max(mean - low, 0.0)], [max(high - mean, 0.0)]]
+
+
 def summary_bars(table: pd.DataFrame, metric: str) -> bytes | None:
     """Per dataset, one bar per variant: mean over seeds, std error bar, each seed as a dot."""
     if metric not in table or not {"variant", "dataset"} <= set(table.columns):
@@ -114,8 +122,9 @@ def summary_bars(table: pd.DataFrame, metric: str) -> bytes | None:
         variants = sorted(sub["variant"].astype(str).unique())
         for x, v in enumerate(variants):
             vals = sub.loc[sub["variant"].astype(str) == v, "_v"]
+            mean = float(vals.mean())
             std = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
-            ax.bar(x, float(vals.mean()), yerr=std, capsize=4, color="#8fb3d9", edgecolor="#2f5f8f")
+            ax.bar(x, mean, yerr=error_bar(metric, mean, std), capsize=4, color="#8fb3d9", edgecolor="#2f5f8f")
             ax.scatter([x] * len(vals), vals, s=12, color="#1b2f45", zorder=3)
         ax.set_xticks(range(len(variants)), [_short(v) for v in variants], rotation=25, ha="right", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)

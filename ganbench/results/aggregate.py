@@ -1,10 +1,12 @@
 """Multi-seed aggregation: one row per (variant, dataset) with mean ± std of every metric.
 
 Rules (documented in the report too):
-* mean and sample standard deviation (ddof=1) over the seeds' non-NaN values,
-  so a seed without a value (FID skipped, run failed) does not count; ``n_<metric>``
-  says how many seeds contributed. With one value the std is NaN and only the
-  mean is shown.
+* mean and sample standard deviation (ddof=1) over the seeds' non-NaN values;
+  ``n_<metric>`` says how many seeds contributed and ``n_seeds`` how many there
+  are (failed and diverged seeds included). A mean over fewer seeds than the
+  group has is never shown as if it were over all: the text says
+  ``3.22 ± 0.00 (2 of 3 seeds)`` and ``incomplete`` names the metrics concerned.
+  With one value the std is NaN and only the mean is shown.
 * rows of every status are included (a diverged run's metrics are real
   measurements); the ``status`` column summarises them, e.g. ``2/3 ok, 1 diverged``.
 * protocol and configuration columns (extractor, N, device, ...) are not
@@ -19,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ganbench import columns
 from ganbench.results.compare import DIRECTIONS
 
 GROUP_KEYS = ["variant", "dataset"]
@@ -26,20 +29,17 @@ GROUP_KEYS = ["variant", "dataset"]
 METRIC_COLUMNS = [
     "fid", "kid_mean", "kid_std", "precision", "recall", "density", "coverage", "modes", "hq_fraction",
     "kl_modes", "ndb", "ndb_k", "ndb_js", "code_accuracy", "d_loss", "g_loss", "train_img_s", "gen_img_s",
-    "wall_s", "eval_s", "peak_mem_mb",
+    "train_s", "eval_s", "wall_s", "peak_mem_mb",
 ]  # fmt: skip
 """Known metric columns, in display order; other numeric columns a plugin adds come after them."""
 
-PROTOCOL_COLUMNS = [
-    "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key", "fid_note",
-    "modes_total",
-]  # fmt: skip
+PROTOCOL_COLUMNS = [*columns.PROTOCOL_COLUMNS, "fid_note"]
 """How each metric was measured: never averaged, always shown."""
 
 NOT_METRICS = {
     "seed", "steps", "batch_size", "diverged_step", "variant", "generator", "discriminator", "loss", "dataset",
     "status", "error", "data_kind", "data_stacked", "device", "ganbench_version", "torch_version", "plugins",
-    "cell_id", *PROTOCOL_COLUMNS,
+    "cell_id", "resolution", "device_type", "fingerprint", *PROTOCOL_COLUMNS,
 }  # fmt: skip
 
 
@@ -75,6 +75,7 @@ def status_summary(statuses: pd.Series) -> str:
 def aggregate(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (variant, dataset): ``n_seeds``, ``status``, ``<m>_mean``, ``<m>_std``, ``n_<m>``, protocol."""
     metrics = metric_columns(table)
+    applicable = _applicable_metrics(table, metrics)
     records: list[dict[str, Any]] = []
     for (variant, dataset), group in table.groupby(GROUP_KEYS, sort=True, dropna=False):
         rec: dict[str, Any] = {"variant": variant, "dataset": dataset}
@@ -85,11 +86,23 @@ def aggregate(table: pd.DataFrame) -> pd.DataFrame:
             rec[f"{m}_mean"] = float(values.mean()) if len(values) else math.nan
             rec[f"{m}_std"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
             rec[f"n_{m}"] = len(values)
+        missing = [m for m in applicable.get(dataset, metrics) if rec[f"n_{m}"] < rec["n_seeds"]]
+        rec["incomplete"] = ", ".join(missing)
         for c in [*PROTOCOL_COLUMNS, "generator", "discriminator", "loss", "steps", "batch_size", "device"]:
             if c in group:
                 rec[c] = _distinct(group[c])
         records.append(rec)
     return pd.DataFrame(records)
+
+
+def _applicable_metrics(table: pd.DataFrame, metrics: list[str]) -> dict[Any, list[str]]:
+    """Per dataset, the metrics some seed has a value for: a group missing one of them is incomplete."""
+    if "dataset" not in table:
+        return {}
+    out: dict[Any, list[str]] = {}
+    for dataset, rows in table.groupby("dataset", sort=False, dropna=False):
+        out[dataset] = [m for m in metrics if pd.to_numeric(rows[m], errors="coerce").notna().any()]
+    return out
 
 
 def format_value(value: Any) -> str:
@@ -115,13 +128,17 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def format_mean_std(mean: float, std: float) -> str:
-    """``mean ± std`` (std to 2 significant digits), or just the mean when std is NaN."""
+def format_mean_std(mean: float, std: float, n: int | None = None, total: int | None = None) -> str:
+    """``mean ± std`` (std to 2 significant digits), or just the mean when std is NaN.
+
+    With ``n`` of ``total`` seeds (``n < total``) the text says so: ``3.219 ± 0 (2 of 3 seeds)``.
+    """
+    partial = f" ({n} of {total} seeds)" if n is not None and total is not None and n < total else ""
     if math.isnan(mean):
-        return ""
+        return partial.strip()
     if math.isnan(std):
-        return format_value(mean)
-    return f"{mean:.4g} ± {std:.2g}"
+        return format_value(mean) + partial
+    return f"{mean:.4g} ± {std:.2g}" + partial
 
 
 def metric_header(metric: str) -> str:
@@ -132,23 +149,39 @@ def metric_header(metric: str) -> str:
 def summary_display(table: pd.DataFrame) -> pd.DataFrame:
     """The summary table as strings: per (variant, dataset), ``mean ± std`` per metric."""
     agg = aggregate(table)
-    metrics = metric_columns(table)
+    metrics = columns.order_metrics(metric_columns(table), table_kind(table))
     out = pd.DataFrame({"variant": agg["variant"].astype(str), "dataset": agg["dataset"].astype(str)})
     out["seeds"] = agg["n_seeds"].astype(str)
     out["status"] = agg["status"]
+    for c in ("steps", "batch_size"):
+        if c in agg:
+            out[c] = agg[c]
+    applicable = _applicable_metrics(table, metrics)
     for m in metrics:
-        out[metric_header(m)] = [format_mean_std(a, b) for a, b in zip(agg[f"{m}_mean"], agg[f"{m}_std"], strict=True)]
+        texts = []
+        for _, rec in agg.iterrows():
+            counts = (rec[f"n_{m}"], rec["n_seeds"]) if m in applicable.get(rec["dataset"], metrics) else (None, None)
+            texts.append(format_mean_std(rec[f"{m}_mean"], rec[f"{m}_std"], *counts))
+        out[metric_header(m)] = texts
+    if agg["incomplete"].astype(bool).any():
+        out["incomplete"] = agg["incomplete"]
     if "fid_extractor" in agg:
         out["fid extractor"] = agg["fid_extractor"]
     return out
+
+
+def table_kind(table: pd.DataFrame) -> columns.DataKindKey | None:
+    """The one kind of data all rows share (its headline metrics go first), or ``None`` when mixed."""
+    kinds = {columns.data_kind_of(row) for row in table.to_dict("records")}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 RUN_COLUMNS_FIRST = ["variant", "dataset", "seed", "status", "steps", "batch_size", "diverged_step", "error"]
 
 
 def runs_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Every run: key, status, then each metric with a value, as strings."""
-    metrics = metric_columns(table)
+    """Every run: key, status, then each metric with a value (headline metrics first), as strings."""
+    metrics = columns.order_metrics(metric_columns(table), table_kind(table))
     sort_cols = [c for c in ("variant", "dataset", "seed") if c in table.columns]
     if sort_cols:
         table = table.sort_values(sort_cols, kind="stable")

@@ -34,6 +34,14 @@ Rows and NaN
 * Metric values: NaN in both → "n/a" (not applicable, passes); NaN in the
   baseline only → "new" (passes); a baseline value that became NaN in the
   current table → regression (a metric silently disappeared).
+
+Protocol
+--------
+Numbers are compared only between rows measured the same way: :func:`check_protocol` lists each
+column of :func:`ganbench.columns.comparison_protocol` on which matched rows differ (steps, N,
+extractor, ...; ``device_type`` only when a timing is gated). ``ganbench compare`` exits 2 on any
+difference unless ``--allow-protocol-change``. A column missing from one table (an older ganbench)
+is *unknown*, reported as such, and not a difference.
 """
 
 from __future__ import annotations
@@ -440,3 +448,85 @@ def format_comparison(result: ComparisonResult, *, only_regressions: bool = Fals
             f"current {_fmt_number(d.current)}{change}{threshold}{note}"
         )
     return "\n".join(lines)
+
+
+# -- protocol check ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProtocolDifference:
+    """One protocol column on which matched rows disagree."""
+
+    field: str
+    pairs: tuple[tuple[str, str], ...]
+    """Distinct ``(baseline, current)`` values."""
+    rows: tuple[RowKey, ...]
+
+    def describe(self) -> str:
+        values = "; ".join(f"baseline {b or '(empty)'}, current {c or '(empty)'}" for b, c in self.pairs)
+        example = format_key(self.rows[0])
+        return f"protocol differs in {self.field}: {values} ({len(self.rows)} row(s), e.g. {example})"
+
+
+@dataclass
+class ProtocolCheck:
+    differences: list[ProtocolDifference] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    """Protocol columns recorded on one side only (older results): not checked, not a difference."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def unknown_note(self) -> str:
+        if not self.unknown:
+            return ""
+        return f"protocol not recorded on both sides (unknown, not checked): {', '.join(self.unknown)}"
+
+
+def protocol_text(value: Any) -> str:
+    """A protocol value as comparable text: ``1000`` and ``1000.0`` agree, NaN/None are empty."""
+    if _isnan(value):
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value).strip()
+    if math.isfinite(f) and f.is_integer():
+        return str(int(f))
+    return f"{f:.10g}"
+
+
+def check_protocol(baseline: pd.DataFrame, current: pd.DataFrame, metrics: Iterable[str] = ()) -> ProtocolCheck:
+    """Whether the rows both tables hold agree on :func:`ganbench.columns.comparison_protocol` of ``metrics``.
+
+    A column absent from one table, or empty in one row, is unknown (an older ganbench did not record it),
+    not a difference.
+    """
+    base_rows, cur_rows = _keyed(baseline, "baseline"), _keyed(current, "current")
+    common = sorted(k for k in base_rows if k in cur_rows)
+    check = ProtocolCheck()
+    for col in columns.comparison_protocol(list(metrics)):
+        in_base, in_cur = col in baseline.columns, col in current.columns
+        if not (in_base and in_cur):
+            if in_base or in_cur:
+                check.unknown.append(col)
+            continue
+        pairs: dict[tuple[str, str], None] = {}
+        rows: list[RowKey] = []
+        one_sided = False
+        for key in common:
+            b, c = protocol_text(base_rows[key][col]), protocol_text(cur_rows[key][col])
+            if not b or not c:
+                one_sided = one_sided or bool(b or c)
+                continue
+            if b != c:
+                pairs[(b, c)] = None
+                rows.append(key)
+        if rows:
+            check.differences.append(ProtocolDifference(col, tuple(pairs), tuple(rows)))
+        elif one_sided:
+            check.unknown.append(col)
+    return check

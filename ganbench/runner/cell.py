@@ -37,11 +37,13 @@ from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
 from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
+from ganbench.errors import DiskFullError
 from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
 from ganbench.results.pictures import save_image_grid, save_scatter
 from ganbench.results.table import ROW_FILE
 from ganbench.results.tensorboard import TensorBoardLogger
+from ganbench.runner.fingerprint import CONFIG_KEY, Fingerprint, cell_fingerprint
 from ganbench.runner.periodic import PeriodicEvaluator
 from ganbench.runner.plan import Cell, EvalOptions, check_models
 
@@ -77,14 +79,28 @@ def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, A
         "seed": cell.seed,
         "steps": cell.train.steps,
         "batch_size": cell.train.batch_size,
+        "resolution": ctx.dataset.spec.resolution,
         "device": str(ctx.device),
+        "device_type": ctx.device.type,
         "ganbench_version": ganbench.__version__,
         "torch_version": torch.__version__,
         "plugins": ctx.plugins,
         "cell_id": cell.cell_id,
         "error": None,
         "diverged_step": None,
+        **({"fingerprint": fingerprint_of(cell, models, ctx).hash} if models is not None else {}),
     }
+
+
+def fingerprint_of(cell: Cell, models: Models, ctx: CellContext) -> Fingerprint:
+    return cell_fingerprint(
+        train=cell.train,
+        recipe=models.recipe,
+        dataset=ctx.dataset,
+        dataset_name=cell.dataset,
+        evaluation=ctx.evaluation,
+        device=ctx.device,
+    )
 
 
 def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
@@ -94,6 +110,7 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
 
 
 def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
+    started = time.perf_counter()
     cell_dir = ctx.run_dir / cell.cell_id
     cell_dir.mkdir(parents=True, exist_ok=True)
     (cell_dir / "error.txt").unlink(missing_ok=True)  # from an earlier, failed attempt (--resume)
@@ -174,19 +191,27 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         row.update(result_columns(result))
         write_history(result, cell_dir)
         atomic.save_torch(cell_dir / "generator.pt", generator_checkpoint(cell, models))
+        final: dict[str, Any] = evaluate_cell(cell, models, ctx, cell_dir) if result.status == "ok" else {}
+        row.update(final)
+        if periodic is not None:  # eval_s is all evaluation: periodic scoring plus the final one
+            row["eval_s"] = periodic.eval_s + float(final.get("eval_s", 0.0))
         if result.status == "ok":
-            row.update(evaluate_cell(cell, models, ctx, cell_dir))
             if tensorboard is not None:
                 tensorboard.metrics(result.steps_done, row)
                 tensorboard.figure(result.steps_done, cell_dir / "samples.png", "samples")
         if tensorboard is not None:
             tensorboard.close()
         row["peak_mem_mb"] = peak_memory_mb(ctx.device)
+        row["wall_s"] = time.perf_counter() - started
     except KeyboardInterrupt:
         row.update(status="interrupted", error="interrupted by the user (Ctrl-C)")
         finish_row(row, cell_dir, ctx)
         raise
     except Exception as exc:
+        if isinstance(exc, DiskFullError):  # every later write fails too: stop the run, leave the cell to --resume
+            raise
+        if atomic.is_disk_full(exc):
+            raise atomic.disk_full_error(cell_dir, exc) from exc
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
         atomic.write_text(cell_dir / "error.txt", traceback.format_exc())
     finish_row(row, cell_dir, ctx)
@@ -230,6 +255,7 @@ def result_columns(result: TrainResult) -> dict[str, Any]:
         "d_loss": result.d_loss,
         "g_loss": result.g_loss,
         "train_img_s": result.train_img_s,
+        "train_s": result.train_s,
         "wall_s": result.wall_s,
     }
 
@@ -254,6 +280,7 @@ def write_config(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) -
         "torch_version": torch.__version__,
         "python": platform.python_version(),
         "plugins": ctx.plugins,
+        CONFIG_KEY: fingerprint_of(cell, models, ctx).to_json(),
     }
     atomic.write_json(cell_dir / "config.json", config)
 

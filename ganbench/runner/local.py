@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import torch
 
+from ganbench.errors import GanbenchError
 from ganbench.registry import PluginRegistry
 from ganbench.runner.cell import CellContext, run_cell
 from ganbench.runner.plan import Cell, EvalOptions, Plan, RunConfig
@@ -95,6 +96,10 @@ def run_plan(registry: PluginRegistry, plan: Plan, settings: RunSettings) -> pd.
             rebuild(settings.run_dir)
             if settings.on_cell_end is not None:
                 settings.on_cell_end(cell, row)
-    finally:
-        table = rebuild(settings.run_dir)
-    return table
+    except BaseException:
+        try:
+            rebuild(settings.run_dir)  # a table of what finished, if the disk still takes it
+        except (GanbenchError, OSError):
+            pass  # the error being raised says what went wrong
+        raise
+    return rebuild(settings.run_dir)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ class PeriodicEvaluator:
         self.every = int(ctx.evaluation.eval_every or 0)
         self.tensorboard = tensorboard
         self.rows: list[dict[str, Any]] = []
+        self.eval_s = 0.0
+        """Seconds spent scoring during training (part of the cell's ``eval_s``, none of its ``train_s``)."""
 
     def __call__(self, step: int) -> None:
         if self.every and step % self.every == 0:
@@ -41,6 +44,7 @@ class PeriodicEvaluator:
     def evaluate(self, step: int) -> dict[str, Any]:
         from ganbench.runner.cell import score_samples
 
+        start = time.perf_counter()
         state = rng_state()
         try:
             n = self.ctx.evaluation.samples_for(self.ctx.dataset.spec.kind)
@@ -48,6 +52,7 @@ class PeriodicEvaluator:
             metrics = score_samples(samples.images, self.ctx)
         finally:
             set_rng_state(state)
+        self.eval_s += time.perf_counter() - start
         row = {"step": step, **{k: v for k, v in metrics.items() if _is_number(v)}}
         self.rows.append(row)
         self._write()

@@ -13,7 +13,8 @@ from ganbench.data.base import DatasetOptions, GanDataset
 from ganbench.engine.build import CUSTOM_VARIANT, Composition, Models, build_models, resolve_recipe
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.optim import check_training
-from ganbench.errors import UserError
+from ganbench.engine.seeding import check_seed
+from ganbench.errors import UnknownNameError, UserError
 from ganbench.registry import PluginRegistry
 
 
@@ -26,6 +27,13 @@ class EvalOptions:
     extractor: str | None = None
     inception_weights: Path | None = None
     cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        # at least 2 samples: FID needs a covariance
+        for name, flag, least in (("n_samples", "--eval-samples", 2), ("eval_every", "--eval-every", 1)):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
+                raise UserError(f"{flag} must be an integer of at least {least}, got {value!r}")
 
     def samples_for(self, kind: str) -> int:
         return self.n_samples or (2_500 if kind == "points" else 10_000)
@@ -52,6 +60,11 @@ class DataConfig:
     root: Path
     resolution: int | None = None
     download: bool = True
+
+    def __post_init__(self) -> None:
+        value = self.resolution
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise UserError(f"--resolution must be a positive integer (pixels), got {value!r}")
 
 
 @dataclass
@@ -138,6 +151,9 @@ def make_plan(
     Precedence of training options: defaults < the variant's recipe < the CLI.
     """
     composition = composition or Composition()
+    for seed in seeds:
+        check_seed(seed)
+    variants, seeds = list(dict.fromkeys(variants)), list(dict.fromkeys(seeds))  # "0,0" is one cell, run once
     if not variants:
         raise UserError("no variant given; use --plugins (valid: " + ", ".join(registry.names("variant")) + ")")
     for variant in variants:
@@ -173,3 +189,22 @@ def plan_run(registry: PluginRegistry, config: RunConfig) -> Plan:
 def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> Models:
     recipe = resolve_recipe(registry, cell.variant, dataset.spec, cell.composition)
     return build_models(registry, recipe, dataset.spec)
+
+
+def check_evaluation(plan: Plan, evaluation: EvalOptions) -> None:
+    """The FID extractor and its weights file, checked before any cell trains (both are first used after it).
+
+    A weights file that exists is read here with ``weights_only=True``, so an
+    unsafe one is refused up front; a missing default one is left to the
+    extractor, which may download it.
+    """
+    if not evaluation.enabled:
+        return
+    from ganbench.metrics.features import extractor_names
+    from ganbench.metrics.inception import check_inception_weights
+
+    if evaluation.extractor is not None and evaluation.extractor not in extractor_names():
+        raise UnknownNameError("feature extractor", evaluation.extractor, extractor_names())
+    used = {evaluation.extractor or dataset.spec.fid_extractor for dataset in plan.datasets.values()}
+    if "inception-v3-compat" in used:
+        check_inception_weights(evaluation.inception_weights)

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.engine.checkpoint import CHECKPOINT_FILE
+from ganbench.engine.config import TrainConfig
+from ganbench.engine.seeding import check_seed
 from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry
 from ganbench.results.table import ROW_FILE
 from ganbench.runner.plan import Cell, Plan, RunConfig, plan_run
 from ganbench.runner.rundir import RUN_FILE, read_run_file
+from ganbench.runner.suite_config import parse_suite
 
 FINISHED = ("ok", "diverged")
 
@@ -61,10 +64,55 @@ def recorded_configs(run_dir: Path) -> list[RunConfig]:
             "(written by a ganbench without resume support); run it again instead"
         )
     unique = list({json.dumps(c, sort_keys=True): c for c in raw}.values())
+    source = f"--resume: {run_dir / RUN_FILE}"
     try:
+        for config in unique:
+            check_recorded(config, source)
         return [RunConfig.from_json(c) for c in unique]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UserError(f"--resume: invalid run configuration in {run_dir / RUN_FILE}: {exc}") from None
+    except UserError as exc:  # a range check (TrainConfig, EvalOptions): say which file it came from
+        if str(exc).startswith(source):
+            raise
+        raise UserError(f"{source}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UserError(f"{source}: invalid run configuration: {exc}") from None
+
+
+def check_recorded(config: Any, source: str) -> None:
+    """Validate a recorded configuration like a suite file: every value with its type, before anything runs.
+
+    ``run.json`` is data a user can edit; a wrong type must be one line naming
+    the key, not a ``TypeError`` from deep inside planning.
+    """
+    if not isinstance(config, dict):
+        raise UserError(f"{source}: a recorded configuration must be an object, got {type(config).__name__}")
+    sections = {key: config.get(key) or {} for key in ("data", "evaluation", "composition", "train_overrides")}
+    for key, section in sections.items():
+        if not isinstance(section, dict):
+            raise UserError(f"{source}: {key} must be an object, got {section!r}")
+    evaluation, data = sections["evaluation"], sections["data"]
+    as_suite = {
+        "variants": config.get("variants"),
+        "datasets": config.get("datasets"),
+        "seeds": config.get("seeds"),
+        "device": config.get("device"),
+        "checkpoint_every": config.get("checkpoint_every"),
+        "tensorboard": config.get("tensorboard"),
+        "data_root": data.get("root"),
+        "resolution": data.get("resolution"),
+        "eval": evaluation.get("enabled"),
+        "eval_samples": evaluation.get("n_samples"),
+        "eval_every": evaluation.get("eval_every"),
+        "extractor": evaluation.get("extractor"),
+        "inception_weights": evaluation.get("inception_weights"),
+        **sections["composition"],
+        **sections["train_overrides"],
+    }
+    parse_suite({k: v for k, v in as_suite.items() if v is not None}, source=source)
+    TrainConfig().with_overrides(sections["train_overrides"])  # ranges: beta1 in [0, 1), steps >= 1, ...
+    for seed in config.get("seeds") or []:
+        check_seed(seed, f"{source}: seeds")
+    if not isinstance(data.get("download", True), bool):
+        raise UserError(f"{source}: data.download must be true or false, got {data['download']!r}")
 
 
 def plan_resume(registry: PluginRegistry, run_dir: Path) -> list[ResumeGroup]:

@@ -63,11 +63,20 @@ def unavailable(
     return DatasetUnavailableError(one_line(f"{dataset}: {what} in {directory}{because}; fetch: {fetch}", limit=2000))
 
 
-def failure_reason(exc: BaseException | None, *, tried_download: bool, files_bad: bool) -> str | None:
-    """What to say in brackets: the download error, or the read error when every file looked fine."""
+def failure_reason(
+    exc: BaseException | None, *, tried_download: bool, files_bad: bool, download_needed: bool = True
+) -> str | None:
+    """What to say in brackets: the download error, or the read error when every file looked fine.
+
+    ``download_needed=False`` means the files were all there, so no download
+    was attempted (torchvision's MNIST only checks that they exist): the
+    corrupt files named are the whole story, not a failed download.
+    """
     if exc is None:
         return None
     if files_bad:
+        if not download_needed:
+            return None
         return f"download failed: {describe_exception(exc)}" if tried_download else "download disabled"
     return describe_exception(exc)
 

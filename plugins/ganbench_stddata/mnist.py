@@ -106,7 +106,10 @@ def _diagnose(kind: MnistKind, root: Path, resources: list[tuple[str, str]]):
                 corrupt.append(f"{archive} (md5 mismatch)")
             else:
                 missing.append(extracted)
-        reason = failure_reason(exc, tried_download=tried_download, files_bad=bool(missing or corrupt))
+        present = all((folder / os.path.splitext(os.path.basename(f))[0]).is_file() for f, _ in resources)
+        reason = failure_reason(
+            exc, tried_download=tried_download, files_bad=bool(missing or corrupt), download_needed=not present
+        )
         return unavailable(
             kind.name, missing=missing, corrupt=corrupt, directory=folder, fetch=fetch_hint(kind, root), reason=reason
         )

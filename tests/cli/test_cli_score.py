@@ -98,7 +98,7 @@ class Evil:
 def test_score_rejects_pickles_and_bad_shapes(tmp_path, capsys):
     torch.save({"x": Evil()}, tmp_path / "evil.pt")
     code, _, err = run_cli(capsys, "score", str(tmp_path / "evil.pt"), "--dataset", "ring8")
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "refused" in err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "will not load it" in err
     np.save(tmp_path / "bad.npy", np.zeros((10, 3), dtype=np.float32))
     code, _, err = run_cli(capsys, "score", str(tmp_path / "bad.npy"), "--dataset", "ring8")
     assert code == 2 and "(N, 2)" in err

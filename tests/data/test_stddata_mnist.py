@@ -109,6 +109,20 @@ def test_truncated_idx_is_reported_as_corrupt(tmp_path, monkeypatch):
     assert_one_line_unavailable(str(info.value), "corrupt or truncated train-images-idx3-ubyte", str(fixture.raw_dir))
 
 
+@pytest.mark.parametrize("download", [True, False])
+def test_truncated_idx_is_not_called_a_failed_download(tmp_path, monkeypatch, download):
+    """All four files are there, so nothing is downloaded: the message must not blame a download."""
+    go_offline(monkeypatch)
+    fixture = make_mnist(tmp_path)
+    path = fixture.raw_dir / "train-labels-idx1-ubyte"
+    path.write_bytes(path.read_bytes()[:-3])
+    with pytest.raises(DatasetUnavailableError) as info:
+        mnist.load("mnist", DatasetOptions(root=tmp_path, download=download))
+    message = str(info.value)
+    assert_one_line_unavailable(message, "corrupt or truncated train-labels-idx1-ubyte", "header says")
+    assert "download" not in message.split("; fetch:")[0], message
+
+
 def test_label_count_mismatch_is_not_a_silent_partial_dataset(tmp_path, monkeypatch):
     from tests.data.fixtures import idx_bytes
 

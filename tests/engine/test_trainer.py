@@ -14,7 +14,7 @@ from ganbench.data.loaders import batch_stream
 from ganbench.engine.build import build_models, resolve_recipe
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.seeding import seed_everything
-from ganbench.engine.trainer import train
+from ganbench.engine.trainer import NONFINITE_POLL_EVERY, train
 from ganbench.errors import UserError
 from ganbench.registry import get_registry
 
@@ -87,7 +87,25 @@ def test_divergence_stops_with_the_exact_step():
     )
     assert result.status == "diverged"
     assert result.diverged_step == 8
-    assert result.steps_done == 10  # detected at the end of the logging interval
+    assert result.steps_done == 8  # the watch polls every 4 steps, before the read-out at step 10
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs CUDA"))])  # fmt: skip
+def test_divergence_stops_within_a_few_steps_not_at_the_read_out(device):
+    """lr 1e30 makes DCGAN's losses non-finite at once; training must not go on to the 50-step read-out."""
+    registry = get_registry()
+    data = registry.dataset("ring8")[0].factory(DatasetOptions(root=Path(".")))
+    seed_everything(0)
+    models = build_models(registry, resolve_recipe(registry, "dcgan", data.spec), data.spec)
+    for module in models.modules().values():
+        module.to(device)
+    config = TrainConfig(steps=500, batch_size=32, log_every=50, lr_g=1e30, lr_d=1e30)
+    result = train(models, batch_stream(data, "train", batch_size=32, device=torch.device(device), seed=0), config,
+                   torch.device(device))  # fmt: skip
+    assert result.status == "diverged" and result.diverged_step is not None
+    slack = NONFINITE_POLL_EVERY if device == "cpu" else 4 * NONFINITE_POLL_EVERY  # CUDA reads a completed copy
+    assert result.steps_done <= result.diverged_step + slack < 50, (result.diverged_step, result.steps_done)
 
 
 def test_training_options_are_validated():
@@ -95,3 +113,24 @@ def test_training_options_are_validated():
         TrainConfig().with_overrides({"steps": 0})
     with pytest.raises(UserError, match="unknown training option"):
         TrainConfig().with_overrides({"stepz": 3})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"beta1": 2.0}, "--beta1 must be a number in [0, 1), got 2.0"),
+        ({"beta2": -0.1}, "--beta2 must be a number in [0, 1)"),
+        ({"beta1": 1.0}, "--beta1 must be a number in [0, 1)"),
+        ({"lr_g": math.inf}, "--lr-g must be a positive, finite number"),
+        ({"lr_d": math.nan}, "--lr-d must be a positive, finite number"),
+        ({"steps": "abc"}, "--steps must be an integer, got 'abc'"),
+        ({"batch_size": 2.5}, "--batch-size must be an integer"),
+        ({"warmup_steps": -1}, "warmup_steps must be a non-negative integer"),
+        ({"compile": "yes"}, "compile must be true or false"),
+    ],
+)
+def test_values_torch_would_reject_are_user_errors_before_training(overrides, needle):
+    """Adam raises ValueError for beta1=2 only when the optimiser is built inside a cell."""
+    with pytest.raises(UserError) as info:
+        TrainConfig().with_overrides(overrides)
+    assert needle in str(info.value)

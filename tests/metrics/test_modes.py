@@ -80,9 +80,25 @@ def test_hq_threshold_is_three_sigma_and_kl_by_hand() -> None:
     assert m["kl_modes"] == pytest.approx(0.5 * math.log(2))
 
 
-def test_no_hq_sample_gives_nan_kl() -> None:
+def test_no_hq_sample_gives_the_worst_case_kl() -> None:
+    """Documented convention: no HQ sample -> kl_modes = log K, the KL of a one-mode histogram."""
     m = mixture_modes(torch.full((10, 2), 50.0), ring8_centres(), 0.01)
-    assert m["modes"] == 0 and m["hq_fraction"] == 0.0 and math.isnan(m["kl_modes"])
+    one_mode = mixture_modes(ring8_centres()[:1].repeat(10, 1), ring8_centres(), 0.01)
+    assert m["modes"] == 0 and m["hq_fraction"] == 0.0 and m["kl_modes"] == pytest.approx(math.log(8))
+    assert one_mode["modes"] == 1 and one_mode["kl_modes"] == pytest.approx(m["kl_modes"])
+    rng = np.random.default_rng(0)  # log K bounds the KL of every non-empty histogram
+    for _ in range(50):
+        assert kl_to_uniform(rng.integers(0, 5, size=8), 8) <= math.log(8) + 1e-12
+    empty = mixture_modes(torch.zeros(0, 2), ring8_centres(), 0.01)
+    assert empty == {"modes": 0, "modes_total": 8, "hq_fraction": 0.0, "kl_modes": pytest.approx(math.log(8))}
+
+
+def test_identical_samples_have_defined_mode_metrics() -> None:
+    """All samples identical at a centre: one mode, every sample HQ, KL = log K (no NaN)."""
+    m = mixture_modes(ring8_centres()[3:4].repeat(100, 1), ring8_centres(), 0.01)
+    assert (m["modes"], m["hq_fraction"]) == (1, 1.0) and m["kl_modes"] == pytest.approx(math.log(8))
+    assert class_modes(torch.zeros(0, dtype=torch.long), 10)["kl_modes"] == pytest.approx(math.log(10))
+    assert stacked_modes(torch.zeros(0, 3, dtype=torch.long))["kl_modes"] == pytest.approx(math.log(1000))
 
 
 def test_mixture_rejects_bad_arguments() -> None:
@@ -97,7 +113,7 @@ def test_kl_to_uniform_by_hand() -> None:
     p = np.array([0.7, 0.2, 0.1])
     want = float(np.sum(p * np.log(p / 0.25)))  # one of 4 bins empty
     assert kl_to_uniform(np.array([7, 2, 1, 0]), 4) == pytest.approx(want)
-    assert math.isnan(kl_to_uniform(torch.zeros(4), 4))
+    assert kl_to_uniform(torch.zeros(4), 4) == pytest.approx(math.log(4))
 
 
 def test_class_modes() -> None:

@@ -18,8 +18,8 @@ from ganbench.metrics.suite import METRIC_COLUMNS, evaluate_samples
 
 LAYOUT_METRIC_COLUMNS = {
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",
-    "kid_mean", "kid_std", "precision", "recall", "density", "coverage", "modes", "modes_total", "hq_fraction",
-    "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s",
+    "kid_mean", "kid_std", "kid_subset_size", "kid_subsets", "precision", "recall", "density", "coverage",
+    "prdc_k_pr", "prdc_k_dc", "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s",
 }  # fmt: skip  # (code_accuracy, gen_img_s, peak_mem_mb are filled by the runner)
 
 
@@ -46,6 +46,8 @@ def test_ring8_good_vs_collapsed(cache_dir: Path) -> None:
     assert row["real_stats_key"].startswith("ring8-test-rna-raw-coords-wnone-n1000-")
     assert row["modes"] == 8 and row["modes_total"] == 8 and row["hq_fraction"] > 0.95
     assert row["fid"] < 0.01 and row["precision"] > 0.9 and row["recall"] > 0.9 and row["ndb_k"] < 0.3
+    # the protocol of KID and PRDC is in the row: subset size min(1000, N_fake, N_real), and k
+    assert (row["kid_subset_size"], row["kid_subsets"], row["prdc_k_pr"], row["prdc_k_dc"]) == (500, 100, 3, 5)
 
     noise = torch.randn(500, 2, generator=torch.Generator().manual_seed(1))
     collapsed = torch.tensor(RING8.centres[0]) + RING8.std * noise
@@ -53,6 +55,21 @@ def test_ring8_good_vs_collapsed(cache_dir: Path) -> None:
     assert bad["modes"] == 1 and bad["kl_modes"] == pytest.approx(math.log(8), rel=1e-6)
     assert bad["fid"] > 100 * row["fid"] and bad["recall"] < 0.2 and bad["kid_mean"] > 10 * abs(row["kid_mean"])
     assert bad["real_stats_key"] == row["real_stats_key"]
+
+
+def test_identical_samples_have_defined_values(cache_dir: Path) -> None:
+    """Degenerate output (docs/metrics.md): every metric defined, none NaN; no HQ sample -> kl_modes = log K."""
+    ds = make_mixture(RING8)(_options(cache_dir))
+    row = evaluate_samples(torch.zeros(500, 2), ds, device="cpu", n_real=1000, cache_dir=cache_dir)
+    numbers = {k: v for k, v in row.items() if isinstance(v, float)}
+    assert not [k for k, v in numbers.items() if math.isnan(v)]
+    assert (row["modes"], row["hq_fraction"]) == (0, 0.0) and row["kl_modes"] == pytest.approx(math.log(8))
+    from ganbench.metrics.cache import select_real
+
+    real = ds.tensors("test")[0][select_real(ds, "test", 1000)].double()
+    closed_form = float(real.mean(0).pow(2).sum() + torch.cov(real.T).trace())  # Σ_fake = 0
+    assert row["fid"] == pytest.approx(closed_form, rel=1e-3)
+    assert row["recall"] == 0.0 and row["precision"] == 0.0
 
 
 def test_digits_real_vs_single_class(cache_dir: Path) -> None:

@@ -18,7 +18,7 @@ from ganbench.runner.plan import Cell, DataConfig, EvalOptions, Plan, make_plan
 from ganbench.runner.ray_executor import CellTask, RayOptions, execute_cell, import_ray, run_plan_ray, wants_gpu
 
 CPU = torch.device("cpu")
-TIMING = {"train_img_s", "wall_s", "eval_s", "gen_img_s", "peak_mem_mb"}
+TIMING = {"train_img_s", "train_s", "wall_s", "eval_s", "gen_img_s", "peak_mem_mb"}
 EVAL = EvalOptions(n_samples=500)
 
 

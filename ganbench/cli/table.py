@@ -1,0 +1,60 @@
+"""``ganbench table RESULTS...``: the leaderboard of variants per dataset, with intervals and tests.
+
+``compare`` is the regression gate (one table against a baseline table, row by row); ``table`` compares
+variants with each other over their seeds. Statistics: :mod:`ganbench.results.leaderboard`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from ganbench.cli.common import split_list
+from ganbench.results.compare import load_table
+from ganbench.results.leaderboard import FORMATS, TESTS, ProtocolMismatch, build_leaderboard, render
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``table`` command to ``app``."""
+
+    @app.command("table")
+    def table(
+        results: Annotated[
+            list[Path], typer.Argument(help="Results folders (or .csv/.parquet tables); merged if protocols agree.")
+        ],
+        baseline: Annotated[
+            str | None, typer.Option("--baseline", help="Variant the others are tested against (p-values).")
+        ] = None,
+        metrics: Annotated[
+            str | None,
+            typer.Option("--metrics", help="Comma-separated metrics (default: the dataset's headline metrics)."),
+        ] = None,
+        fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(FORMATS)}.")] = "text",
+        ci: Annotated[float, typer.Option("--ci", help="Confidence level of the Student-t intervals.")] = 0.95,
+        test: Annotated[str, typer.Option("--test", help=f"Test against --baseline: {', '.join(TESTS)}.")] = "welch",
+        allow_protocol_change: Annotated[
+            bool,
+            typer.Option(
+                "--allow-protocol-change", help="Rank rows measured with different protocols anyway (noted below)."
+            ),
+        ] = False,
+    ) -> None:
+        """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
+        frame = pd.concat([load_table(path) for path in results], ignore_index=True)
+        try:
+            board = build_leaderboard(
+                frame,
+                baseline=baseline,
+                metrics=split_list(metrics) or None,
+                ci=ci,
+                test=test,
+                allow_protocol_change=allow_protocol_change,
+            )
+        except ProtocolMismatch as exc:
+            for line in exc.lines:  # one line per differing field
+                typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(render(board, fmt), nl=False)

@@ -1,0 +1,65 @@
+"""One results folder, one protocol: a rerun with other settings stops before training unless --overwrite."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from ganbench.cli import main
+from ganbench.errors import UserError
+from ganbench.runner.fingerprint import Fingerprint, check_results_folder, differing_fields
+
+
+def _run(tmp_path, capsys, *extra: str) -> tuple[int, str, str]:
+    argv = ["run", "--plugins", "dcgan", "--dataset", "ring8", "--no-eval", "--results-dir", str(tmp_path)]
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--out", "x", "-q", *extra])
+    out, err = capsys.readouterr()
+    return int(done.value.code), out, err
+
+
+def test_rerun_with_other_steps_stops_naming_steps_and_overwrite_replaces(tmp_path, capsys):
+    code, _, _ = _run(tmp_path, capsys, "--steps", "50")
+    assert code == 0
+    config = json.loads((tmp_path / "x" / "dcgan-ring8-s0" / "config.json").read_text())
+    assert config["fingerprint"]["fields"]["steps"] == 50
+    row = json.loads((tmp_path / "x" / "dcgan-ring8-s0" / "metrics.json").read_text())
+    assert row["fingerprint"] == config["fingerprint"]["hash"]
+    assert (row["device_type"], row["steps"], row["batch_size"]) == ("cpu", 50, 64)
+
+    code, out, err = _run(tmp_path, capsys, "--steps", "60")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "steps 50 -> 60" in lines[0] and "--overwrite" in lines[0], err
+    assert "Traceback" not in err
+    assert json.loads((tmp_path / "x" / "dcgan-ring8-s0" / "metrics.json").read_text())["steps"] == 50
+
+    code, out, err = _run(tmp_path, capsys, "--steps", "60", "--overwrite")
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "x" / "results.csv")
+    assert list(table["steps"]) == [60] and "steps" in out and "batch_size" in out
+
+    code, _, err = _run(tmp_path, capsys, "--steps", "60", "--seeds", "1")
+    assert code == 0, err  # a new cell with the same protocol is added as before
+    assert sorted(pd.read_csv(tmp_path / "x" / "results.csv")["seed"]) == [0, 1]
+
+
+def test_check_results_folder_ignores_unknown_cells(tmp_path):
+    fp = Fingerprint({"steps": 10, "batch_size": 64})
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "config.json").write_text(json.dumps({"variant": "dcgan"}))  # older ganbench
+    assert check_results_folder(tmp_path, {"old": fp, "absent": fp}, overwrite=False) == []
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "config.json").write_text(json.dumps({"fingerprint": Fingerprint({"steps": 20}).to_json()}))
+    with pytest.raises(UserError, match=r"steps 20 -> 10; batch_size null -> 64"):
+        check_results_folder(tmp_path, {"new": fp}, overwrite=False)
+    assert check_results_folder(tmp_path, {"new": fp}, overwrite=True) == ["new"]
+    assert not (tmp_path / "new").exists()
+
+
+def test_fingerprint_hash_follows_the_fields():
+    a, b = Fingerprint({"steps": 10, "lr_g": 2e-4}), Fingerprint({"lr_g": 2e-4, "steps": 10})
+    assert a.hash == b.hash and a.hash != Fingerprint({"steps": 11, "lr_g": 2e-4}).hash
+    assert differing_fields({"steps": 10, "amp": "off"}, {"steps": 10, "amp": "bf16"}) == ["amp"]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
+from ganbench.cli.common import load_registry, parse_options, split_list
 from ganbench.cli.outputs import check_output_dir
 from ganbench.cli.progress import RunProgress
 from ganbench.columns import data_kind_of, order_metrics
@@ -25,7 +25,7 @@ from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
 from ganbench.runner.local import RunSettings, run_plan
 from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, check_evaluation, plan_run
 from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
-from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS, builtin_suite, load_suite, merge
+from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS, builtin_suite, int_ranges, load_suite, merge
 
 SUMMARY_COLUMNS = [
     *KEY_COLUMNS, "steps", "batch_size", "generator", "discriminator", "loss", "status", "d_loss", "g_loss",
@@ -40,9 +40,10 @@ PARAM_KEYS = {
     "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
     "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
     "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor",
-    "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
+    "inception_weights": "inception_weights", "tensorboard": "tensorboard", "data_opt": "data_options",
+    "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
-    "channels_last": "channels_last", "amp": "amp", "compile_": "compile",
+    "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "vectorize_seeds": "vectorize_seeds",
     # training seams
     "optimizer_g": "optimizer_g", "optimizer_d": "optimizer_d", "optimizer_g_opt": "optimizer_g_options",
     "optimizer_d_opt": "optimizer_d_options", "schedule_g": "schedule_g", "schedule_d": "schedule_d",
@@ -67,7 +68,7 @@ def run(
     dataset: Annotated[
         str, typer.Option("--dataset", "-d", help="Comma-separated datasets, e.g. ring8,digits.")
     ] = "ring8",
-    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds.")] = "0",
+    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds and ranges, e.g. 0,3 or 0-7.")] = "0",
     steps: Annotated[int | None, typer.Option(help="Generator updates per cell (default 1000).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Batch size (default 64).")] = None,
     lr_g: Annotated[float | None, typer.Option(help="Generator learning rate (default 2e-4).")] = None,
@@ -90,6 +91,9 @@ def run(
         Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
     ] = None,
     resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
+    data_opt: Annotated[
+        list[str] | None, typer.Option(help="Dataset option KEY=VALUE (repeatable), e.g. size=100000 for ring8.")
+    ] = None,
     evaluate: Annotated[bool, typer.Option("--eval/--no-eval", help="Score each cell after training.")] = True,
     eval_samples: Annotated[
         int | None, typer.Option(help="Generated samples scored (default 2,500 for 2D, 10,000 for images).")
@@ -127,6 +131,10 @@ def run(
     amp: Annotated[str, typer.Option(help="Fast path: mixed precision off, bf16 (CPU/CUDA) or fp16 (CUDA).")] = "off",
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
+    ] = False,
+    vectorize_seeds: Annotated[
+        bool,
+        typer.Option("--vectorize-seeds", help="Train each cell's seeds together as one batched model (small models)."),
     ] = False,
     optimizer_g: Annotated[
         str | None, typer.Option(help="Generator optimiser: adam (default), adamw, rmsprop, sgd or a plugin's.")
@@ -197,10 +205,13 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
     out = dict(cli)
     out["variants"] = split_list(cli["variants"])
     out["datasets"] = split_list(cli["datasets"])
-    out["seeds"] = parse_ints(cli["seeds"], "--seeds")
+    out["seeds"] = int_ranges(cli["seeds"] or "")
+    if out["seeds"] is None:
+        raise UserError(f"--seeds takes comma-separated integers or ranges A-B (e.g. 0,3 or 0-7), got {cli['seeds']!r}")
     for key, flag in (("generator_options", "--gen-opt"), ("discriminator_options", "--disc-opt")):
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
+    out["data_options"] = parse_options(cli["data_options"], "--data-opt")
     for name in SEAM_KEYS[1::2]:  # the seams' options: absent (None) unless given, so a recipe's stay
         flag = "--" + name.removesuffix("_options").replace("_", "-") + "-opt"
         out[name] = parse_options(cli[name], flag) if cli[name] else None
@@ -225,11 +236,23 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         raise UserError(f"--checkpoint-every must be at least 1, got {every}")
     torch_device = resolve_device(options["device"])  # an unknown device fails before anything is planned
     check_fast_paths(options, torch_device)
+    if options["vectorize_seeds"]:
+        from ganbench.runner.seed_groups import check_vectorize_settings
+
+        if options["executor"] != "local":
+            raise UserError("--vectorize-seeds runs with the local executor only; drop --executor ray or the flag")
+        check_vectorize_settings(
+            checkpoint_every=every, eval_every=options["eval_every"], tensorboard=bool(options["tensorboard"])
+        )
     return RunConfig(
         variants=tuple(variants),
         datasets=tuple(options["datasets"]),
         seeds=tuple(options["seeds"] or [0]),
-        data=DataConfig(root=resolve_data_root(options["data_root"]), resolution=options["resolution"]),
+        data=DataConfig(
+            root=resolve_data_root(options["data_root"]),
+            resolution=options["resolution"],
+            options=options["data_options"],
+        ),
         evaluation=EvalOptions(
             n_samples=options["eval_samples"],
             eval_every=options["eval_every"],
@@ -244,6 +267,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         device=options["device"],
         checkpoint_every=every,
         tensorboard=bool(options["tensorboard"]),
+        vectorize_seeds=bool(options["vectorize_seeds"]),
     )
 
 
@@ -293,6 +317,7 @@ def _execute(
             resume=resume,
             config=config,
             suite=options.get("suite"),
+            vectorize_seeds=config.vectorize_seeds,
         )
         if options["executor"] == "ray":
             from ganbench.runner.ray_executor import RayOptions, run_plan_ray

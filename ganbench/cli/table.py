@@ -41,9 +41,22 @@ def register(app: typer.Typer) -> None:
                 "--allow-protocol-change", help="Rank rows measured with different protocols anyway (noted below)."
             ),
         ] = False,
+        reference: Annotated[
+            str | None,
+            typer.Option(
+                "--reference",
+                help="A published table (shipped name, e.g. pacgan-table1, or a .toml file): ganbench's mean ± s.e. "
+                "beside the paper's per cell, with a verdict (docs/reproductions.md). Formats: text, markdown.",
+            ),
+        ] = None,
     ) -> None:
         """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
+        if reference is not None:
+            from ganbench.results.references import reference_table
+
+            typer.echo(reference_table(frame, reference, fmt, allow_protocol_change=allow_protocol_change))
+            return
         try:
             board = build_leaderboard(
                 frame,

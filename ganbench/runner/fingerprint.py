@@ -75,6 +75,8 @@ def cell_fingerprint(
             "device_type": torch.device(device).type,
         }
     )
+    if spec.extra.get("data_options"):  # --data-opt (absent when none, so older cells keep matching)
+        fields["data_options"] = _plain(dict(spec.extra["data_options"]))
     return Fingerprint(fields)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ganbench.plugin import Registrar, hookimpl
 from ganbench_toydata.digits import DIGITS_DEFAULT_RESOLUTION, make_digits, make_stacked_digits
-from ganbench_toydata.mixtures import GRID25, RING8, make_mixture
+from ganbench_toydata.mixtures import GRID25, MIXTURE_OPTIONS, RING8, make_mixture
 
 
 @hookimpl
@@ -20,6 +20,7 @@ def ganbench_register(registrar: Registrar) -> None:
             kind="points",
             shape=(2,),
             size=mixture.train_size,
+            options=MIXTURE_OPTIONS,
         )
     side = DIGITS_DEFAULT_RESOLUTION
     registrar.add_dataset(

@@ -11,12 +11,14 @@ import pandas as pd
 import typer
 
 from ganbench.cli.common import load_registry, parse_options, split_list
+from ganbench.cli.data_parallel import check_data_parallel, worker_argv
 from ganbench.cli.outputs import check_output_dir
 from ganbench.cli.progress import RunProgress
 from ganbench.columns import data_kind_of, order_metrics
 from ganbench.data.paths import resolve_data_root
 from ganbench.engine.build import CUSTOM_VARIANT, Composition
 from ganbench.engine.devices import resolve_device
+from ganbench.engine.distributed import World, check_batch, world_from_env
 from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
 from ganbench.errors import DiskFullError, UserError
 from ganbench.registry import PluginRegistry
@@ -160,12 +162,22 @@ def run(
             "--overwrite", help="Replace cells of --out that were made with other settings (default: stop, exit 2)."
         ),
     ] = False,
+    nproc: Annotated[
+        int | None,
+        typer.Option(help="Train each cell data-parallel (DDP) over N local processes; --batch-size is global."),
+    ] = None,
+    sync_bn: Annotated[
+        bool, typer.Option("--sync-bn", help="DDP: SyncBatchNorm (global-batch statistics; CUDA only).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
     explicit = {name for name in ctx.params if _given(ctx, name)}
     registry = load_registry(ctx)
     cli = {PARAM_KEYS[name]: ctx.params[name] for name in PARAM_KEYS}
+    world = world_from_env()  # under torchrun (or --nproc): this process is one rank
+    if resume is not None and (world is not None or (nproc or 1) > 1):
+        raise UserError("--resume runs in one process; drop --nproc (or torchrun) to continue a run")
     if resume is not None:
         _resume(registry, resume, explicit, cli, quiet)
         return
@@ -176,7 +188,9 @@ def run(
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
-    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    world_size = check_data_parallel(nproc, sync_bn, world, options)
+    out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(options["results_dir"]) / out
     check_output_dir(Path(options["results_dir"]), "--results-dir")
     check_output_dir(run_dir, "--out")
     if options["executor"] == "ray":
@@ -184,14 +198,28 @@ def run(
 
         import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
-    fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
-    replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
-    if replaced:
-        typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
+    if world_size > 1:
+        for cell in plan.cells:
+            check_batch(cell.train.batch_size, world_size)  # the global batch splits evenly over the ranks
+    if world is None or world.is_writer:  # the ranks write rank 0's folder; --nproc's launcher checks it first
+        device = resolve_device(run_config.device)
+        fingerprints = plan_fingerprints(
+            registry, plan, run_config.evaluation, device, world_size=world_size, sync_bn=sync_bn
+        )
+        replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
+        if replaced:
+            typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
+    if world is None and world_size > 1:  # --nproc N: this process only launches the ranks
+        from ganbench.runner.ddp import launch_local
+
+        check_evaluation(plan, run_config.evaluation)  # fail here in one line, not once per rank
+
+        raise typer.Exit(launch_local(world_size, worker_argv(ctx, out), run_dir, plan))
     if config is not None:
         options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
-    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
-    report(table, run_dir)
+    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet, world=world, sync_bn=sync_bn)
+    if table is not None:  # ranks other than 0 print nothing
+        report(table, run_dir)
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
@@ -280,14 +308,18 @@ def execute(
     *,
     quiet: bool,
     resume: bool = False,
-) -> pd.DataFrame:
-    """Run ``plan`` with the chosen executor; returns the folder's table.
+    world: World | None = None,
+    sync_bn: bool = False,
+) -> pd.DataFrame | None:
+    """Run ``plan`` with the chosen executor; returns the folder's table (None on data-parallel ranks but 0).
 
     A full disk stops the run with one line that says how to continue it.
     """
     check_evaluation(plan, config.evaluation)
     try:
-        return _execute(registry, plan, config, run_dir, options, quiet=quiet, resume=resume)
+        return _execute(
+            registry, plan, config, run_dir, options, quiet=quiet, resume=resume, world=world, sync_bn=sync_bn
+        )
     except DiskFullError as exc:
         raise DiskFullError(
             f"{exc}; the finished cells are intact: free some space, then run: ganbench run --resume {run_dir}"
@@ -303,7 +335,10 @@ def _execute(
     *,
     quiet: bool,
     resume: bool,
-) -> pd.DataFrame:
+    world: World | None,
+    sync_bn: bool,
+) -> pd.DataFrame | None:
+    quiet = quiet or (world is not None and not world.is_writer)
     with RunProgress(enabled=False if quiet else None) as progress:
         settings = RunSettings(
             run_dir=run_dir,
@@ -324,6 +359,10 @@ def _execute(
 
             ray_options = RayOptions(address=options["address"], workers=options["workers"], device=config.device)
             return run_plan_ray(registry, plan, settings, ray_options)
+        if world is not None:
+            from ganbench.runner.ddp import run_plan_ddp
+
+            return run_plan_ddp(registry, plan, settings, world, sync_bn=sync_bn)
         return run_plan(registry, plan, settings)
 
 

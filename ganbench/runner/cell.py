@@ -33,6 +33,7 @@ from ganbench.engine.checkpoint import (
     save_checkpoint,
 )
 from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_memory
+from ganbench.engine.distributed import CellGroup
 from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
@@ -64,6 +65,13 @@ class CellContext:
     """Save ``checkpoint.pt`` every this many steps (and at the last step)."""
     resume: bool = False
     """Continue from the cell's ``checkpoint.pt`` when there is one."""
+    group: CellGroup | None = None
+    """Data-parallel ranks training this cell together (``--nproc``/torchrun); None: this process alone."""
+
+    @property
+    def writes(self) -> bool:
+        """Whether this process writes the cell's files and evaluates (rank 0, or a lone process)."""
+        return self.group is None or self.group.is_writer
 
 
 def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, Any]:
@@ -79,6 +87,8 @@ def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, A
         "seed": cell.seed,
         "steps": cell.train.steps,
         "batch_size": cell.train.batch_size,
+        "world_size": ctx.group.world.world_size if ctx.group else 1,
+        "batch_per_rank": cell.train.batch_size // (ctx.group.world.world_size if ctx.group else 1),
         "resolution": ctx.dataset.spec.resolution,
         "device": str(ctx.device),
         "device_type": ctx.device.type,
@@ -100,6 +110,8 @@ def fingerprint_of(cell: Cell, models: Models, ctx: CellContext) -> Fingerprint:
         dataset_name=cell.dataset,
         evaluation=ctx.evaluation,
         device=ctx.device,
+        world_size=ctx.group.world.world_size if ctx.group else 1,
+        sync_bn=bool(ctx.group and ctx.group.sync_bn),
     )
 
 
@@ -125,9 +137,11 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             module.to(ctx.device)
         reset_peak_memory(ctx.device)
         tensorboard = TensorBoardLogger(cell_dir) if ctx.tensorboard else None
-        periodic = PeriodicEvaluator(cell, models, ctx, cell_dir, tensorboard) if ctx.evaluation.eval_every else None
+        periodic = None
+        if ctx.evaluation.eval_every and ctx.writes:
+            periodic = PeriodicEvaluator(cell, models, ctx, cell_dir, tensorboard)
         config = cell.train
-        for every in (periodic.every if periodic else None, ctx.checkpoint_every):
+        for every in (ctx.evaluation.eval_every, ctx.checkpoint_every):  # the same on every rank
             if every:  # logging points are where the trainer calls back
                 config = dataclasses.replace(config, log_every=math.gcd(config.log_every, every))
         optimizers = make_optimizers(models, config, ctx.registry)
@@ -151,6 +165,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
                 device=ctx.device,
                 seed=cell.seed,
                 skip_batches=skip,
+                part=ctx.group.part if ctx.group else None,
             ),
             consumed=skip,
         )
@@ -159,7 +174,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             if periodic is not None:
                 periodic(step)
             every = ctx.checkpoint_every
-            if every and (step % every == 0 or step == config.steps):
+            if every and (step % every == 0 or step == config.steps) and ctx.writes:
                 save_checkpoint(
                     checkpoint_path,
                     models=models,
@@ -187,6 +202,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             state=state,
             on_log=on_log,
             on_interval=on_interval,
+            parallel=ctx.group.steps() if ctx.group else None,
         )
         row.update(result_columns(result))
         write_history(result, cell_dir)
@@ -212,7 +228,8 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             raise
         if atomic.is_disk_full(exc):
             raise atomic.disk_full_error(cell_dir, exc) from exc
-        row.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        row.update(status="failed", error=ctx.group.failed(error) if ctx.group else error)
         atomic.write_text(cell_dir / "error.txt", traceback.format_exc())
     finish_row(row, cell_dir, ctx)
     return row
@@ -244,7 +261,8 @@ def earlier_evals(cell_dir: Path, up_to: int) -> list[dict[str, Any]]:
 
 def finish_row(row: dict[str, Any], cell_dir: Path, ctx: CellContext) -> None:
     atomic.write_json(cell_dir / ROW_FILE, row)
-    ctx.registry.notify_cell_finished(row, cell_dir)
+    if ctx.writes:
+        ctx.registry.notify_cell_finished(row, cell_dir)
 
 
 def result_columns(result: TrainResult) -> dict[str, Any]:

@@ -21,8 +21,11 @@ from ganbench.data.base import DataKind, DataSpec
 class BuildContext:
     """Handed to every component factory.
 
-    ``build_discriminator`` lets a wrapper (minibatch discrimination) build any
-    registered discriminator as its body without importing another plugin.
+    ``build_discriminator(name, spec=None, **options)`` and
+    ``build_generator(name, spec=None, **options)`` let a wrapper (minibatch
+    discrimination, packing, EMA, conditioning) build any registered component
+    as its body without importing another plugin, for this context's data
+    shape or for another ``spec`` (e.g. ``m`` packed samples side by side).
     """
 
     spec: DataSpec
@@ -31,6 +34,7 @@ class BuildContext:
     feature_dim: int = 0
     """Size of the discriminator features (set when building a loss)."""
     build_discriminator: Callable[..., Discriminator] | None = None
+    build_generator: Callable[..., Generator] | None = None
 
 
 class Generator(nn.Module):
@@ -38,10 +42,13 @@ class Generator(nn.Module):
 
     Input: ``(N, noise_dim + code_dim)``, standard normal noise followed by the
     loss's codes. Output: ``(N, *spec.shape)``; images in ``[-1, 1]``.
+    A generator with ``conditional = True`` is called as ``forward(z, labels)``
+    with ``(N,)`` int64 class labels.
     """
 
     noise_dim: int
     latent_dim: int
+    conditional: bool = False
 
 
 class Discriminator(nn.Module):
@@ -50,9 +57,16 @@ class Discriminator(nn.Module):
     ``features(x)`` returns ``(N, feature_dim)``; ``classify(f)`` returns logits
     of shape ``(N,)``. A loss that needs an auxiliary head (InfoGAN's Q) calls
     ``features`` once and feeds both.
+
+    With ``conditional = True`` the three methods take the batch's ``(N,)``
+    int64 labels as a second argument: ``features(x, labels)``,
+    ``classify(features, labels)``, ``forward(x, labels)``. Losses keep calling
+    ``discriminator(x)``: the engine hands them the discriminator with the
+    labels bound.
     """
 
     feature_dim: int
+    conditional: bool = False
 
     @abc.abstractmethod
     def features(self, x: torch.Tensor) -> torch.Tensor: ...
@@ -60,8 +74,8 @@ class Discriminator(nn.Module):
     @abc.abstractmethod
     def classify(self, features: torch.Tensor) -> torch.Tensor: ...
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classify(self.features(x))
+    def forward(self, x: torch.Tensor, *labels: torch.Tensor) -> torch.Tensor:
+        return self.classify(self.features(x, *labels), *labels)
 
 
 @dataclass
@@ -77,9 +91,16 @@ class GANLoss(nn.Module):
 
     Modules registered on the loss (e.g. InfoGAN's Q head) are optimised
     together with the discriminator, since they share its body.
+
+    Optional keyword arguments, passed only to a loss whose method names them
+    (as pluggy passes hook arguments): ``generator_loss(..., real=...)`` gets
+    the step's real batch (relativistic losses need it); with ``conditional =
+    True`` both methods get ``labels=`` (the ``(N,)`` labels of the real batch,
+    which the fake was generated for).
     """
 
     code_dim: int = 0
+    conditional: bool = False
 
     def sample_codes(self, n: int, device: torch.device) -> torch.Tensor:
         """Structured codes to append to the noise; empty by default."""

@@ -22,6 +22,13 @@ from ganbench.data.base import DatasetOptions, DataSpec, GanDataset, TensorGanDa
 from ganbench.errors import DatasetUnavailableError, IncompatibleError, UnknownNameError
 from ganbench.registrar import Registrar
 from ganbench.registry import API_VERSION
+from ganbench.training import (
+    OptimizerContext,
+    ScheduleContext,
+    StepBatch,
+    StepContext,
+    TrainingStep,
+)
 
 hookimpl = pluggy.HookimplMarker("ganbench")
 """Decorator marking a function as the implementation of a ganbench hook."""
@@ -38,9 +45,14 @@ __all__ = [
     "Generator",
     "IncompatibleError",
     "LossOutput",
+    "OptimizerContext",
     "Recipe",
     "Registrar",
+    "ScheduleContext",
+    "StepBatch",
+    "StepContext",
     "TensorGanDataset",
+    "TrainingStep",
     "UnknownNameError",
     "Variant",
     "hookimpl",

@@ -18,6 +18,8 @@ from ganbench.data.base import DataKind
 from ganbench.errors import PluginError
 
 ComponentKind = Literal["generator", "discriminator", "loss", "dataset", "variant"]
+TrainingKind = Literal["optimizer", "schedule", "training_step"]
+"""Kinds of the training seams (ganbench.training): registered like components, chosen by train options."""
 DATA_KINDS: frozenset[str] = frozenset({"image", "points"})
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -77,13 +79,24 @@ class VariantEntry:
         return self.variant.name
 
 
+@dataclass(frozen=True)
+class TrainingEntry:
+    """A registered optimiser, learning-rate schedule or training step factory (see ganbench.training)."""
+
+    kind: TrainingKind
+    name: str
+    factory: Callable[..., Any]
+    description: str
+    origin: PluginOrigin
+
+
 @dataclass
 class Registrar:
     """Collects one plugin's registrations; the registry commits them if all are valid."""
 
     origin: PluginOrigin
     taken: Callable[[ComponentKind, str], PluginOrigin | None] = lambda kind, name: None
-    entries: list[ComponentEntry | DatasetEntry | VariantEntry] = field(default_factory=list)
+    entries: list[ComponentEntry | DatasetEntry | VariantEntry | TrainingEntry] = field(default_factory=list)
 
     # -- public API -------------------------------------------------------
     def add_generator(
@@ -156,6 +169,29 @@ class Registrar:
                 self._fail(f"variant {variant.name!r}: recipe for {kind!r} must be a ganbench.plugin.Recipe")
         self.entries.append(VariantEntry(variant, self.origin))
 
+    # -- training seams (ganbench.training) --------------------------------
+    def add_optimizer(self, name: str, factory: Callable[..., Any], *, description: str) -> None:
+        """Register an optimiser ``factory(params, ctx: OptimizerContext, **options) -> torch.optim.Optimizer``."""
+        self._add_training("optimizer", name, factory, description)
+
+    def add_schedule(self, name: str, factory: Callable[..., Any], *, description: str) -> None:
+        """Register a learning-rate schedule ``factory(optimizer, ctx: ScheduleContext, **options)``.
+
+        It returns a ``torch.optim.lr_scheduler.LRScheduler`` (stepped once per
+        generator update) or ``None`` for a constant learning rate.
+        """
+        self._add_training("schedule", name, factory, description)
+
+    def add_training_step(self, name: str, factory: Callable[..., Any], *, description: str) -> None:
+        """Register a training step ``factory(**options) -> TrainingStep`` (the D and G updates of one step)."""
+        self._add_training("training_step", name, factory, description)
+
+    def _add_training(self, kind: TrainingKind, name: str, factory: Callable[..., Any], description: str) -> None:
+        self._check_name(kind, name)  # type: ignore[arg-type]
+        self._check_callable(kind, name, factory)  # type: ignore[arg-type]
+        self._check_description(kind, name, description)  # type: ignore[arg-type]
+        self.entries.append(TrainingEntry(kind, name, factory, description, self.origin))
+
     # -- validation helpers -----------------------------------------------
     def _add_component(
         self, kind: ComponentKind, name: str, factory: Callable[..., Any], description: str, data_kinds: tuple[str, ...]
@@ -189,7 +225,7 @@ class Registrar:
         raise PluginError(f"{self.origin}: {message}")
 
 
-def _entry_kind(entry: ComponentEntry | DatasetEntry | VariantEntry) -> ComponentKind:
+def _entry_kind(entry: ComponentEntry | DatasetEntry | VariantEntry | TrainingEntry) -> ComponentKind:
     if isinstance(entry, DatasetEntry):
         return "dataset"
     if isinstance(entry, VariantEntry):

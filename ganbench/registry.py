@@ -93,6 +93,10 @@ class PluginRegistry:
             "loss": {},
             "dataset": {},
             "variant": {},
+            # training seams (ganbench.training)
+            "optimizer": {},
+            "schedule": {},
+            "training_step": {},
         }
 
     # -- loading ------------------------------------------------------------

@@ -127,10 +127,15 @@ def render_registrar() -> str:
     return "\n".join(chunks)
 
 
+def _default(f: dataclasses.Field) -> object:
+    """A field's default, also when it comes from a ``default_factory`` (the options tables: ``{}``)."""
+    return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]
+
+
 def render_train_options() -> str:
     from ganbench.engine.config import TrainConfig
 
-    rows = [f"| `{f.name}` | `{f.default!r}` |" for f in dataclasses.fields(TrainConfig)]
+    rows = [f"| `{f.name}` | `{_default(f)!r}` |" for f in dataclasses.fields(TrainConfig)]
     return "| key | default |\n|---|---|\n" + "\n".join(rows) + "\n"
 
 

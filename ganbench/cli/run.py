@@ -31,6 +31,11 @@ PARAM_KEYS = {
     "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
     "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "vectorize_seeds": "vectorize_seeds",
+    # training seams
+    "optimizer_g": "optimizer_g", "optimizer_d": "optimizer_d", "optimizer_g_opt": "optimizer_g_options",
+    "optimizer_d_opt": "optimizer_d_options", "schedule_g": "schedule_g", "schedule_d": "schedule_d",
+    "schedule_g_opt": "schedule_g_options", "schedule_d_opt": "schedule_d_options",
+    "training_step": "training_step", "training_step_opt": "training_step_options",
 }  # fmt: skip
 """CLI parameter -> option key (the suite file's key)."""
 
@@ -118,6 +123,24 @@ def run(
         bool,
         typer.Option("--vectorize-seeds", help="Train each cell's seeds together as one batched model (small models)."),
     ] = False,
+    optimizer_g: Annotated[
+        str | None, typer.Option(help="Generator optimiser: adam (default), adamw, rmsprop, sgd or a plugin's.")
+    ] = None,
+    optimizer_d: Annotated[str | None, typer.Option(help="Discriminator optimiser (default adam).")] = None,
+    optimizer_g_opt: Annotated[
+        list[str] | None, typer.Option(help="Generator optimiser option KEY=VALUE, e.g. weight_decay=0.01.")
+    ] = None,
+    optimizer_d_opt: Annotated[list[str] | None, typer.Option(help="Discriminator optimiser option KEY=VALUE.")] = None,
+    schedule_g: Annotated[
+        str | None, typer.Option(help="Generator learning-rate schedule: constant (default), linear, cosine.")
+    ] = None,
+    schedule_d: Annotated[str | None, typer.Option(help="Discriminator learning-rate schedule.")] = None,
+    schedule_g_opt: Annotated[list[str] | None, typer.Option(help="Generator schedule option KEY=VALUE.")] = None,
+    schedule_d_opt: Annotated[list[str] | None, typer.Option(help="Discriminator schedule option KEY=VALUE.")] = None,
+    training_step: Annotated[
+        str | None, typer.Option(help="Training step: alternating (default) or a plugin's, e.g. unrolled.")
+    ] = None,
+    training_step_opt: Annotated[list[str] | None, typer.Option(help="Training step option KEY=VALUE.")] = None,
     overwrite: Annotated[
         bool,
         typer.Option(
@@ -204,7 +227,7 @@ def _given(ctx: typer.Context, name: str) -> bool:
 
 def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
     """CLI strings to the suite file's types: lists for names and seeds, dicts for component options."""
-    from ganbench.runner.suite_config import int_ranges
+    from ganbench.runner.suite_config import SEAM_KEYS, int_ranges
 
     out = dict(cli)
     out["variants"] = split_list(cli["variants"])
@@ -216,6 +239,9 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
     out["data_options"] = parse_options(cli["data_options"], "--data-opt")
+    for name in SEAM_KEYS[1::2]:  # the seams' options: absent (None) unless given, so a recipe's stay
+        flag = "--" + name.removesuffix("_options").replace("_", "-") + "-opt"
+        out[name] = parse_options(cli[name], flag) if cli[name] else None
     return out
 
 
@@ -226,7 +252,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
     from ganbench.engine.devices import resolve_device
     from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
     from ganbench.runner.plan import DataConfig, EvalOptions, RunConfig
-    from ganbench.runner.suite_config import TRAIN_KEYS
+    from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS
 
     composition = Composition(
         generator=options["generator"],
@@ -269,7 +295,9 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
             inception_weights=options["inception_weights"],
         ),
         composition=composition,
-        train_overrides={k: options[k] for k in (*TRAIN_KEYS, *FAST_PATH_KEYS) if options.get(k) is not None},
+        train_overrides={
+            k: options[k] for k in (*TRAIN_KEYS, *FAST_PATH_KEYS, *SEAM_KEYS) if options.get(k) is not None
+        },
         device=options["device"],
         checkpoint_every=every,
         tensorboard=bool(options["tensorboard"]),

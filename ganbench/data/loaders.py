@@ -30,6 +30,15 @@ def _split_size(dataset: GanDataset, split: str) -> tuple[torch.Tensor | None, i
     return None, len(dataset.split(split))
 
 
+def _split_labels(dataset: GanDataset, split: str, n: int) -> torch.Tensor:
+    """The labels of an in-memory split as int64 (``-1`` everywhere when it has none)."""
+    tensors = dataset.tensors(split)
+    labels = tensors[1] if tensors is not None and len(tensors) > 1 else None
+    if labels is None:
+        return torch.full((n,), -1, dtype=torch.long)
+    return torch.as_tensor(labels).to(dtype=torch.long)
+
+
 def _check_batch(dataset: GanDataset, split: str, n: int, batch_size: int) -> None:
     if not isinstance(batch_size, int) or batch_size < 1:
         raise UserError(f"batch size {batch_size!r} is invalid; use a positive integer")
@@ -99,6 +108,13 @@ def _images(batch: object) -> torch.Tensor:
     return batch[0] if isinstance(batch, (list, tuple)) else batch  # type: ignore[return-value]
 
 
+def _labels(batch: object, n: int) -> torch.Tensor:
+    """The labels of a collated ``(x, label)`` batch as int64; ``-1`` for a bare tensor batch."""
+    if isinstance(batch, (list, tuple)) and len(batch) > 1:
+        return torch.as_tensor(batch[1]).to(dtype=torch.long)
+    return torch.full((n,), -1, dtype=torch.long)
+
+
 def _clean_worker_error(exc: UserError) -> UserError:
     """A DataLoader re-raises a worker's error with the worker's traceback in the message; keep the one line."""
     text = str(exc)
@@ -130,8 +146,12 @@ def batch_stream(
     num_workers: int | None = None,
     skip_batches: int = 0,
     part: tuple[int, int] | None = None,
-) -> Iterator[torch.Tensor]:
-    """An endless stream of real batches ``(batch_size, *spec.shape)``, float32 on ``device``.
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """An endless stream of real batches ``(x, labels)`` on ``device``.
+
+    ``x`` is float32 ``(batch_size, *spec.shape)``; ``labels`` is int64
+    ``(batch_size,)``, the items' labels (``-1`` for unlabelled data). The
+    trainer hands labels only to components that declare ``conditional``.
 
     drop_last; reshuffled every epoch, deterministically from ``seed``. Raises
     :class:`UserError` if the split holds fewer items than one batch.
@@ -145,7 +165,7 @@ def batch_stream(
     x, n = _split_size(dataset, split)
     _check_batch(dataset, split, n, batch_size)
     if x is not None:
-        return _tensor_stream(x, n, batch_size, device, seed, skip_batches, part)
+        return _tensor_stream(x, _split_labels(dataset, split, n), n, batch_size, device, seed, skip_batches, part)
     workers = default_num_workers() if num_workers is None else num_workers
     sampler = _EpochBatches(n, batch_size, seed, skip_batches, part)
     loader = _loader(dataset.split(split), sampler, device, seed, workers)
@@ -154,27 +174,31 @@ def batch_stream(
 
 def _tensor_stream(
     x: torch.Tensor,
+    y: torch.Tensor,
     n: int,
     batch_size: int,
     device: torch.device,
     seed: int,
     skip: int = 0,
     part: tuple[int, int] | None = None,
-) -> Iterator[torch.Tensor]:
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     offset, size = _part_rows(batch_size, part)
     x = x.to(device=device, dtype=torch.float32)
+    y = y.to(device=device)
     cpu_perm, perm = None, None
     for epoch_perm, start in _batch_starts(n, batch_size, seed, skip):
         if epoch_perm is not cpu_perm:  # one host-to-device copy per epoch
             cpu_perm, perm = epoch_perm, epoch_perm.to(device)
-        yield x.index_select(0, perm[start + offset : start + offset + size])
+        index = perm[start + offset : start + offset + size]
+        yield x.index_select(0, index), y.index_select(0, index)
 
 
-def _loader_stream(loader: DataLoader, device: torch.device) -> Iterator[torch.Tensor]:
+def _loader_stream(loader: DataLoader, device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     non_blocking = device.type == "cuda"
     try:
         for batch in loader:
-            yield _images(batch).to(device=device, dtype=torch.float32, non_blocking=non_blocking)
+            images = _images(batch).to(device=device, dtype=torch.float32, non_blocking=non_blocking)
+            yield images, _labels(batch, images.shape[0]).to(device=device, non_blocking=non_blocking)
     except UserError as exc:
         raise _clean_worker_error(exc) from None
 

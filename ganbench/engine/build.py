@@ -8,6 +8,7 @@ option) surfaces here, before any training starts.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,30 +117,82 @@ def _build(
     return module
 
 
+def build_context(registry: PluginRegistry, spec: DataSpec, *, code_dim: int = 0, feature_dim: int = 0) -> BuildContext:
+    """A context for ``spec`` whose ``build_discriminator``/``build_generator`` build any registered component.
+
+    Either builds for this context's spec, or for ``spec=`` when given (a
+    packing wrapper's 2m-wide input, say); the nested context keeps
+    ``code_dim`` and ``feature_dim``, so a wrapped body sees what its wrapper saw.
+    """
+
+    def build_discriminator(name: str, *, spec: DataSpec | None = None, **options: Any) -> Discriminator:
+        target = spec or base
+        nested = build_context(registry, target, code_dim=code_dim, feature_dim=feature_dim)
+        return _build(registry, "discriminator", name, target, nested, options)
+
+    def build_generator(name: str, *, spec: DataSpec | None = None, **options: Any) -> Generator:
+        target = spec or base
+        nested = build_context(registry, target, code_dim=code_dim, feature_dim=feature_dim)
+        return _build(registry, "generator", name, target, nested, options)
+
+    base = spec
+    return BuildContext(
+        spec=spec,
+        code_dim=code_dim,
+        feature_dim=feature_dim,
+        build_discriminator=build_discriminator,
+        build_generator=build_generator,
+    )
+
+
 def build_models(registry: PluginRegistry, recipe: Recipe, spec: DataSpec) -> Models:
     """Build discriminator, then loss (needs D's feature size), then generator (needs the code size)."""
-
-    def build_discriminator(name: str, *, spec: DataSpec = spec, **options: Any) -> Discriminator:
-        # ``spec=`` builds a body for another input shape (a packing discriminator's m-times-wider input).
-        return _build(
-            registry,
-            "discriminator",
-            name,
-            spec,
-            BuildContext(spec=spec, build_discriminator=build_discriminator),
-            options,
-        )
-
-    ctx = BuildContext(spec=spec, build_discriminator=build_discriminator)
-    discriminator = build_discriminator(recipe.discriminator, **recipe.discriminator_options)
+    ctx = build_context(registry, spec)
+    discriminator = ctx.build_discriminator(recipe.discriminator, **recipe.discriminator_options)
     _require(discriminator, "discriminator", recipe.discriminator, ("feature_dim", "features", "classify"))
-    loss_ctx = dataclasses.replace(ctx, feature_dim=int(discriminator.feature_dim))
-    loss = _build(registry, "loss", recipe.loss, spec, loss_ctx, recipe.loss_options)
+    feature_dim = int(discriminator.feature_dim)
+    loss = _build(
+        registry, "loss", recipe.loss, spec, build_context(registry, spec, feature_dim=feature_dim), recipe.loss_options
+    )
     _require(loss, "loss", recipe.loss, ("discriminator_loss", "generator_loss", "sample_codes"))
-    gen_ctx = dataclasses.replace(loss_ctx, code_dim=int(getattr(loss, "code_dim", 0)))
-    generator = _build(registry, "generator", recipe.generator, spec, gen_ctx, recipe.generator_options)
+    gen_ctx = build_context(registry, spec, code_dim=int(getattr(loss, "code_dim", 0)), feature_dim=feature_dim)
+    generator = gen_ctx.build_generator(recipe.generator, **recipe.generator_options)
     _require(generator, "generator", recipe.generator, ("noise_dim",))
-    return Models(generator, discriminator, loss, recipe, spec)
+    models = Models(generator, discriminator, loss, recipe, spec)
+    check_conditional(models)
+    return models
+
+
+# -- labels: components that declare ``conditional = True`` ---------------------------
+def is_conditional(module: object) -> bool:
+    return bool(getattr(module, "conditional", False))
+
+
+def accepts(method: Any, name: str) -> bool:
+    """Whether ``method`` takes a keyword argument ``name`` (by name or through ``**kwargs``)."""
+    try:
+        params = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+def check_conditional(models: Models) -> None:
+    """A conditional loss must take ``labels=``; conditional components need a labelled dataset."""
+    loss = models.loss
+    if is_conditional(loss):
+        for method in ("discriminator_loss", "generator_loss"):
+            if not accepts(getattr(loss, method), "labels"):
+                raise IncompatibleError(
+                    f"loss {models.recipe.loss!r} is conditional but its {method} takes no labels= argument"
+                )
+    parts = {"generator": models.generator, "discriminator": models.discriminator, "loss": loss}
+    conditional = [kind for kind, module in parts.items() if is_conditional(module)]
+    if conditional and not models.spec.num_classes:
+        raise IncompatibleError(
+            f"the {' and '.join(conditional)} of this recipe {'is' if len(conditional) == 1 else 'are'} conditional, "
+            f"but dataset {models.spec.name!r} declares no label classes (DataSpec.num_classes)"
+        )
 
 
 def check_batch_size(models: Models, batch_size: int, variant: str) -> None:

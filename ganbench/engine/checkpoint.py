@@ -1,7 +1,7 @@
 """Training checkpoints: everything needed to continue a cell bit for bit.
 
 A checkpoint holds the weights of G, D and the loss's own modules, both
-optimisers, the step, the loss history, every RNG state the training loop
+optimisers and their learning-rate schedules, the step, the loss history, every RNG state the training loop
 draws from, and how many real batches the data stream has served. It holds
 only tensors and plain containers, so it loads with ``torch.load(...,
 weights_only=True)``; a file that needs arbitrary unpickling is refused, since
@@ -88,6 +88,7 @@ def save_checkpoint(
     state: TrainState,
     batches_consumed: int,
     identity: dict[str, Any],
+    schedules: tuple[Any, Any] = (None, None),
 ) -> None:
     """Write ``path`` atomically: a crash while saving leaves the previous checkpoint intact.
 
@@ -107,6 +108,7 @@ def save_checkpoint(
         "loss": _cpu(models.loss.state_dict()),
         "opt_g": opt_g.state_dict(),
         "opt_d": opt_d.state_dict(),
+        "schedules": [s.state_dict() if s is not None else None for s in schedules],
         "rng": capture_rng(),
         "torch_version": str(torch.__version__),
     }
@@ -134,7 +136,10 @@ def check_identity(payload: dict[str, Any], identity: dict[str, Any], path: Path
 
 
 def restore_checkpoint(
-    payload: dict[str, Any], models: Models, optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer]
+    payload: dict[str, Any],
+    models: Models,
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer],
+    schedules: tuple[Any, Any] = (None, None),
 ) -> TrainState:
     """Load weights and optimiser states into the (already built, already placed) models; restore the RNGs last.
 
@@ -145,7 +150,12 @@ def restore_checkpoint(
     models.discriminator.load_state_dict(payload["discriminator"])
     models.loss.load_state_dict(payload["loss"])
     optimizers[0].load_state_dict(payload["opt_g"])
-    optimizers[1].load_state_dict(payload["opt_d"])
+    optimizers[1].load_state_dict(payload["opt_d"])  # after the schedules were made: they set initial_lr
+    for schedule, saved in zip(schedules, payload.get("schedules", [None, None]), strict=True):
+        if (schedule is None) != (saved is None):
+            raise CheckpointError("checkpoint's learning-rate schedules do not match this configuration's")
+        if schedule is not None:
+            schedule.load_state_dict(saved)
     restore_rng(payload["rng"])
     d_loss, g_loss = payload.get("last_losses", [float("nan"), float("nan")])
     return TrainState(step=int(payload["step"]), history=list(payload["history"]), d_loss=d_loss, g_loss=g_loss)

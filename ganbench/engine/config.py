@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ganbench.errors import UserError
 
 AMP_CHOICES = ("off", "bf16", "fp16")
 """Mixed-precision modes: none, bfloat16 autocast (CPU/CUDA), float16 autocast + GradScaler (CUDA)."""
+
+
+SEAM_NAMES = ("optimizer_g", "optimizer_d", "schedule_g", "schedule_d", "training_step")
+"""TrainConfig fields naming a registered optimiser, schedule or training step; each has an ``_options`` field."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,23 @@ class TrainConfig:
     """Mixed precision: ``off``, ``bf16`` or ``fp16`` (CUDA only)."""
     compile: bool = False
     """``torch.compile`` the generator and the loss's D/G objectives (needs a C++ compiler on CPU)."""
+    # Training seams (ganbench.training): registered names and their options, per side.
+    optimizer_g: str = "adam"
+    """Generator optimiser (``ganbench plugins`` lists them); ``lr_g`` is its learning rate."""
+    optimizer_d: str = "adam"
+    """Discriminator optimiser (also trains the loss's own modules); ``lr_d`` is its learning rate."""
+    optimizer_g_options: Mapping[str, Any] = field(default_factory=dict)
+    """Extra keyword arguments of the generator optimiser, e.g. ``{"weight_decay": 0.01}``."""
+    optimizer_d_options: Mapping[str, Any] = field(default_factory=dict)
+    schedule_g: str = "constant"
+    """Generator learning-rate schedule, stepped once per generator update."""
+    schedule_d: str = "constant"
+    """Discriminator learning-rate schedule, stepped once per generator update (not per D update)."""
+    schedule_g_options: Mapping[str, Any] = field(default_factory=dict)
+    schedule_d_options: Mapping[str, Any] = field(default_factory=dict)
+    training_step: str = "alternating"
+    """How one step updates D and G: ``alternating`` is Goodfellow et al.'s Algorithm 1."""
+    training_step_options: Mapping[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> TrainConfig:
         """Apply ``overrides`` (from a variant or the CLI), rejecting unknown keys."""
@@ -45,7 +66,11 @@ class TrainConfig:
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise UserError(f"unknown training option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
-        new = dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        for name in SEAM_NAMES:  # a new optimiser/schedule/step drops the options meant for the one it replaces
+            if name in changes and changes[name] != getattr(self, name) and f"{name}_options" not in changes:
+                changes[f"{name}_options"] = {}
+        new = dataclasses.replace(self, **changes)
         new.validate()
         return new
 
@@ -72,6 +97,18 @@ class TrainConfig:
                 raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.amp not in AMP_CHOICES:
             raise UserError(f"unknown --amp {self.amp!r}; valid choices: {', '.join(AMP_CHOICES)}")
+        for name in SEAM_NAMES:  # the names themselves are checked against the registry when a cell is planned
+            flag = "--" + name.replace("_", "-")
+            if not isinstance(getattr(self, name), str):
+                raise UserError(f"{flag} must be a registered name, got {getattr(self, name)!r}")
+            if not isinstance(getattr(self, f"{name}_options"), Mapping):
+                raise UserError(
+                    f"{flag}-opt must be a table of KEY=VALUE options, got {getattr(self, name + '_options')!r}"
+                )
+
+    def seam_options(self, name: str) -> dict[str, Any]:
+        """The options of one seam (``optimizer_g``, ...) as a plain dict."""
+        return dict(getattr(self, f"{name}_options"))
 
     @property
     def warmup(self) -> int:

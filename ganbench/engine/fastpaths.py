@@ -127,10 +127,15 @@ class StepFunctions:
             return contextlib.nullcontext()
         return torch.autocast(self.device_type, dtype=self.amp_dtype)
 
-    def batches(self, batches: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
+    def batches(self, batches: Iterator[Any]) -> Iterator[Any]:
+        """Real batches (bare, or ``(x, labels)`` pairs) in the fast paths' memory format."""
         if not self.channels_last:
             return batches
-        return (b.contiguous(memory_format=torch.channels_last) if b.dim() == 4 else b for b in batches)
+
+        def nhwc(b: torch.Tensor) -> torch.Tensor:
+            return b.contiguous(memory_format=torch.channels_last) if b.dim() == 4 else b
+
+        return ((nhwc(b[0]), *b[1:]) if isinstance(b, tuple) else nhwc(b) for b in batches)
 
     def update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, which: str) -> None:
         """``loss.backward(); optimizer.step()``, through a GradScaler when fp16 needs one."""

@@ -10,6 +10,7 @@ import torch
 
 from ganbench.engine.build import Models
 from ganbench.engine.devices import synchronize
+from ganbench.engine.steps import sample_labels
 from ganbench.engine.trainer import sample_latent
 
 
@@ -21,6 +22,8 @@ class Samples:
     """The structured codes each sample was generated from (``(N, 0)`` when none)."""
     gen_img_s: float
     """Generation throughput after one warm-up batch (NaN with a single batch)."""
+    labels: torch.Tensor | None = None
+    """The class labels a conditional generator was given (uniform over the classes); None otherwise."""
 
 
 @torch.no_grad()
@@ -33,13 +36,17 @@ def generate(
     G = models.generator
     was_training = G.training
     G.eval()
-    images, codes = [], []
+    images, codes, labels = [], [], []
     timed_images, start = 0, None
     try:
         for first in range(0, n, batch_size):
             m = min(batch_size, n - first)
             latent, code = sample_latent(models, m, device)
-            images.append(G(latent).float().cpu())  # .cpu() syncs, so the timer sees finished work
+            label = sample_labels(models, m, device)
+            fake = G(latent) if label is None else G(latent, label)
+            images.append(fake.float().cpu())  # .cpu() syncs, so the timer sees finished work
+            if label is not None:
+                labels.append(label.cpu())
             codes.append(code.cpu())
             if start is None:
                 synchronize(device)
@@ -50,4 +57,4 @@ def generate(
         G.train(was_training)
     elapsed = time.perf_counter() - start if start is not None else 0.0
     gen_img_s = timed_images / elapsed if timed_images and elapsed > 0 else math.nan
-    return Samples(torch.cat(images), torch.cat(codes), gen_img_s)
+    return Samples(torch.cat(images), torch.cat(codes), gen_img_s, torch.cat(labels) if labels else None)

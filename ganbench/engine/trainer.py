@@ -13,6 +13,11 @@ read waits for nothing). On CUDA it is copied ``non_blocking`` into pinned
 host memory behind an event, and the next poll reads it only if the event has
 completed, so the host never waits for the device; divergence shows within
 about two polls. Other devices (MPS) rely on the ``log_every`` read-out.
+
+What one step does is the registered training step's (``training_step``,
+default ``alternating``: the loop above), called in one place through the
+seam in ``ganbench/engine/steps.py``; learning-rate schedules are stepped
+after it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ from ganbench.engine.build import Models
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.devices import synchronize
 from ganbench.engine.fastpaths import prepare as prepare_fast_paths
+from ganbench.engine.optim import Schedules, make_schedules, make_training_step
+from ganbench.engine.optim import make_optimizers as make_optimizers
+from ganbench.engine.steps import LoopContext
+from ganbench.engine.steps import sample_latent as sample_latent
+from ganbench.training import TrainingStep
 
 if TYPE_CHECKING:
     from ganbench.engine.distributed import DataParallelSteps
@@ -61,28 +71,6 @@ class TrainState:
     d_loss: float = math.nan
     """Last step's losses, so a run resumed at its final step still reports them."""
     g_loss: float = math.nan
-
-
-def make_optimizers(models: Models, cfg: TrainConfig) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
-    """Adam for G; Adam for D plus the loss's own modules (they share D's body)."""
-    betas = (cfg.beta1, cfg.beta2)
-    opt_g = torch.optim.Adam(models.generator.parameters(), lr=cfg.lr_g, betas=betas)
-    d_params = list(models.discriminator.parameters()) + list(models.loss.parameters())
-    opt_d = torch.optim.Adam(d_params, lr=cfg.lr_d, betas=betas)
-    return opt_g, opt_d
-
-
-def sample_latent(models: Models, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Standard normal noise followed by the loss's structured codes."""
-    codes = models.loss.sample_codes(n, device)
-    noise = torch.randn(n, models.generator.noise_dim, device=device)
-    return torch.cat([noise, codes], dim=1), codes
-
-
-def _set_requires_grad(modules: list[torch.nn.Module], flag: bool) -> None:
-    for module in modules:
-        for p in module.parameters():
-            p.requires_grad_(flag)
 
 
 ProgressCallback = Callable[[int, dict[str, float], float], None]
@@ -129,6 +117,8 @@ def train(
     device: torch.device,
     *,
     optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None,
+    schedules: Schedules | None = None,
+    training_step: TrainingStep | None = None,
     state: TrainState | None = None,
     on_log: ProgressCallback | None = None,
     on_interval: Callable[[int], None] | None = None,
@@ -140,12 +130,17 @@ def train(
     ``on_interval(step)`` after each logging point (checkpoints, evaluation).
     Time spent inside the callbacks (measured with a device sync at both ends) is
     left out of ``train_s`` and ``train_img_s``: they count training steps only.
+    ``batches`` yields ``(real, labels)`` pairs (``batch_stream``) or bare real batches.
+    Optimisers, schedules and the training step are built from ``cfg`` unless
+    given (give the schedules too when continuing with given optimisers).
     ``parallel`` (data-parallel ranks, :mod:`ganbench.engine.distributed`) wraps
     the step functions in DDP, draws this rank's latents and averages the losses
     read out; ``cfg.batch_size`` is then the global batch. None: the plain loop.
     """
     G, D, loss = models.generator, models.discriminator, models.loss
-    opt_g, opt_d = optimizers or make_optimizers(models, cfg)
+    optimizers = optimizers or make_optimizers(models, cfg)
+    schedules = schedules if schedules is not None else make_schedules(optimizers, cfg)
+    training_step = training_step or make_training_step(cfg)
     state = state or TrainState()
     G.train(), D.train(), loss.train()
     fast = prepare_fast_paths(models, cfg, device)  # opt-in fast paths; all off: the plain calls
@@ -153,7 +148,8 @@ def train(
     draw_latent = sample_latent
     if parallel is not None:
         fast, draw_latent = parallel.wrap(models, fast), parallel.sample_latent
-    d_side = [D, loss]
+    context = LoopContext(models, optimizers, batches, cfg.d_steps, device, fast, draw_latent)
+    stepped = [schedule for schedule in schedules if schedule is not None]  # constant rates: nothing to step
 
     buffer = torch.zeros(min(cfg.log_every, cfg.steps), 2, device=device)  # rows used: step % log_every < steps
     watch = NonFiniteWatch(buffer, device)
@@ -172,25 +168,10 @@ def train(
         if step == warmup_end:
             synchronize(device)
             timer_start, measured_from = time.perf_counter(), step
-        # -- discriminator: k updates with G fixed -------------------------
-        for i in range(cfg.d_steps):
-            real = next(batches)
-            latent, codes = draw_latent(models, real.shape[0], device)
-            last = i == cfg.d_steps - 1
-            with torch.set_grad_enabled(last), fast.autocast():  # keep G's graph only for the fake the G step reuses
-                fake = fast.generator(latent)
-            with fast.autocast():
-                d_out = fast.discriminator_loss(D, real, fake.detach(), codes)
-            opt_d.zero_grad(set_to_none=True)
-            fast.update(d_out.total, opt_d, "d")  # backward + step (through a GradScaler for fp16)
-        # -- generator: one update with D fixed ------------------------------
-        _set_requires_grad(d_side, False)
-        with fast.autocast():
-            g_out = fast.generator_loss(D, fake, codes)
-        opt_g.zero_grad(set_to_none=True)
-        fast.update(g_out.total, opt_g, "g")
-        _set_requires_grad(d_side, True)
-
+        context.step = step
+        d_out, g_out = training_step.run(context)  # the training-step seam: d_steps D updates, then one G update
+        for schedule in stepped:
+            schedule.step()
         buffer[step % cfg.log_every, 0] = d_out.total.detach()
         buffer[step % cfg.log_every, 1] = g_out.total.detach()
         step += 1

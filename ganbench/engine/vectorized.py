@@ -56,6 +56,28 @@ def check_vectorizable(models: Models, cfg: TrainConfig) -> None:
     fast = [name for name in ("channels_last", "compile") if getattr(cfg, name)] + (["amp"] if cfg.amp != "off" else [])
     if fast:
         raise UserError(f"--vectorize-seeds cannot be combined with the fast path(s) {', '.join(fast)}")
+    # training seams: this loop has its own Adam and alternating step, and passes no labels
+    seams = [f"{k}={getattr(cfg, k)}" for k, default in _SEAM_DEFAULTS.items() if getattr(cfg, k) != default]
+    seams += [f"{name}_options" for name in _SEAM_DEFAULTS if getattr(cfg, f"{name}_options")]
+    if seams:
+        raise UserError(f"--vectorize-seeds trains with Adam and the alternating step only; drop {', '.join(seams)}")
+    conditional = [part for part, m in models.modules().items() if getattr(m, "conditional", False)]
+    if conditional:
+        raise UserError(f"--vectorize-seeds cannot train a conditional {' or '.join(conditional)}")
+
+
+_SEAM_DEFAULTS = {
+    "optimizer_g": "adam",
+    "optimizer_d": "adam",
+    "schedule_g": "constant",
+    "schedule_d": "constant",
+    "training_step": "alternating",
+}
+
+
+def _real(batch: object) -> torch.Tensor:
+    """The real samples of a ``batch_stream`` item (``(x, labels)``), or a bare batch."""
+    return batch[0] if isinstance(batch, tuple) else batch  # type: ignore[return-value]
 
 
 class _Method(nn.Module):
@@ -197,7 +219,7 @@ def train_vectorized(
                 synchronize(device)
                 timer_start, measured_from = time.perf_counter(), step
             for i in range(cfg.d_steps):
-                real = torch.stack([next(stream) for stream in streams])
+                real = torch.stack([_real(next(stream)) for stream in streams])
                 n = real.shape[1]
                 latent = torch.stack(
                     [rng.draw(s, lambda n=n: sample_latent(template_models, n, device)[0]) for s in range(S)]

@@ -35,6 +35,7 @@ from ganbench.engine.checkpoint import (
 )
 from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_memory
 from ganbench.engine.distributed import CellGroup
+from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
 from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
@@ -151,14 +152,16 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         for every in (ctx.evaluation.eval_every, ctx.checkpoint_every):  # the same on every rank
             if every:  # logging points are where the trainer calls back
                 config = dataclasses.replace(config, log_every=math.gcd(config.log_every, every))
-        optimizers = make_optimizers(models, config)
+        optimizers = make_optimizers(models, config, ctx.registry)
+        schedules = make_schedules(optimizers, config, ctx.registry)
+        training_step = make_training_step(config, ctx.registry)
         checkpoint_path = cell_dir / CHECKPOINT_FILE
         identity = checkpoint_identity(cell, models)
         state, skip = TrainState(), 0
         if ctx.resume and checkpoint_path.is_file():
             payload = load_checkpoint(checkpoint_path)
             check_identity(payload, identity, checkpoint_path)
-            state = restore_checkpoint(payload, models, optimizers)  # RNGs last: nothing may draw after this
+            state = restore_checkpoint(payload, models, optimizers, schedules)  # RNGs last: nothing may draw after
             skip = int(payload["batches_consumed"])
             if periodic is not None:
                 periodic.rows = earlier_evals(cell_dir, state.step)
@@ -184,6 +187,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
                     checkpoint_path,
                     models=models,
                     optimizers=optimizers,
+                    schedules=schedules,
                     state=state,
                     batches_consumed=batches.consumed,
                     identity=identity,
@@ -201,6 +205,8 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             config,
             ctx.device,
             optimizers=optimizers,
+            schedules=schedules,
+            training_step=training_step,
             state=state,
             on_log=on_log,
             on_interval=on_interval,

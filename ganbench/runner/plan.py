@@ -19,6 +19,7 @@ from ganbench.engine.build import (
     resolve_recipe,
 )
 from ganbench.engine.config import TrainConfig
+from ganbench.engine.optim import check_training
 from ganbench.engine.seeding import check_seed
 from ganbench.errors import UnknownNameError, UserError
 from ganbench.registry import PluginRegistry
@@ -198,6 +199,7 @@ def make_plan(
             recipe = resolve_recipe(registry, variant, dataset.spec, composition)
             cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
             models = build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            check_training(registry, models, cfg)  # optimisers, schedules, training step: bad values fail here
             check_batch_size(models, cfg.batch_size, variant)
             cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
     return Plan(cells, loaded, data)

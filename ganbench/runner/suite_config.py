@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ganbench.engine.config import AMP_CHOICES
+from ganbench.engine.config import AMP_CHOICES, SEAM_NAMES
 from ganbench.errors import UserError
 
 if sys.version_info >= (3, 11):
@@ -76,6 +76,17 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "channels_last": SuiteKey("bool", "Fast path: NHWC memory format."),
     "amp": SuiteKey("choice", "Fast path: mixed precision.", AMP_CHOICES),
     "compile": SuiteKey("bool", "Fast path: torch.compile."),
+    # training seams (ganbench.training): registered names and their options
+    "optimizer_g": SuiteKey("str", "Generator optimiser (adam, adamw, rmsprop, sgd, ...)."),
+    "optimizer_d": SuiteKey("str", "Discriminator optimiser."),
+    "optimizer_g_options": SuiteKey("table", "Generator optimiser options (--optimizer-g-opt)."),
+    "optimizer_d_options": SuiteKey("table", "Discriminator optimiser options (--optimizer-d-opt)."),
+    "schedule_g": SuiteKey("str", "Generator learning-rate schedule (constant, linear, cosine, ...)."),
+    "schedule_d": SuiteKey("str", "Discriminator learning-rate schedule."),
+    "schedule_g_options": SuiteKey("table", "Generator schedule options (--schedule-g-opt)."),
+    "schedule_d_options": SuiteKey("table", "Discriminator schedule options (--schedule-d-opt)."),
+    "training_step": SuiteKey("str", "Training step (alternating, ...)."),
+    "training_step_options": SuiteKey("table", "Training step options (--training-step-opt)."),
     "vectorize_seeds": SuiteKey("bool", "Train each cell's seeds together as one batched model."),
 }
 ALIASES = {
@@ -84,10 +95,17 @@ ALIASES = {
     "gen_opt": "generator_options",
     "disc_opt": "discriminator_options",
     "loss_opt": "loss_options",
+    "optimizer_g_opt": "optimizer_g_options",
+    "optimizer_d_opt": "optimizer_d_options",
+    "schedule_g_opt": "schedule_g_options",
+    "schedule_d_opt": "schedule_d_options",
+    "training_step_opt": "training_step_options",
     "data_opt": "data_options",
 }
 TRAIN_KEYS = ("steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "log_every", "warmup_steps")
 """Keys that are :class:`~ganbench.engine.config.TrainConfig` overrides."""
+SEAM_KEYS = tuple(k for name in SEAM_NAMES for k in (name, f"{name}_options"))
+"""Training-seam keys (optimisers, schedules, training step): TrainConfig overrides too."""
 
 
 def canonical_key(key: str) -> str:

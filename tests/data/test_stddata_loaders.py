@@ -55,7 +55,7 @@ def ids(batch: torch.Tensor) -> list[int]:
 
 
 def take(stream, k: int) -> list[list[int]]:
-    return [ids(b) for b in itertools.islice(stream, k)]
+    return [ids(x) for x, _ in itertools.islice(stream, k)]
 
 
 def test_tensor_stream_is_seeded_permutations_with_drop_last():
@@ -79,8 +79,20 @@ def test_stream_is_deterministic_per_seed_and_float_on_device():
     again = take(batch_stream(in_memory(), "train", batch_size=4, device=cpu, seed=1), 5)
     other = take(batch_stream(in_memory(), "train", batch_size=4, device=cpu, seed=2), 5)
     assert first == again and first != other
-    batch = next(batch_stream(in_memory(), "train", batch_size=4, device=cpu, seed=1))
+    batch, labels = next(batch_stream(in_memory(), "train", batch_size=4, device=cpu, seed=1))
     assert batch.dtype == torch.float32 and batch.shape == (4, 1, 2, 2) and batch.device == cpu
+    assert labels.dtype == torch.long and labels.shape == (4,) and labels.device == cpu
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_stream_yields_each_items_own_label(workers):
+    """In memory, item i has label i; item by item, the items' own label (-1 here) comes through the loader."""
+    cpu = torch.device("cpu")
+    for x, labels in itertools.islice(batch_stream(in_memory(), "train", batch_size=3, device=cpu, seed=4), 5):
+        assert labels.tolist() == ids(x)
+    stream = batch_stream(FileBacked(), "train", batch_size=3, device=cpu, seed=4, num_workers=workers)
+    for _, labels in itertools.islice(stream, 4):
+        assert labels.dtype == torch.long and labels.tolist() == [-1, -1, -1]
 
 
 @pytest.mark.parametrize("workers", [0, 2])
@@ -124,8 +136,9 @@ def test_all_samples_refuses_more_than_the_split_holds():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_stream_matches_cpu_order():
     cuda = torch.device("cuda")
-    on_gpu = next(batch_stream(in_memory(), "train", batch_size=4, device=cuda, seed=9))
-    on_cpu = next(batch_stream(in_memory(), "train", batch_size=4, device=torch.device("cpu"), seed=9))
+    on_gpu, gpu_labels = next(batch_stream(in_memory(), "train", batch_size=4, device=cuda, seed=9))
+    on_cpu, cpu_labels = next(batch_stream(in_memory(), "train", batch_size=4, device=torch.device("cpu"), seed=9))
     assert on_gpu.device.type == "cuda" and torch.equal(on_gpu.cpu(), on_cpu)
-    from_loader = next(batch_stream(FileBacked(), "train", batch_size=4, device=cuda, seed=9, num_workers=2))
+    assert gpu_labels.device.type == "cuda" and torch.equal(gpu_labels.cpu(), cpu_labels)
+    from_loader, _ = next(batch_stream(FileBacked(), "train", batch_size=4, device=cuda, seed=9, num_workers=2))
     assert from_loader.device.type == "cuda" and torch.equal(from_loader.cpu(), on_cpu)

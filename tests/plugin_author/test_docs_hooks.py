@@ -18,6 +18,7 @@ import sys
 import types
 
 import pluggy
+import pytest
 import torch
 
 import ganbench.plugin
@@ -26,6 +27,7 @@ from ganbench.data.base import DataSpec
 from ganbench.engine.build import build_models
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.trainer import train
+from ganbench.errors import IncompatibleError
 from ganbench.registrar import PluginOrigin, Registrar
 from ganbench.registry import PluginRegistry
 from tests.plugin_author.helpers import REPO
@@ -219,3 +221,61 @@ def test_checker_runs_as_a_script_from_anywhere(tmp_path):
         [sys.executable, str(REPO / "tools" / "check_hook_docs.py")], capture_output=True, text=True, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
+
+
+# -- the training-seam and label examples work ------------------------------------------------
+def test_optimizer_schedule_example_registers_chooses_and_trains():
+    from ganbench.engine.optim import make_optimizers, make_schedules
+
+    registry = _register_source(_python_block_after("<!-- example: optimizer-schedule -->"), "doc_optim")
+    assert "my-adamax" in registry.names("optimizer") and "my-warmup" in registry.names("schedule")
+    _train_briefly(registry, "my-adamax-dcgan")
+    spec = DataSpec("pts", "points", (2,))
+    recipe = registry.variant("my-adamax-dcgan").variant.recipe_for("points")
+    cfg = TrainConfig().with_overrides(dict(recipe.train_options))
+    optimizers = make_optimizers(build_models(registry, recipe, spec), cfg, registry)
+    schedules = make_schedules(optimizers, cfg, registry)
+    assert all(type(o) is torch.optim.Adamax for o in optimizers)
+    assert optimizers[0].param_groups[0]["lr"] == 1e-3 / 100  # the warm-up's first step
+    for _ in range(99):
+        optimizers[0].step()  # no gradients: nothing moves, but the scheduler sees the usual order
+        schedules[0].step()
+    assert optimizers[0].param_groups[0]["lr"] == 1e-3
+
+
+def test_training_step_example_adds_the_r1_penalty_on_its_steps():
+    from ganbench.engine.optim import make_training_step
+
+    registry = _register_source(_python_block_after("<!-- example: training-step -->"), "doc_step")
+    assert "my-lazy-r1" in registry.names("training_step")
+    _train_briefly(registry, "my-r1-gan")
+    spec = DataSpec("pts", "points", (2,))
+    real = torch.randn(8, 2)
+
+    def first_d_update(training_step: str) -> torch.Tensor:
+        torch.manual_seed(0)
+        models = build_models(registry, registry.variant("my-r1-gan").variant.recipe_for("points"), spec)
+        cfg = TrainConfig(steps=1, batch_size=8, log_every=1, training_step=training_step)
+        train(models, iter([real]), cfg, torch.device("cpu"), training_step=make_training_step(cfg, registry))
+        return next(iter(models.discriminator.parameters())).detach().clone()
+
+    with_r1, without = first_d_update("my-lazy-r1"), first_d_update("alternating")
+    assert not torch.equal(with_r1, without)  # step 0 is a penalised step (0 % every == 0)
+
+
+def test_conditional_example_trains_on_a_labelled_mixture():
+    from ganbench.data.base import DatasetOptions
+    from ganbench.data.loaders import batch_stream
+
+    registry = _register_source(_python_block_after("<!-- example: conditional -->"), "doc_cgan")
+    entry, _ = registry.dataset("ring8")
+    data = entry.factory(DatasetOptions(root=REPO))
+    recipe = registry.variant("my-cgan").variant.recipe_for("points")
+    models = build_models(registry, recipe, data.spec)
+    assert models.generator.conditional and models.discriminator.conditional and models.loss.conditional
+    batches = batch_stream(data, "train", batch_size=32, device=torch.device("cpu"), seed=0)
+    result = train(models, batches, TrainConfig(steps=3, batch_size=32, log_every=1), torch.device("cpu"))
+    assert result.status == "ok"
+    unlabelled = dataclasses.replace(data.spec, num_classes=None)
+    with pytest.raises(IncompatibleError, match="has no labels; conditional components need them"):
+        build_models(registry, recipe, unlabelled)

@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -85,6 +86,43 @@ def test_example_variants_run_through_ganbench_run(extra_losses_site, tmp_path):
         assert (train["beta1"], train["beta2"]) == (0.0, 0.9)
     lsgan_image = next(c for c in configs if c["variant"] == "lsgan" and c["dataset"] == "digits")
     assert lsgan_image["data_shape"] == [1, 16, 16] and lsgan_image["train"]["d_steps"] == 1
+
+
+def test_example_training_seams_run_through_ganbench_run(extra_losses_site, tmp_path):
+    """The unrolled-GAN variant (its training step) and the optimistic-Adam optimiser, installed with pip, on ring8.
+
+    Both variants train with the package's optimiser for D; they differ only in the training step, so their
+    results must differ too. Evaluation runs, so the cells are scored like any other.
+    """
+    env = subprocess_env(extra_losses_site, GANBENCH_LOAD_PLUGINS=EXAMPLE_DISTRIBUTION)
+    result = run_ganbench(
+        "--strict", "run", "--plugins", "unrolled,dcgan", "--dataset", "ring8", "--steps", "20", "--batch-size", "32",
+        "--optimizer-d", "optimistic-adam", "--eval-samples", "500", "--results-dir", str(tmp_path), "--out", "seams",
+        "--quiet", env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(tmp_path / "seams" / "results.csv").set_index("variant")
+    assert (table["status"] == "ok").all(), table[["status", "error"]].to_string()
+    assert table.loc["unrolled", "modes_total"] == 8
+    assert table.loc["unrolled", "g_loss"] != table.loc["dcgan", "g_loss"]
+    configs = {
+        c["variant"]: c["train"]
+        for c in map(json.loads, map(Path.read_text, (tmp_path / "seams").glob("*/config.json")))
+    }
+    assert configs["unrolled"]["training_step"] == "unrolled"
+    assert configs["unrolled"]["training_step_options"] == {"unroll": 5}
+    assert configs["dcgan"]["training_step"] == "alternating"
+    assert {c["optimizer_d"] for c in configs.values()} == {"optimistic-adam"}
+    assert {c["optimizer_g"] for c in configs.values()} == {"adam"}
+
+    bad = run_ganbench(
+        "--strict", "run", "--plugins", "unrolled", "--dataset", "ring8", "--training-step-opt", "unroll=0",
+        "--results-dir", str(tmp_path), "--out", "bad", env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert bad.returncode == 2 and not (tmp_path / "bad").exists()
+    assert bad.stderr.strip().splitlines() == [
+        "ganbench: error: training step 'unrolled': option unroll=0 must be a positive integer"
+    ]
 
 
 def test_example_package_own_tests_pass(extra_losses_site, tmp_path):

@@ -1,4 +1,5 @@
-"""ganbench-extra-losses: WGAN-GP, hinge + spectral norm (SNGAN) and least squares (LSGAN) for ganbench.
+"""ganbench-extra-losses: WGAN-GP, hinge + spectral norm (SNGAN), least squares (LSGAN), optimistic Adam and
+the unrolled GAN for ganbench.
 
 A third-party plugin in full: it reaches ganbench only through the
 ``ganbench`` entry point in ``pyproject.toml`` and imports only
@@ -17,6 +18,7 @@ from .discriminators import (
     sn_mlp_discriminator,
 )
 from .losses import gradient_penalty, hinge_loss, least_squares_loss, wgan_gp_loss
+from .training import optimistic_adam, unrolled_step
 
 GANBENCH_API_VERSION = 1
 """The plugin API this package was written against; ganbench refuses it on a mismatch."""
@@ -27,6 +29,9 @@ WGAN_GP_TRAIN = {"d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2"
 POINTS_TRAIN = {"lr_g": 1e-3, "lr_d": 1e-3}
 """As ganbench's own ``dcgan`` variant on 2D data: small MLPs need a larger step to cover the modes in a few
 thousand updates. WGAN-GP keeps its own settings on every data kind."""
+
+UNROLLED_TRAIN = {"training_step": "unrolled", "training_step_options": {"unroll": 5}}
+"""Metz et al. (2017) unroll 5 steps on their 2D mixtures; the generator and discriminator stay ganbench's own."""
 
 
 @hookimpl
@@ -86,6 +91,28 @@ def ganbench_register(registrar: Registrar) -> None:
             recipes={
                 "image": Recipe("dcgan", "dcgan", "lsgan"),
                 "points": Recipe("mlp", "mlp", "lsgan", train_options=POINTS_TRAIN),
+            },
+        )
+    )
+
+    # -- training seams: an optimiser and a training step, chosen by name in train_options --------
+    registrar.add_optimizer(
+        "optimistic-adam",
+        optimistic_adam,
+        description="Optimistic Adam (Daskalakis et al. 2018): Adam plus the correction -lr*(u_t - u_{t-1}).",
+    )
+    registrar.add_training_step(
+        "unrolled",
+        unrolled_step,
+        description="Unrolled GAN (Metz et al. 2017), first-order: G's loss against D after k simulated updates.",
+    )
+    registrar.add_variant(
+        Variant(
+            name="unrolled",
+            description="Unrolled GAN (Metz et al. 2017): 5 unrolled D steps (first-order) on DCGAN/MLP bodies.",
+            recipes={
+                "image": Recipe("dcgan", "dcgan", "nonsaturating", train_options=UNROLLED_TRAIN),
+                "points": Recipe("mlp", "mlp", "nonsaturating", train_options={**UNROLLED_TRAIN, **POINTS_TRAIN}),
             },
         )
     )

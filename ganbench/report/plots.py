@@ -99,10 +99,10 @@ def training_curves(runs: Sequence[RunCurves], title: str) -> bytes | None:
     return _png(fig)
 
 
-def error_bar(metric: str, mean: float, std: float) -> list[list[float]]:
-    """``[[below], [above]]`` for ``yerr``: mean ± std clipped to the metric's valid range (FID never < 0)."""
-    col = columns.column(metric)
-    low, high = (col.clip(mean - std), col.clip(mean + std)) if col is not None else (mean - std, mean + std)
+def error_bar(metric: str, mean: float, std: float, modes_total: float | None = None) -> list[list[float]]:
+    """``[[below], [above]]`` for ``yerr``: mean ± std clipped to the metric's valid range (FID never < 0,
+    ``modes`` at most K)."""
+    low, high = columns.clip(metric, mean - std, modes_total), columns.clip(metric, mean + std, modes_total)
     return [[max(mean - low, 0.0)], [max(high - mean, 0.0)]]
 
 
@@ -120,11 +120,14 @@ def summary_bars(table: pd.DataFrame, metric: str) -> bytes | None:
         ax = fig.add_subplot(1, len(datasets), i + 1)
         sub = data[data["dataset"].astype(str) == ds]
         variants = sorted(sub["variant"].astype(str).unique())
+        totals = pd.to_numeric(sub["modes_total"], errors="coerce").dropna().unique() if "modes_total" in sub else []
+        modes_total = float(totals[0]) if len(totals) == 1 else None
         for x, v in enumerate(variants):
             vals = sub.loc[sub["variant"].astype(str) == v, "_v"]
             mean = float(vals.mean())
             std = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
-            ax.bar(x, mean, yerr=error_bar(metric, mean, std), capsize=4, color="#8fb3d9", edgecolor="#2f5f8f")
+            yerr = error_bar(metric, mean, std, modes_total)
+            ax.bar(x, mean, yerr=yerr, capsize=4, color="#8fb3d9", edgecolor="#2f5f8f")
             ax.scatter([x] * len(vals), vals, s=12, color="#1b2f45", zorder=3)
         ax.set_xticks(range(len(variants)), [_short(v) for v in variants], rotation=25, ha="right", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)

@@ -17,6 +17,7 @@ A complete plugin package (``pyproject.toml``)::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ hookspec = pluggy.HookspecMarker("ganbench")
 
 @hookspec
 def ganbench_register(registrar: Registrar) -> None:
-    """Register generators, discriminators, losses, datasets and variants.
+    """Register generators, discriminators, losses, datasets, variants, metrics and feature extractors.
 
     Called once per plugin when the registry loads. Everything goes through the
     typed ``registrar``; it validates each entry and names your plugin in any
@@ -72,12 +73,15 @@ def ganbench_register(registrar: Registrar) -> None:
 
 
 @hookspec
-def ganbench_cell_finished(row: dict[str, Any], cell_dir: Path) -> None:
+def ganbench_cell_finished(row: Mapping[str, Any], cell_dir: Path) -> None:
     """Observe one finished benchmark cell (a variant on a dataset with a seed).
 
-    ``row`` is the cell's results row (the same dict that becomes a line of
-    the results table); ``cell_dir`` holds its config, metrics, samples and
-    weights. Use it to upload results or send a notification. Example::
+    ``row`` is a read-only view of the cell's results row (what became its
+    line of the results table, already written to ``cell_dir``); assigning to
+    it raises ``TypeError`` (logged as a warning naming your plugin; the
+    run goes on). To add a column, register a metric with
+    ``Registrar.add_metric``. ``cell_dir`` holds its config, metrics, samples
+    and weights. Use it to upload results or send a notification. Example::
 
         @hookimpl
         def ganbench_cell_finished(row, cell_dir):

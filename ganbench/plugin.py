@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pluggy
 
+from ganbench.columns import MetricColumn
 from ganbench.components import (
     BuildContext,
     Discriminator,
@@ -20,6 +21,8 @@ from ganbench.components import (
 )
 from ganbench.data.base import DatasetOptions, DataSpec, GanDataset, TensorGanDataset
 from ganbench.errors import DatasetUnavailableError, IncompatibleError, UnknownNameError
+from ganbench.metrics.extractor import FeatureExtractor, load_weights
+from ganbench.metrics.inputs import MetricInputs
 from ganbench.registrar import Registrar
 from ganbench.registry import API_VERSION
 from ganbench.training import (
@@ -40,11 +43,14 @@ __all__ = [
     "DatasetOptions",
     "DatasetUnavailableError",
     "Discriminator",
+    "FeatureExtractor",
     "GANLoss",
     "GanDataset",
     "Generator",
     "IncompatibleError",
     "LossOutput",
+    "MetricColumn",
+    "MetricInputs",
     "OptimizerContext",
     "Recipe",
     "Registrar",
@@ -56,4 +62,5 @@ __all__ = [
     "UnknownNameError",
     "Variant",
     "hookimpl",
+    "load_weights",
 ]

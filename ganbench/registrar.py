@@ -7,21 +7,25 @@ plugin and distribution that made it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ganbench.columns import MetricColumn
+from ganbench.columns import column as column_declaration
 from ganbench.components import Recipe, Variant
 from ganbench.data.base import DataKind
 from ganbench.errors import PluginError
 
-ComponentKind = Literal["generator", "discriminator", "loss", "dataset", "variant"]
+ComponentKind = Literal["generator", "discriminator", "loss", "dataset", "variant", "metric", "extractor"]
 TrainingKind = Literal["optimizer", "schedule", "training_step"]
 """Kinds of the training seams (ganbench.training): registered like components, chosen by train options."""
 DATA_KINDS: frozenset[str] = frozenset({"image", "points"})
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_COLUMN_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,59 @@ class VariantEntry:
         return self.variant.name
 
 
+# -- evaluation seams: metrics and feature extractors --------------------------
+METRIC_NEEDS: frozenset[str] = frozenset({"fake", "real", "labels", "features", "models"})
+"""What a metric may ask for; see :class:`ganbench.metrics.inputs.MetricInputs`."""
+RESERVED_COLUMNS: frozenset[str] = frozenset(
+    {
+        "variant", "generator", "discriminator", "loss", "dataset", "seed", "steps", "batch_size", "status",
+        "error", "diverged_step", "d_loss", "g_loss", "train_img_s", "wall_s", "gen_img_s", "eval_s",
+        "peak_mem_mb", "data_kind", "data_stacked", "device", "ganbench_version", "torch_version", "plugins",
+        "cell_id", "step",
+        # written by the evaluation itself for every metric that uses features:
+        "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key",
+    }
+)  # fmt: skip
+"""Row keys the runner and the evaluation write themselves; a metric cannot claim them."""
+
+
+@dataclass(frozen=True)
+class MetricEntry:
+    """A registered metric: what it needs, and the columns it fills."""
+
+    name: str
+    fn: Callable[..., Mapping[str, Any]]
+    description: str
+    columns: tuple[MetricColumn, ...]
+    """Numeric result columns, each with its direction."""
+    protocol: tuple[str, ...]
+    """Further keys it records (how it was measured: a k, a subset size, a note); never ranked or averaged."""
+    needs: frozenset[str]
+    data_kinds: frozenset[str]
+    extractor: str | None
+    """Whose features ``needs={"features"}`` gets; ``None`` = the run's extractor (``--extractor``)."""
+    default: bool
+    """Computed when ``--metrics`` is not given."""
+    origin: PluginOrigin
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (*(c.name for c in self.columns), *self.protocol)
+
+
+@dataclass(frozen=True)
+class ExtractorEntry:
+    """A registered feature extractor (usable with ``--extractor``)."""
+
+    name: str
+    factory: Callable[..., Any]
+    description: str
+    data_kinds: frozenset[str]
+    torch_fidelity: type | None
+    """The torch-fidelity ``FeatureExtractorBase`` subclass registered under ``name`` (or none)."""
+    origin: PluginOrigin
+
+
 @dataclass(frozen=True)
 class TrainingEntry:
     """A registered optimiser, learning-rate schedule or training step factory (see ganbench.training)."""
@@ -96,7 +153,11 @@ class Registrar:
 
     origin: PluginOrigin
     taken: Callable[[ComponentKind, str], PluginOrigin | None] = lambda kind, name: None
-    entries: list[ComponentEntry | DatasetEntry | VariantEntry | TrainingEntry] = field(default_factory=list)
+    column_owner: Callable[[str], str | None] = lambda column: None
+    """Which registered metric already fills a column (``None``: free)."""
+    entries: list[ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry] = field(
+        default_factory=list
+    )
 
     # -- public API -------------------------------------------------------
     def add_generator(
@@ -167,7 +228,118 @@ class Registrar:
                 self._fail(f"variant {variant.name!r} has a recipe for unknown data kind {kind!r}")
             if not isinstance(recipe, Recipe):
                 self._fail(f"variant {variant.name!r}: recipe for {kind!r} must be a ganbench.plugin.Recipe")
+            self._check_train_options(variant.name, kind, recipe)
         self.entries.append(VariantEntry(variant, self.origin))
+
+    # -- evaluation seams: metrics and feature extractors -------------------
+    def add_metric(
+        self,
+        name: str,
+        fn: Callable[..., Mapping[str, Any]],
+        *,
+        description: str,
+        columns: Sequence[MetricColumn],
+        needs: Sequence[str] = ("fake",),
+        protocol: Sequence[str] = (),
+        data_kinds: tuple[str, ...] = ("image", "points"),
+        extractor: str | None = None,
+        default: bool = True,
+    ) -> None:
+        """Register a metric ``fn(inputs: MetricInputs) -> {column: value}``; its columns join the results table.
+
+        ``needs`` (any of ``fake``, ``real``, ``labels``, ``features``, ``models``) is what ``inputs``
+        provides; a metric whose needs are unavailable (no trained models when scoring files, no
+        labels) is skipped and its columns stay empty. ``columns`` declares every numeric column with
+        its direction (``MetricColumn(name, "lower" | "higher" | None, description, ...)``); ``protocol``
+        names further recorded keys. Returning any other key fails the cell. ``default=False`` computes
+        the metric only when ``--metrics`` names it.
+        """
+        self._check_name("metric", name)
+        self._check_callable("metric", name, fn)
+        self._check_description("metric", name, description)
+        kinds = self._check_data_kinds("metric", name, data_kinds)
+        wanted = frozenset(needs)
+        if isinstance(needs, str) or not wanted <= METRIC_NEEDS:
+            self._fail(f"metric {name!r} has needs {tuple(needs)!r}; valid: {', '.join(sorted(METRIC_NEEDS))}")
+        if extractor is not None and "features" not in wanted:
+            self._fail(f"metric {name!r} names extractor {extractor!r} but does not need 'features'")
+        declared = tuple(columns)
+        if not declared or not all(isinstance(c, MetricColumn) for c in declared):
+            self._fail(f"metric {name!r} needs columns=[MetricColumn(...), ...] (at least one)")
+        protocol = tuple(protocol)
+        keys = [c.name for c in declared] + list(protocol)
+        mine = {k for e in self.entries if isinstance(e, MetricEntry) for k in e.keys}
+        for key in keys:
+            if not isinstance(key, str) or not _COLUMN_RE.match(key):
+                self._fail(f"metric {name!r}: column name {key!r} is invalid: use lowercase letters, digits and '_'")
+            if key in RESERVED_COLUMNS:
+                self._fail(f"metric {name!r}: column {key!r} is written by ganbench itself; choose another name")
+            owner = self.column_owner(key) or (key in mine and "another metric of this plugin") or None
+            if owner is not None:
+                self._fail(f"metric {name!r}: column {key!r} is already filled by {owner}")
+        if len(set(keys)) != len(keys):
+            self._fail(f"metric {name!r} declares a column twice")
+        for col in declared:
+            known = column_declaration(col.name)
+            if col.direction not in (None, "lower", "higher"):
+                self._fail(f"metric {name!r}: column {col.name!r} has direction {col.direction!r}; use lower/higher")
+            if known is not None and known != col:
+                self._fail(f"metric {name!r}: column {col.name!r} is already declared differently ({known})")
+        entry = MetricEntry(
+            name, fn, description, declared, protocol, wanted, kinds, extractor, bool(default), self.origin
+        )
+        self.entries.append(entry)
+
+    def add_feature_extractor(
+        self,
+        name: str,
+        factory: Callable[..., Any],
+        *,
+        description: str,
+        data_kinds: tuple[str, ...] = ("image",),
+        torch_fidelity: type | None = None,
+    ) -> None:
+        """Register a feature extractor ``factory(*, device, weights, batch_size) -> FeatureExtractor``.
+
+        FID, KID, PRDC and NDB (and any metric that needs ``features``) run on its features when a
+        dataset names it (``DataSpec.fid_extractor``) or the user passes ``--extractor NAME``.
+        ``weights`` is the file the user gave (``--inception-weights``) or ``None``; read weight
+        files with ``load_weights`` (``torch.load(..., weights_only=True)``). ``torch_fidelity``: a
+        ``torch_fidelity.FeatureExtractorBase`` subclass, registered in torch-fidelity's own registry
+        under ``name`` so ``torch_fidelity.calculate_metrics(feature_extractor=name)`` works too.
+        """
+        self._check_name("extractor", name)
+        self._check_callable("extractor", name, factory)
+        self._check_description("extractor", name, description)
+        kinds = self._check_data_kinds("extractor", name, data_kinds)
+        if torch_fidelity is not None:
+            from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+            from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+
+            if not (isinstance(torch_fidelity, type) and issubclass(torch_fidelity, FeatureExtractorBase)):
+                self._fail(f"extractor {name!r}: torch_fidelity must be a FeatureExtractorBase subclass")
+            other = FEATURE_EXTRACTORS_REGISTRY.get(name)
+            if other is not None and other is not torch_fidelity:
+                self._fail(f"extractor {name!r}: torch-fidelity already has a different extractor of that name")
+        self.entries.append(ExtractorEntry(name, factory, description, kinds, torch_fidelity, self.origin))
+
+    def _check_train_options(self, variant: str, kind: str, recipe: Recipe) -> None:
+        """A misspelled training option fails at registration (``ganbench --strict plugins``), not at ``run``."""
+        from ganbench.engine.config import TrainConfig
+
+        known = {f.name for f in dataclasses.fields(TrainConfig)}
+        unknown = sorted(set(recipe.train_options) - known)
+        if unknown:
+            self._fail(
+                f"variant {variant!r}: recipe for {kind!r} has unknown train option(s) {', '.join(unknown)}; "
+                f"valid: {', '.join(sorted(known))}"
+            )
+
+    def _check_data_kinds(self, kind: ComponentKind, name: str, data_kinds: tuple[str, ...]) -> frozenset[str]:
+        kinds = frozenset(data_kinds)
+        if isinstance(data_kinds, str) or not kinds or not kinds <= DATA_KINDS:
+            self._fail(f"{kind} {name!r} has data_kinds {tuple(data_kinds)!r}; valid: {', '.join(sorted(DATA_KINDS))}")
+        return kinds
 
     # -- training seams (ganbench.training) --------------------------------
     def add_optimizer(self, name: str, factory: Callable[..., Any], *, description: str) -> None:
@@ -225,7 +397,13 @@ class Registrar:
         raise PluginError(f"{self.origin}: {message}")
 
 
-def _entry_kind(entry: ComponentEntry | DatasetEntry | VariantEntry | TrainingEntry) -> ComponentKind:
+def _entry_kind(
+    entry: ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry,
+) -> ComponentKind:
+    if isinstance(entry, MetricEntry):
+        return "metric"
+    if isinstance(entry, ExtractorEntry):
+        return "extractor"
     if isinstance(entry, DatasetEntry):
         return "dataset"
     if isinstance(entry, VariantEntry):

@@ -11,26 +11,32 @@ drops that plugin alone and is reported as one :class:`PluginProblem`; with
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pluggy
 
 from ganbench import hookspecs
+from ganbench.columns import register_column
 from ganbench.errors import PluginError, UnknownNameError
 from ganbench.registrar import (
     ComponentEntry,
     ComponentKind,
     DatasetEntry,
+    ExtractorEntry,
+    MetricEntry,
     PluginOrigin,
     Registrar,
     VariantEntry,
     _entry_kind,
 )
 
+log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "ganbench"
 BUILTIN_DISTRIBUTION = "ganbench"
 API_VERSION = 1
@@ -93,6 +99,8 @@ class PluginRegistry:
             "loss": {},
             "dataset": {},
             "variant": {},
+            "metric": {},
+            "extractor": {},
             # training seams (ganbench.training)
             "optimizer": {},
             "schedule": {},
@@ -148,7 +156,7 @@ class PluginRegistry:
             self.pm.unregister(plugin)
             self._report(origin, f"unknown hook (misspelled?): {exc}")
             return False
-        registrar = Registrar(origin=origin, taken=self._taken)
+        registrar = Registrar(origin=origin, taken=self._taken, column_owner=self._column_owner)
         try:
             for impl in self.pm.hook.ganbench_register.get_hookimpls():
                 if impl.plugin is plugin:
@@ -161,6 +169,12 @@ class PluginRegistry:
             prefix = f"{origin}: "
             self._report(origin, message.removeprefix(prefix))
             return False
+        try:
+            _commit_evaluation(registrar.entries)
+        except Exception as exc:
+            self.pm.unregister(plugin)
+            self._report(origin, f"could not register its metrics or extractors: {exc}")
+            return False
         info = PluginInfo(origin, api)
         for entry in registrar.entries:
             kind = _entry_kind(entry)
@@ -172,6 +186,12 @@ class PluginRegistry:
     def _taken(self, kind: ComponentKind, name: str) -> PluginOrigin | None:
         entry = self._entries[kind].get(name)
         return entry.origin if entry is not None else None
+
+    def _column_owner(self, column: str) -> str | None:
+        for entry in self._entries["metric"].values():
+            if column in entry.keys:
+                return f"metric {entry.name!r} of {entry.origin}"
+        return None
 
     def _report(self, origin: PluginOrigin, error: str, *, whole: bool = False) -> None:
         problem = PluginProblem(origin, error, whole)
@@ -217,8 +237,58 @@ class PluginRegistry:
     def variants(self) -> list[VariantEntry]:
         return [self._entries["variant"][n] for n in self.names("variant")]
 
-    def notify_cell_finished(self, row: dict[str, Any], cell_dir: Any) -> None:
-        self.pm.hook.ganbench_cell_finished(row=row, cell_dir=cell_dir)
+    # -- evaluation seams: metrics and feature extractors --------------------
+    def metric(self, name: str) -> MetricEntry:
+        try:
+            return self._entries["metric"][name]
+        except KeyError:
+            raise UnknownNameError("metric", name, self.names("metric")) from None
+
+    def metrics(self, names: Iterable[str] | None = None) -> list[MetricEntry]:
+        """The metrics ``names`` selects (in that order), or every default metric in registration order."""
+        if names is None:
+            return [e for e in self._entries["metric"].values() if e.default]
+        return [self.metric(n) for n in dict.fromkeys(names)]
+
+    def extractor(self, name: str) -> ExtractorEntry:
+        try:
+            return self._entries["extractor"][name]
+        except KeyError:
+            raise UnknownNameError("feature extractor", name, self.names("extractor")) from None
+
+    def entries(self, kind: ComponentKind) -> list[Any]:
+        """Every entry of one kind, sorted by name (for listings such as ``plugins --components``)."""
+        return [self._entries[kind][n] for n in self.names(kind)]
+
+    @property
+    def kinds(self) -> tuple[ComponentKind, ...]:
+        return tuple(self._entries)
+
+    def notify_cell_finished(self, row: Mapping[str, Any], cell_dir: Any) -> None:
+        """Hooks get a read-only view: columns come from ``Registrar.add_metric``, not from editing ``row``.
+
+        Each plugin's hook runs on its own: one that raises (say, by assigning to ``row``) is logged
+        as a warning naming it, and neither the other hooks nor the run are affected.
+        """
+        arguments = {"row": MappingProxyType(dict(row)), "cell_dir": cell_dir}
+        for impl in reversed(self.pm.hook.ganbench_cell_finished.get_hookimpls()):  # pluggy's call order
+            try:
+                impl.function(*[arguments[arg] for arg in impl.argnames])
+            except Exception as exc:  # an observer must not fail the benchmark
+                log.warning("ganbench_cell_finished of %s raised %s: %s", impl.plugin_name, type(exc).__name__, exc)
+
+
+def _commit_evaluation(entries: Iterable[Any]) -> None:
+    """Publish an accepted plugin's metric columns to the catalogue and its extractors to torch-fidelity."""
+    from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
+
+    for entry in entries:
+        if isinstance(entry, MetricEntry):
+            for col in entry.columns:
+                register_column(col)
+        elif isinstance(entry, ExtractorEntry) and entry.torch_fidelity is not None:
+            if FEATURE_EXTRACTORS_REGISTRY.get(entry.name) is not entry.torch_fidelity:
+                register_feature_extractor(entry.name, entry.torch_fidelity)
 
 
 def _iter_entry_points() -> Iterator[tuple[metadata.Distribution, metadata.EntryPoint]]:

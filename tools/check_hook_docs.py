@@ -14,6 +14,7 @@ hand-written mentions: a hook call ``ganbench_xxx(`` or a registrar call
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
 import inspect
 import os
@@ -127,6 +128,20 @@ def render_registrar() -> str:
     return "\n".join(chunks)
 
 
+def train_option_meanings() -> dict[str, str]:
+    """Each ``TrainConfig`` field's attribute docstring (the string right after it), read from the source."""
+    from ganbench.engine import config
+
+    tree = ast.parse(Path(config.__file__).read_text(encoding="utf-8"))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "TrainConfig")
+    meanings: dict[str, str] = {}
+    for node, after in zip(cls.body, [*cls.body[1:], None], strict=True):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            doc = after.value.value if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) else ""
+            meanings[node.target.id] = " ".join(str(doc).split())
+    return meanings
+
+
 def _default(f: dataclasses.Field) -> object:
     """A field's default, also when it comes from a ``default_factory`` (the options tables: ``{}``)."""
     return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]
@@ -135,8 +150,12 @@ def _default(f: dataclasses.Field) -> object:
 def render_train_options() -> str:
     from ganbench.engine.config import TrainConfig
 
-    rows = [f"| `{f.name}` | `{_default(f)!r}` |" for f in dataclasses.fields(TrainConfig)]
-    return "| key | default |\n|---|---|\n" + "\n".join(rows) + "\n"
+    meanings = train_option_meanings()
+    rows = [
+        f"| `{f.name}` | `{_default(f)!r}` | {_cell(rst_to_markdown(meanings.get(f.name, '')).strip())} |"
+        for f in dataclasses.fields(TrainConfig)
+    ]
+    return "| key | default | meaning |\n|---|---|---|\n" + "\n".join(rows) + "\n"
 
 
 BLOCKS: dict[str, Callable[[], str]] = {
@@ -176,6 +195,10 @@ def problems(text: str) -> list[str]:
             found.append(f"block {name!r} is missing its markers")
         elif text[span[0] : span[1]].strip() != render().strip():
             found.append(f"block {name!r} is out of date: run python tools/check_hook_docs.py --write")
+
+    for name, meaning in train_option_meanings().items():
+        if not meaning:
+            found.append(f"train option {name} has no docstring in TrainConfig (the table needs its meaning)")
 
     hooks = hook_specs()
     documented_hooks = {m.group(1): m.group(2) for m in HOOK_HEADING_RE.finditer(text)}

@@ -52,6 +52,17 @@ def load_registry(ctx: typer.Context) -> PluginRegistry:
     return registry
 
 
+def declare_plugin_columns() -> None:
+    """Load the plugins (quietly) so their metric columns' directions and formats are in the catalogue.
+
+    ``compare`` and ``report`` read tables, not plugins, but a plugin's column must be ranked and
+    formatted there as in ``run``; a plugin that fails to load only loses its columns' declarations.
+    """
+    from ganbench.registry import get_registry
+
+    get_registry()
+
+
 def split_list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench.cli.common import declare_plugin_columns
 from ganbench.results.thresholds import DEFAULT_THRESHOLDS
 
 _DEFAULTS_HELP = ", ".join(f"{m}={v}" for m, v in DEFAULT_THRESHOLDS.items())
@@ -70,6 +71,7 @@ def register(app: typer.Typer) -> None:
             parse_thresholds,
         )
 
+        declare_plugin_columns()
         thresholds = load_thresholds_file(config) if config is not None else {}
         thresholds.update(parse_thresholds(max_regress))
         base_table, cur_table = load_table(baseline), load_table(current)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench.cli.common import declare_plugin_columns
 from ganbench.cli.outputs import check_output_dir
 from ganbench.errors import UserError
 
@@ -37,6 +38,7 @@ def register(app: typer.Typer) -> None:
             check_output_dir(out, "--out")
         elif results_dirs[0].is_dir():
             check_output_dir(results_dirs[0], "RESULTS_DIR (where the report goes without --out)")
+        declare_plugin_columns()
         sources = results_dirs[0] if len(results_dirs) == 1 else results_dirs
         md_path, html_path = write_report(sources, out)
         typer.echo(f"wrote {md_path}")

@@ -26,7 +26,7 @@ PARAM_KEYS = {
     "device": "device", "generator": "generator", "discriminator": "discriminator", "loss": "loss",
     "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
     "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
-    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor",
+    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor", "metrics": "metrics",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "data_opt": "data_options",
     "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
@@ -87,6 +87,10 @@ def run(
     ] = None,
     eval_every: Annotated[int | None, typer.Option(help="Also evaluate every N steps during training.")] = None,
     extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated metrics to compute (default: all default ones; see ganbench plugins)."),
+    ] = None,
     inception_weights: Annotated[
         Path | None,
         typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file."),
@@ -166,7 +170,7 @@ def run(
     from ganbench.engine.devices import resolve_device
     from ganbench.engine.distributed import check_batch, world_from_env
     from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
-    from ganbench.runner.plan import check_evaluation, plan_run
+    from ganbench.runner.plan import check_extractor_weights, plan_run
     from ganbench.runner.suite_config import builtin_suite, load_suite, merge
 
     explicit = {name for name in ctx.params if _given(ctx, name)}
@@ -209,7 +213,7 @@ def run(
     if world is None and world_size > 1:  # --nproc N: this process only launches the ranks
         from ganbench.runner.ddp import launch_local
 
-        check_evaluation(plan, run_config.evaluation)  # fail here in one line, not once per rank
+        check_extractor_weights(plan, run_config.evaluation)  # fail here in one line, not once per rank
 
         raise typer.Exit(launch_local(world_size, worker_argv(ctx, out), run_dir, plan))
     if config is not None:
@@ -239,6 +243,7 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
     out["data_options"] = parse_options(cli["data_options"], "--data-opt")
+    out["metrics"] = split_list(cli["metrics"]) or None
     for name in SEAM_KEYS[1::2]:  # the seams' options: absent (None) unless given, so a recipe's stay
         flag = "--" + name.removesuffix("_options").replace("_", "-") + "-opt"
         out[name] = parse_options(cli[name], flag) if cli[name] else None
@@ -293,6 +298,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
             enabled=options["eval"],
             extractor=options["extractor"],
             inception_weights=options["inception_weights"],
+            metrics=tuple(options["metrics"]) if options.get("metrics") else None,
         ),
         composition=composition,
         train_overrides={
@@ -321,9 +327,9 @@ def execute(
 
     A full disk stops the run with one line that says how to continue it.
     """
-    from ganbench.runner.plan import check_evaluation
+    from ganbench.runner.plan import check_extractor_weights
 
-    check_evaluation(plan, config.evaluation)
+    check_extractor_weights(plan, config.evaluation)
     try:
         return _execute(
             registry, plan, config, run_dir, options, quiet=quiet, resume=resume, world=world, sync_bn=sync_bn

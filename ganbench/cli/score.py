@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ganbench.cli.common import load_registry
+from ganbench.cli.common import load_registry, split_list
 from ganbench.cli.outputs import check_output_file
 from ganbench.errors import UserError
 
@@ -32,6 +32,9 @@ def score(
     ] = None,
     resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
     extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    metrics: Annotated[
+        str | None, typer.Option(help="Comma-separated metrics to compute (default: all default ones).")
+    ] = None,
     inception_weights: Annotated[
         Path | None, typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file.")
     ] = None,
@@ -45,7 +48,7 @@ def score(
     from ganbench.engine.seeding import check_seed
     from ganbench.metrics.suite import evaluate_samples
     from ganbench.results import atomic
-    from ganbench.runner.plan import DataConfig, EvalOptions, load_dataset
+    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, load_dataset
     from ganbench.scoring import MIN_SAMPLES, load_samples
 
     if n is not None and n < MIN_SAMPLES:
@@ -54,12 +57,23 @@ def score(
     if out is not None:
         check_output_file(out, "--out")
     registry = load_registry(ctx)
+    evaluation = EvalOptions(n_samples=n, extractor=extractor, metrics=tuple(split_list(metrics)) or None)
+    check_evaluation(registry, evaluation)  # unknown names fail before any sample is read
     torch_device = resolve_device(device)
     data = load_dataset(registry, dataset, DataConfig(root=resolve_data_root(data_root), resolution=resolution))
-    count = EvalOptions(n_samples=n).samples_for(data.spec.kind)
+    check_evaluation(registry, evaluation, data.spec)
+    count = evaluation.samples_for(data.spec.kind)
     fake = load_samples(samples, data.spec, registry, n=count, device=torch_device, seed=seed)
     start = time.perf_counter()
-    scores = evaluate_samples(fake, data, device=torch_device, extractor=extractor, inception_weights=inception_weights)
+    scores = evaluate_samples(
+        fake,
+        data,
+        device=torch_device,
+        extractor=extractor,
+        inception_weights=inception_weights,
+        metrics=evaluation.metrics,
+        registry=registry,
+    )
     scores = {
         "samples": str(samples),
         "dataset": dataset,

@@ -25,16 +25,22 @@ class TrainConfig:
     steps: int = 1000
     """Generator updates."""
     batch_size: int = 64
+    """Samples per real batch and per generated batch."""
     lr_g: float = 2e-4
+    """Generator learning rate."""
     lr_d: float = 2e-4
+    """Discriminator learning rate (also for modules a loss owns, e.g. InfoGAN's Q head)."""
     beta1: float = 0.5
+    """β1 of Adam/AdamW on both sides (first-moment decay); unused by RMSprop and SGD."""
     beta2: float = 0.999
+    """β2 of Adam/AdamW on both sides (second-moment decay); unused by RMSprop and SGD."""
     d_steps: int = 1
     """Discriminator updates per generator update (k in Goodfellow et al. 2014)."""
     log_every: int = 50
     """Losses are copied to the host (and checked for NaN) every this many steps."""
     warmup_steps: int | None = None
-    """Steps excluded from the throughput measurement; default 10% of steps, at most 20."""
+    """Throughput-timing warm-up, not a learning-rate warm-up: these first steps train as usual but are left
+    out of ``train_img_s`` (allocator, autotuning and compilation settle); default 10% of steps, at most 20."""
     # Opt-in fast paths (ganbench.engine.fastpaths); all off keeps the default loop bit for bit.
     channels_last: bool = False
     """Models and real batches in channels_last (NHWC) memory format."""
@@ -50,15 +56,19 @@ class TrainConfig:
     optimizer_g_options: Mapping[str, Any] = field(default_factory=dict)
     """Extra keyword arguments of the generator optimiser, e.g. ``{"weight_decay": 0.01}``."""
     optimizer_d_options: Mapping[str, Any] = field(default_factory=dict)
+    """Extra keyword arguments of the discriminator optimiser."""
     schedule_g: str = "constant"
     """Generator learning-rate schedule, stepped once per generator update."""
     schedule_d: str = "constant"
     """Discriminator learning-rate schedule, stepped once per generator update (not per D update)."""
     schedule_g_options: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the generator schedule (``ganbench plugins --components`` lists them)."""
     schedule_d_options: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the discriminator schedule."""
     training_step: str = "alternating"
     """How one step updates D and G: ``alternating`` is Goodfellow et al.'s Algorithm 1."""
     training_step_options: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the training step's factory, e.g. ``{"unroll": 5}`` for ``unrolled``."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> TrainConfig:
         """Apply ``overrides`` (from a variant or the CLI), rejecting unknown keys."""

@@ -5,8 +5,9 @@ tiny grey digits say little anyway. ganbench therefore ships a small CNN
 trained on scikit-learn's bundled 8×8 digits (``scripts/train_digit_classifier.py``
 reproduces ``weights/digits_cnn.pt``). It is used two ways:
 
-* as the ``ganbench-digits`` feature extractor (penultimate layer, registered
-  into torch-fidelity like any of its own extractors);
+* as the ``ganbench-digits`` feature extractor (penultimate layer; the built-in
+  ``metrics`` plugin registers :class:`FeatureExtractorGanbenchDigits` into
+  torch-fidelity like any of its own extractors);
 * as the labeller for mode counting (``classify``), one label per channel so
   stacked digits get a triple.
 
@@ -29,7 +30,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.helpers import vassert
-from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
 EXTRACTOR_NAME = "ganbench-digits"
 INPUT_SIZE = 16
@@ -244,7 +244,3 @@ class FeatureExtractorGanbenchDigits(FeatureExtractorBase):
     @staticmethod
     def get_dummy_input_for_compile() -> torch.Tensor:
         return torch.zeros(1, 1, INPUT_SIZE, INPUT_SIZE, dtype=torch.uint8)
-
-
-if EXTRACTOR_NAME not in FEATURE_EXTRACTORS_REGISTRY:
-    register_feature_extractor(EXTRACTOR_NAME, FeatureExtractorGanbenchDigits)

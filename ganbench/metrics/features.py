@@ -11,75 +11,42 @@ Built in:
 * ``inception-v3-compat`` - torch-fidelity's TF-ported InceptionV3, pool3 (``2048``);
   the standard for comparability with published FID.
 * ``ganbench-digits`` - the shipped digit CNN's penultimate layer (per channel,
-  concatenated), registered into torch-fidelity by :mod:`.digits_classifier`.
+  concatenated), also usable from torch-fidelity (:mod:`.digits_classifier`).
 * ``raw`` - the samples themselves (2D mixtures: FID on the coordinates).
+
+The factories below are registered by the built-in ``metrics`` plugin
+(``plugins/ganbench_metrics``) through ``Registrar.add_feature_extractor``,
+the same way a third-party extractor is; :func:`get_extractor` looks names up
+in the plugin registry.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import torch
 from torch_fidelity.utils import create_feature_extractor
 
-from ganbench.errors import IncompatibleError, UnknownNameError
+from ganbench.errors import IncompatibleError
 from ganbench.metrics import digits_classifier
+from ganbench.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor
 from ganbench.metrics.inception import inception_state_dict, resolve_inception_weights
+from ganbench.registry import PluginRegistry, get_registry
 from ganbench.safeload import reserialised
 
-DEFAULT_BATCH_SIZE = 256
-
-
-@dataclass
-class FeatureExtractor:
-    """A named, batched map from samples to features."""
-
-    name: str
-    layer: str
-    weights_hash: str
-    """Short sha256 of the weights file; ``"none"`` for weight-free extractors."""
-    fn: Callable[[torch.Tensor], torch.Tensor] = field(repr=False)
-    """One batch, already on ``device``, to ``(B, F)`` features."""
-    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
-    batch_size: int = DEFAULT_BATCH_SIZE
-    calls: int = 0
-    """Number of batches processed (lets tests check that cached features are reused)."""
-
-    @torch.no_grad()
-    def extract_batches(self, batches: Iterable[torch.Tensor]) -> torch.Tensor:
-        """Features of a stream of batches, gathered on the CPU as float32."""
-        out = []
-        for batch in batches:
-            for start in range(0, batch.shape[0], self.batch_size):
-                self.calls += 1
-                chunk = batch[start : start + self.batch_size].to(self.device, non_blocking=True)
-                out.append(self.fn(chunk).detach().float().cpu())
-        if not out:
-            raise ValueError(f"feature extractor {self.name!r} got no samples")
-        return torch.cat(out)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """Features of an in-memory tensor of samples, ``batch_size`` at a time."""
-        return self.extract_batches([x])
+__all__ = ["DEFAULT_BATCH_SIZE", "FeatureExtractor", "extractor_names", "get_extractor", "to_uint8_rgb", "weights_hash"]
 
 
 ExtractorFactory = Callable[..., FeatureExtractor]
-_FACTORIES: dict[str, ExtractorFactory] = {}
-
-
-def register_extractor(name: str, factory: ExtractorFactory) -> None:
-    """Add an extractor ``factory(device=..., inception_weights=..., batch_size=...)``."""
-    if name in _FACTORIES:
-        raise ValueError(f"feature extractor {name!r} is already registered")
-    _FACTORIES[name] = factory
+"""``factory(*, device, weights, batch_size)``, registered with ``Registrar.add_feature_extractor``."""
 
 
 def extractor_names() -> tuple[str, ...]:
-    return tuple(sorted(_FACTORIES))
+    """Every registered extractor (through the plugin registry, like any other component)."""
+    return tuple(get_registry().names("extractor"))
 
 
 def get_extractor(
@@ -88,11 +55,11 @@ def get_extractor(
     device: torch.device | str = "cpu",
     inception_weights: Path | str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    registry: PluginRegistry | None = None,
 ) -> FeatureExtractor:
-    """Build the extractor ``name`` on ``device``; unknown names list the valid ones."""
-    if name not in _FACTORIES:
-        raise UnknownNameError("feature extractor", name, extractor_names())
-    return _FACTORIES[name](device=torch.device(device), inception_weights=inception_weights, batch_size=batch_size)
+    """Build the registered extractor ``name`` on ``device``; unknown names list the valid ones."""
+    entry = (registry or get_registry()).extractor(name)
+    return entry.factory(device=torch.device(device), weights=inception_weights, batch_size=batch_size)
 
 
 @lru_cache(maxsize=8)
@@ -161,8 +128,3 @@ def _digits(*, device: torch.device, inception_weights: Path | str | None, batch
 
 def _raw(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
     return FeatureExtractor("raw", "coords", "none", lambda x: x.flatten(1).float(), device, max(batch_size, 8192))
-
-
-register_extractor("inception-v3-compat", _inception)
-register_extractor(digits_classifier.EXTRACTOR_NAME, _digits)
-register_extractor("raw", _raw)

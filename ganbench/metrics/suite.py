@@ -17,18 +17,17 @@ the other metrics still run, unless ``strict=True`` (then the one-line
 from __future__ import annotations
 
 import math
-import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from ganbench.data.base import DataSpec, GanDataset
 from ganbench.errors import IncompatibleError
-from ganbench.metrics.cache import DEFAULT_N_REAL, RealStats, real_stats
+from ganbench.metrics.cache import RealStats
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
 from ganbench.metrics.digits_classifier import load_digit_classifier
-from ganbench.metrics.features import get_extractor
 from ganbench.metrics.fid import (
     KID_SUBSET_SIZE,
     KID_SUBSETS,
@@ -37,11 +36,13 @@ from ganbench.metrics.fid import (
     fid_from_statistics,
     frechet_distance,
 )
-from ganbench.metrics.inception import InceptionWeightsMissingError
 from ganbench.metrics.kid import kid_with_cache
 from ganbench.metrics.modes import class_modes, mixture_modes, stacked_modes
 from ganbench.metrics.ndb import NDB, max_bins
 from ganbench.metrics.prdc import K_DC, K_PR, prdc, real_knn_radii
+
+if TYPE_CHECKING:
+    from ganbench.registry import PluginRegistry
 
 NDB_K = 100
 NDB_SEED = 0
@@ -93,6 +94,15 @@ def kid_protocol(n_fake: int, n_real: int) -> dict[str, int]:
 def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: torch.device) -> dict[str, object]:
     """FID, KID, PRDC and NDB between cached real features and generated features."""
     out: dict[str, object] = {}
+    for part in (fid_kid_metrics(real, fake_features), prdc_metrics(real, fake_features, device)):
+        out.update(part)
+    out.update(ndb_metrics(real, fake_features))
+    return out
+
+
+def fid_kid_metrics(real: RealStats, fake_features: torch.Tensor) -> dict[str, object]:
+    """FID (torch-fidelity, cross-checked in float64) and KID; ``fid_note`` says why a value is missing or shaky."""
+    out: dict[str, object] = {}
     notes: list[str] = []
     n_fake, dim = fake_features.shape
     if n_fake >= 2:
@@ -112,15 +122,25 @@ def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: t
         out.update(kid_protocol(n_fake, len(real.features)))
     else:
         notes.append(f"{n_fake} generated sample(s): FID/KID need at least 2")
-    if n_fake > 5 and len(real.features) > 5:  # k-NN balls need more than k = 5 points
-        out.update(prdc(real.features.to(device), fake_features.to(device), real_radii=real.prdc_radii))
-        out.update(prdc_k_pr=K_PR, prdc_k_dc=K_DC)
-    if real.ndb_state is not None:
-        ndb = NDB.from_state_dict(real.ndb_state).evaluate(fake_features)
-        out.update(ndb=ndb["ndb"], ndb_k=ndb["ndb_k"], ndb_js=ndb["ndb_js"])
     if notes:
         out["fid_note"] = "; ".join(notes)
     return out
+
+
+def prdc_metrics(real: RealStats, fake_features: torch.Tensor, device: torch.device) -> dict[str, object]:
+    """Precision, recall, density and coverage, with the real k-NN radii from the cache."""
+    if fake_features.shape[0] > 5 and len(real.features) > 5:  # k-NN balls need more than k = 5 points
+        out = dict(prdc(real.features.to(device), fake_features.to(device), real_radii=real.prdc_radii))
+        return {**out, "prdc_k_pr": K_PR, "prdc_k_dc": K_DC}
+    return {}
+
+
+def ndb_metrics(real: RealStats, fake_features: torch.Tensor) -> dict[str, object]:
+    """NDB on the bins fitted to the real features (none when the real side is too small for 2 bins)."""
+    if real.ndb_state is None:
+        return {}
+    ndb = NDB.from_state_dict(real.ndb_state).evaluate(fake_features)
+    return {"ndb": ndb["ndb"], "ndb_k": ndb["ndb_k"], "ndb_js": ndb["ndb_js"]}
 
 
 def _labels_digits(spec: DataSpec) -> bool:
@@ -166,46 +186,30 @@ def evaluate_samples(
     extractor: str | None = None,
     inception_weights: Path | None = None,
     strict: bool = False,
+    metrics: Sequence[str] | None = None,
+    models: Any = None,
+    registry: PluginRegistry | None = None,
 ) -> dict[str, object]:
     """Score ``fake`` (dataset conventions, any device) against ``dataset``; returns the metric columns.
 
     ``n_real`` real samples (default: the whole FID split, at most
     ``DEFAULT_N_REAL``) are drawn with a fixed seed; ``extractor`` overrides
-    ``spec.fid_extractor``. Columns that do not apply are NaN/None.
+    ``spec.fid_extractor``. Columns that do not apply are NaN/None. The
+    metrics are the registered ones (``metrics``: names; default: every
+    default metric), run by :func:`ganbench.metrics.evaluate.evaluate_metrics`.
     """
-    start = time.perf_counter()
-    device = torch.device(device)
-    spec = dataset.spec
-    _check_fake(fake, spec)
-    row = empty_row()
-    labels: torch.Tensor | None = None
-    split = fid_split_of(dataset)
-    name = extractor or spec.fid_extractor
-    row.update(fid_extractor=name, fid_split=split, fid_n_fake=int(fake.shape[0]))
-    try:
-        fx = get_extractor(name, device=device, inception_weights=inception_weights)
-    except InceptionWeightsMissingError as err:
-        if strict:
-            raise
-        row["fid_note"] = str(err)
-        fx = None
-    if fx is not None:
-        real = real_stats(
-            dataset,
-            fx,
-            split=split,
-            n_real=n_real if n_real is not None else DEFAULT_N_REAL,
-            cache_dir=cache_dir,
-            ndb_fit=_ndb_fit,
-            prdc_fit=_prdc_fit,
-        )
-        row.update(fid_layer=fx.layer, fid_n_real=real.key.n, real_stats_key=str(real.key))
-        if fx.name == DIGITS_EXTRACTOR and _labels_digits(spec):
-            # One CNN pass for the FID features and the mode labels (the same network and layer).
-            fake_features, labels = load_digit_classifier(device).features_and_labels(fake)
-        else:
-            fake_features = fx(fake)
-        row.update(distribution_metrics(real, fake_features, device))
-    row.update(mode_metrics(fake, spec, device, labels))
-    row["eval_s"] = time.perf_counter() - start
-    return row
+    from ganbench.metrics.evaluate import evaluate_metrics
+
+    return evaluate_metrics(
+        fake,
+        dataset,
+        device=device,
+        n_real=n_real,
+        cache_dir=cache_dir,
+        extractor=extractor,
+        inception_weights=inception_weights,
+        strict=strict,
+        metrics=metrics,
+        models=models,
+        registry=registry,
+    )

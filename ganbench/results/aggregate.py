@@ -22,7 +22,6 @@ from typing import Any
 import pandas as pd
 
 from ganbench import columns
-from ganbench.results.compare import DIRECTIONS
 
 GROUP_KEYS = ["variant", "dataset"]
 
@@ -143,7 +142,7 @@ def format_mean_std(mean: float, std: float, n: int | None = None, total: int | 
 
 
 def metric_header(metric: str) -> str:
-    arrow = {"lower": " ↓", "higher": " ↑"}.get(DIRECTIONS.get(metric, ""), "")
+    arrow = {"lower": " ↓", "higher": " ↑"}.get(columns.direction(metric) or "", "")
     return metric + arrow
 
 

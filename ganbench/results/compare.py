@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -63,7 +63,21 @@ KEY_COLUMNS: tuple[str, str, str] = ("variant", "dataset", "seed")
 TABLE_NAMES = ("results.parquet", "results.csv")
 """File names looked for inside a results folder (Parquet first: it keeps dtypes)."""
 
-DIRECTIONS: dict[str, Literal["lower", "higher"]] = columns.directions()
+
+class _LiveDirections(Mapping[str, Literal["lower", "higher"]]):
+    """``{metric: direction}`` read from the catalogue on every use, so plugin columns declared later count."""
+
+    def __getitem__(self, key: str) -> Literal["lower", "higher"]:
+        return columns.directions()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(columns.directions())
+
+    def __len__(self) -> int:
+        return len(columns.directions())
+
+
+DIRECTIONS: Mapping[str, Literal["lower", "higher"]] = _LiveDirections()
 LOWER_IS_BETTER = frozenset(m for m, d in DIRECTIONS.items() if d == "lower")
 HIGHER_IS_BETTER = frozenset(m for m, d in DIRECTIONS.items() if d == "higher")
 """Which way each known metric improves (density: closer to 1 is better, treated as higher)."""
@@ -140,7 +154,7 @@ def parse_threshold(metric: str, value: str | float | int) -> Threshold:
     if number != 0 or number_text.startswith(("+", "-")):
         worse: Literal["up", "down"] = "down" if number_text.startswith("-") else "up"
     else:
-        direction = DIRECTIONS.get(metric)
+        direction = columns.direction(metric)  # read now: plugin columns are declared when plugins load
         if direction is None:
             raise ThresholdError(
                 f"threshold {metric}={text} has no sign and {metric!r} has no known direction; write +0 or -0"
@@ -337,7 +351,7 @@ def compare_tables(
         chosen = dict(thresholds)
         unknown = [m for m in chosen if m not in shared_columns]
         if unknown:
-            candidates = [c for c in shared_columns if c in DIRECTIONS] or shared_columns
+            candidates = [c for c in shared_columns if columns.direction(c)] or shared_columns
             raise ThresholdError(
                 f"unknown metric {unknown[0]!r} in thresholds; metrics in both tables: {', '.join(candidates)}"
             )

@@ -366,8 +366,8 @@ def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) 
     save_real_grid(ctx.dataset, cell_dir / "real.png")
     if ctx.evaluation.enabled:
         start = time.perf_counter()
-        columns.update(score_samples(samples.images[:n], ctx))
-        columns.update(code_metrics(models, ctx, cell_dir))
+        columns.update(score_samples(samples.images[:n], ctx, models))
+        save_code_traversal(models, ctx, cell_dir)
         columns["eval_s"] = time.perf_counter() - start
     return columns
 
@@ -390,8 +390,8 @@ def save_real_grid(dataset: GanDataset, path: Path) -> None:
         save_image_grid(x, path)
 
 
-def score_samples(fake: torch.Tensor, ctx: CellContext) -> dict[str, Any]:
-    """The metric suite (issue 3); absent metric modules leave the columns empty."""
+def score_samples(fake: torch.Tensor, ctx: CellContext, models: Models | None = None) -> dict[str, Any]:
+    """The registered metrics (``--metrics``); ``models`` for those that score the trained networks."""
     try:
         from ganbench.metrics.suite import evaluate_samples
     except ImportError:  # pragma: no cover - the suite ships with ganbench
@@ -404,15 +404,16 @@ def score_samples(fake: torch.Tensor, ctx: CellContext) -> dict[str, Any]:
         cache_dir=e.cache_dir,
         extractor=e.extractor,
         inception_weights=e.inception_weights,
+        metrics=e.metrics,
+        models=models,
+        registry=ctx.registry,
     )
 
 
-def code_metrics(models: Models, ctx: CellContext, cell_dir: Path) -> dict[str, Any]:
-    """InfoGAN-style losses: categorical-code accuracy and a traversal picture."""
+def save_code_traversal(models: Models, ctx: CellContext, cell_dir: Path) -> None:
+    """InfoGAN-style losses: a latent traversal picture (their code accuracy is the ``code-accuracy`` metric)."""
     if not hasattr(models.loss, "predict_codes") or not getattr(models.loss, "categorical", ()):
-        return {}
-    from ganbench.runner.codes import code_accuracy, save_traversal
+        return
+    from ganbench.runner.codes import save_traversal
 
     save_traversal(models, ctx.dataset, ctx.device, cell_dir / "traversal.png")
-    accuracy = code_accuracy(models, ctx.dataset, ctx.device)
-    return {} if accuracy is None or math.isnan(accuracy) else {"code_accuracy": accuracy}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganbench.data.base import DatasetOptions, GanDataset
+from ganbench.data.base import DatasetOptions, DataSpec, GanDataset
 from ganbench.engine.build import (
     CUSTOM_VARIANT,
     Composition,
@@ -21,7 +21,7 @@ from ganbench.engine.build import (
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.optim import check_training
 from ganbench.engine.seeding import check_seed
-from ganbench.errors import UnknownNameError, UserError
+from ganbench.errors import IncompatibleError, UserError
 from ganbench.registry import PluginRegistry
 
 
@@ -34,6 +34,8 @@ class EvalOptions:
     extractor: str | None = None
     inception_weights: Path | None = None
     cache_dir: Path | None = None
+    metrics: tuple[str, ...] | None = None
+    """Registered metrics to compute (``--metrics``); ``None`` = every default metric."""
 
     def __post_init__(self) -> None:
         # at least 2 samples: FID needs a covariance
@@ -126,6 +128,8 @@ class RunConfig:
         for key in ("inception_weights", "cache_dir"):
             if evaluation.get(key) is not None:
                 evaluation[key] = Path(evaluation[key])
+        if evaluation.get("metrics") is not None:
+            evaluation["metrics"] = tuple(evaluation["metrics"])
         return cls(
             variants=tuple(obj["variants"]),
             datasets=tuple(obj["datasets"]),
@@ -207,7 +211,8 @@ def make_plan(
 
 def plan_run(registry: PluginRegistry, config: RunConfig) -> Plan:
     """The plan of a :class:`RunConfig` (a fresh invocation, or one re-planned from ``run.json``)."""
-    return make_plan(
+    check_evaluation(registry, config.evaluation)
+    plan = make_plan(
         registry,
         variants=list(config.variants),
         datasets=list(config.datasets),
@@ -216,6 +221,35 @@ def plan_run(registry: PluginRegistry, config: RunConfig) -> Plan:
         composition=config.composition,
         train_overrides=dict(config.train_overrides),
     )
+    if config.evaluation.enabled:
+        for dataset in plan.datasets.values():
+            check_evaluation(registry, config.evaluation, dataset.spec)
+    return plan
+
+
+def check_evaluation(registry: PluginRegistry, evaluation: EvalOptions, spec: DataSpec | None = None) -> None:
+    """Unknown ``--metrics``/``--extractor`` names fail here, before any dataset loads or any cell trains.
+
+    With ``spec``: an extractor or an explicitly chosen metric that does not support the dataset's kind
+    of data is an :class:`IncompatibleError` too.
+    """
+    entries = registry.metrics(evaluation.metrics)  # names are checked even with --no-eval: a typo is a typo
+    if evaluation.extractor is not None:
+        entry = registry.extractor(evaluation.extractor)
+        if spec is not None and spec.kind not in entry.data_kinds:
+            kinds = ", ".join(sorted(entry.data_kinds))
+            raise IncompatibleError(
+                f"feature extractor {entry.name!r} does not support {spec.kind} data (dataset {spec.name}); "
+                f"it supports: {kinds}"
+            )
+    for metric in entries:
+        if metric.extractor is not None:
+            registry.extractor(metric.extractor)
+        if spec is not None and evaluation.metrics is not None and spec.kind not in metric.data_kinds:
+            kinds = ", ".join(sorted(metric.data_kinds))
+            raise IncompatibleError(
+                f"metric {metric.name!r} does not support {spec.kind} data (dataset {spec.name}); it supports: {kinds}"
+            )
 
 
 def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> Models:
@@ -223,8 +257,10 @@ def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> M
     return build_models(registry, recipe, dataset.spec)
 
 
-def check_evaluation(plan: Plan, evaluation: EvalOptions) -> None:
-    """The FID extractor and its weights file, checked before any cell trains (both are first used after it).
+def check_extractor_weights(plan: Plan, evaluation: EvalOptions) -> None:
+    """The FID extractor's weights file, checked before any cell trains (it is first used after it).
+
+    (Unknown extractor and metric names are refused earlier, by :func:`check_evaluation` in ``plan_run``.)
 
     A weights file that exists is read here with ``weights_only=True``, so an
     unsafe one is refused up front; a missing default one is left to the
@@ -232,11 +268,8 @@ def check_evaluation(plan: Plan, evaluation: EvalOptions) -> None:
     """
     if not evaluation.enabled:
         return
-    from ganbench.metrics.features import extractor_names
     from ganbench.metrics.inception import check_inception_weights
 
-    if evaluation.extractor is not None and evaluation.extractor not in extractor_names():
-        raise UnknownNameError("feature extractor", evaluation.extractor, extractor_names())
     used = {evaluation.extractor or dataset.spec.fid_extractor for dataset in plan.datasets.values()}
     if "inception-v3-compat" in used:
         check_inception_weights(evaluation.inception_weights)

@@ -67,6 +67,7 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "eval_samples": SuiteKey("int", "Generated samples scored."),
     "eval_every": SuiteKey("int", "Also evaluate every N steps."),
     "extractor": SuiteKey("str", "Feature extractor for FID."),
+    "metrics": SuiteKey("names", "Metrics to compute (--metrics; default: every default metric)."),
     "inception_weights": SuiteKey("path", "Local InceptionV3 weights file."),
     "tensorboard": SuiteKey("bool", "Write TensorBoard event files."),
     "executor": SuiteKey("choice", "Where cells run.", ("local", "ray")),

@@ -114,3 +114,69 @@ def test_run_writes_cells_and_table(tmp_path):
     assert (run_dir / "infogan-ring8-s1" / "traversal.png").is_file()
     assert "dcgan" in result.stdout and "infogan" in result.stdout
     assert not list(run_dir.rglob("*.tmp"))
+
+
+# -- evaluation seams and discovery (issue 13) ------------------------------------------------
+@pytest.mark.parametrize(
+    ("flag", "value", "needle"),
+    [
+        ("--extractor", "nope", "extractor 'nope'; valid choices: ganbench-digits, inception-v3-compat, raw"),
+        ("--metrics", "fid,nope", "unknown metric 'nope'; valid choices: code-accuracy, fid, modes, ndb, prdc"),
+    ],
+)  # fmt: skip
+def test_unknown_extractor_or_metric_fails_before_training(flag, value, needle, tmp_path):
+    result = ganbench(
+        "run", "--plugins", "dcgan", "--dataset", "digits", flag, value, "--results-dir", str(tmp_path), "--steps", "5"
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], result.stderr
+    assert not any(tmp_path.iterdir()), "nothing may be written (nor trained) before validation passes"
+
+
+def test_extractor_for_the_wrong_kind_of_data_fails_before_training(tmp_path):
+    result = ganbench(
+        "run", "--plugins", "dcgan", "--dataset", "ring8", "--extractor", "inception-v3-compat",
+        "--results-dir", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 2 and "does not support points data" in result.stderr, result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_run_with_selected_metrics_fills_only_their_columns(tmp_path):
+    result = ganbench(
+        "run", "--plugins", "dcgan", "--dataset", "ring8", "--steps", "5", "--eval-samples", "200",
+        "--metrics", "modes", "--results-dir", str(tmp_path), "--out", "m", "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    row = json.loads(next((tmp_path / "m").glob("*/metrics.json")).read_text())
+    assert row["modes_total"] == 8 and row["status"] == "ok"
+    assert "fid" not in row and "precision" not in row
+
+
+def test_plugins_components_shows_options_with_defaults():
+    table = ganbench("plugins", "--components")
+    assert table.returncode == 0, table.stderr
+    assert "noise_dim: int = 16" in table.stdout and "hidden: int = 256" in table.stdout
+    assert "depth: int = 3" in table.stdout and "column fid ↓" in table.stdout
+    listing = json.loads(ganbench("plugins", "--components", "--json").stdout)["components"]
+    mlp = next(r for r in listing if (r["kind"], r["name"]) == ("generator", "mlp"))
+    assert [(o["name"], o["default"]) for o in mlp["options"]] == [("noise_dim", 16), ("hidden", 256), ("depth", 3)]
+    kinds = {r["kind"] for r in listing}
+    assert {"generator", "discriminator", "loss", "dataset", "variant", "metric", "extractor"} <= kinds
+
+
+def test_strict_plugins_catches_an_unknown_train_option(tmp_path):
+    source = """
+from ganbench.plugin import Recipe, Variant, hookimpl
+
+@hookimpl
+def ganbench_register(registrar):
+    registrar.add_variant(Variant("typo", "typo", {"points": Recipe("mlp", "mlp", "nonsaturating",
+                                                                    train_options={"d_step": 5})}))
+"""
+    site = make_distribution(tmp_path / "site", "gb-fixture-typo", "gbfixture_cli_typo", source)
+    env = {"PYTHONPATH": str(site), "GANBENCH_LOAD_PLUGINS": "gb-fixture-typo"}
+    result = ganbench("--strict", "plugins", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "unknown train option(s) d_step" in result.stderr and "d_steps" in result.stderr

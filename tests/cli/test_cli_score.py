@@ -102,3 +102,17 @@ def test_score_rejects_pickles_and_bad_shapes(tmp_path, capsys):
     np.save(tmp_path / "bad.npy", np.zeros((10, 3), dtype=np.float32))
     code, _, err = run_cli(capsys, "score", str(tmp_path / "bad.npy"), "--dataset", "ring8")
     assert code == 2 and "(N, 2)" in err
+
+
+def test_score_selects_metrics_and_rejects_unknown_ones_before_reading(tmp_path, capsys):
+    data = get_registry().dataset("ring8")[0].factory(DatasetOptions(root=tmp_path))
+    np.save(tmp_path / "true.npy", data.tensors("train")[0][:500].numpy())
+    code, _, err = run_cli(capsys, "score", str(tmp_path / "missing.npy"), "--dataset", "ring8", "--metrics", "nope")
+    assert code == 2 and "unknown metric 'nope'; valid choices: code-accuracy, fid" in err, err
+    code, _, err = run_cli(
+        capsys, "score", str(tmp_path / "true.npy"), "--dataset", "ring8", "--metrics", "modes",
+        "--out", str(tmp_path / "m.json"),
+    )  # fmt: skip
+    assert code == 0, err
+    scores = json.loads((tmp_path / "m.json").read_text())
+    assert scores["modes"] == 8 and "fid" not in scores and "precision" not in scores

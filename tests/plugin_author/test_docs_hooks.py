@@ -128,8 +128,8 @@ def test_phantom_hook_is_caught():
 
 
 def test_phantom_registrar_method_is_caught():
-    found = checker.problems(DOC + "\nCall `registrar.add_metric(name, fn)` to add a metric.\n")
-    assert found == ["the document calls .add_metric(...), which is not a Registrar method"]
+    found = checker.problems(DOC + "\nCall `registrar.add_sampler(name, fn)` to add a sampler.\n")
+    assert found == ["the document calls .add_sampler(...), which is not a Registrar method"]
 
 
 def test_new_hook_argument_is_caught(monkeypatch):
@@ -221,6 +221,67 @@ def test_checker_runs_as_a_script_from_anywhere(tmp_path):
         [sys.executable, str(REPO / "tools" / "check_hook_docs.py")], capture_output=True, text=True, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
+
+
+# -- the evaluation-seam examples work (metric, feature extractor) ------------------------
+def _ring8(tmp_path):
+    from ganbench_toydata.mixtures import RING8, make_mixture, sample_mixture
+
+    from ganbench.data.base import DatasetOptions
+
+    dataset = make_mixture(RING8)(DatasetOptions(root=tmp_path))
+    return dataset, sample_mixture(RING8, 400, torch.Generator().manual_seed(7))[0]
+
+
+def test_metric_example_registers_a_column_and_scores(tmp_path):
+    from scipy.spatial import cKDTree
+
+    from ganbench import columns
+    from ganbench.metrics.cache import DEFAULT_N_REAL, select_real
+    from ganbench.metrics.evaluate import evaluate_metrics
+
+    registry = _register_source(_python_block_after("<!-- example: metric -->"), "doc_metric")
+    assert columns.direction("nn_real_distance") == "lower"
+    dataset, fake = _ring8(tmp_path)
+    row = evaluate_metrics(
+        fake, dataset, device="cpu", cache_dir=tmp_path, metrics=["nn-real-distance"], registry=registry
+    )
+    split = dataset.spec.fid_split
+    real = dataset.tensors(split)[0][select_real(dataset, split, DEFAULT_N_REAL)][:2000].double().numpy()
+    assert row["nn_real_distance"] == pytest.approx(cKDTree(real).query(fake.double().numpy())[0].mean(), rel=1e-9)
+
+
+def test_extractor_example_gives_fid_on_its_features(tmp_path):
+    import numpy as np
+    from ganbench_toydata.digits import make_digits
+    from scipy import linalg
+
+    from ganbench.data.base import DatasetOptions
+    from ganbench.metrics.cache import DEFAULT_N_REAL, select_real
+    from ganbench.metrics.evaluate import evaluate_metrics
+    from ganbench.metrics.features import get_extractor
+
+    registry = _register_source(_python_block_after("<!-- example: extractor -->"), "doc_extractor")
+    dataset = make_digits(DatasetOptions(root=tmp_path))  # 256 values per image: full-rank 32-D features
+    fake = dataset.tensors("train")[0][:500] + 0.1 * torch.randn(
+        500, 1, 16, 16, generator=torch.Generator().manual_seed(1)
+    )
+    row = evaluate_metrics(
+        fake, dataset, device="cpu", cache_dir=tmp_path, metrics=["fid"], extractor="my-projection", registry=registry
+    )
+    assert (row["fid_extractor"], row["fid_layer"]) == ("my-projection", "proj32")
+    fx = get_extractor("my-projection", registry=registry)
+    split = dataset.spec.fid_split
+    real = fx(dataset.tensors(split)[0][select_real(dataset, split, DEFAULT_N_REAL)]).double().numpy()
+    gen = fx(fake).double().numpy()
+    mu1, mu2, s1, s2 = gen.mean(0), real.mean(0), np.cov(gen, rowvar=False), np.cov(real, rowvar=False)
+    expected = float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * linalg.sqrtm(s1 @ s2).real))
+    assert row["fid"] == pytest.approx(expected, rel=1e-3, abs=1e-6)
+    weights = tmp_path / "w.pt"
+    torch.save({"w": torch.ones(256, 32)}, weights)
+    loaded = get_extractor("my-projection", inception_weights=weights, registry=registry)
+    assert loaded.weights_hash != fx.weights_hash
+    torch.testing.assert_close(loaded(fake), (fake.flatten(1).sum(1, keepdim=True) / 16).expand(-1, 32))
 
 
 # -- the training-seam and label examples work ------------------------------------------------

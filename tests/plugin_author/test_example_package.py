@@ -196,3 +196,45 @@ def test_incompatible_api_version_is_reported_by_the_cli(future_site):
     assert strict.returncode == 2
     lines = strict.stderr.strip().splitlines()
     assert len(lines) == 1 and "gbfuture_plugin" in lines[0] and f"version {API_VERSION + 1}" in lines[0], strict.stderr
+
+
+def test_example_metric_and_extractor_through_ganbench_run(extra_losses_site, tmp_path):
+    """The package's ``energy-distance`` column and its ``rff`` extractor, from the real command line.
+
+    The metric is a default one, so it joins every evaluated row; ``--extractor rff`` puts FID, KID, PRDC
+    and NDB on its features. ``compare`` then ranks the new column by its declared direction.
+    """
+    env = subprocess_env(extra_losses_site, GANBENCH_LOAD_PLUGINS=EXAMPLE_DISTRIBUTION)
+    result = run_ganbench(
+        "--strict", "run", "--plugins", "lsgan", "--dataset", "ring8,digits", "--steps", "10", "--batch-size", "16",
+        "--eval-samples", "300", "--extractor", "rff", "--results-dir", str(tmp_path), "--out", "eval", "--quiet",
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "energy_distance" in result.stdout  # the printed table shows the plugin's column
+    table = pd.read_csv(tmp_path / "eval" / "results.csv")
+    assert (table["status"] == "ok").all(), table[["dataset", "status", "error"]].to_string()
+    assert (table["fid_extractor"] == "rff").all() and (table["fid_layer"] == "cos64").all()
+    assert table["energy_distance"].notna().all() and (table["energy_distance"] > 0).all()
+    assert table["fid"].notna().all() and table["precision"].notna().all()
+    # A threshold without a sign takes the column's declared direction: known only through the plugin.
+    compared = run_ganbench(
+        "compare", str(tmp_path / "eval"), str(tmp_path / "eval"), "--max-regress", "energy_distance=0", env=env
+    )
+    assert compared.returncode == 0, compared.stderr
+    without = run_ganbench(
+        "compare", str(tmp_path / "eval"), str(tmp_path / "eval"), "--max-regress", "energy_distance=0",
+        env=subprocess_env(GANBENCH_LOAD_PLUGINS=""),
+    )  # fmt: skip
+    assert without.returncode == 2 and "no known direction" in without.stderr, without.stderr
+
+
+def test_example_extractor_is_listed_and_validated(extra_losses_site, tmp_path):
+    env = subprocess_env(extra_losses_site, GANBENCH_LOAD_PLUGINS=EXAMPLE_DISTRIBUTION)
+    listing = json.loads(run_ganbench("plugins", "--components", "--json", env=env).stdout)["components"]
+    ours = {(r["kind"], r["name"]) for r in listing if normalise(r["distribution"]) == EXAMPLE_DISTRIBUTION}
+    assert {("metric", "energy-distance"), ("extractor", "rff")} <= ours
+    result = run_ganbench(
+        "run", "--plugins", "lsgan", "--dataset", "ring8", "--extractor", "rf", "--results-dir", str(tmp_path), env=env
+    )
+    assert result.returncode == 2 and "valid choices: ganbench-digits, inception-v3-compat, raw, rff" in result.stderr

@@ -40,6 +40,7 @@ def test_ganbench_discovers_everything_through_the_entry_point():
     assert set(ours[0]["components"]) == {
         "discriminator:sn-dcgan", "discriminator:sn-mlp", "discriminator:critic-dcgan", "discriminator:critic-mlp",
         "loss:wgan-gp", "loss:hinge", "loss:lsgan", "variant:wgan-gp", "variant:hinge-sn", "variant:lsgan",
+        "metric:energy-distance", "extractor:rff",
         "optimizer:optimistic-adam", "training_step:unrolled", "variant:unrolled",
     }  # fmt: skip
     assert not listing["problems"]

@@ -1,5 +1,5 @@
 """ganbench-extra-losses: WGAN-GP, hinge + spectral norm (SNGAN), least squares (LSGAN), optimistic Adam and
-the unrolled GAN for ganbench.
+the unrolled GAN for ganbench, plus an energy-distance metric and a random-Fourier-feature extractor.
 
 A third-party plugin in full: it reaches ganbench only through the
 ``ganbench`` entry point in ``pyproject.toml`` and imports only
@@ -9,7 +9,7 @@ A third-party plugin in full: it reaches ganbench only through the
 
 from __future__ import annotations
 
-from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
+from ganbench.plugin import MetricColumn, Recipe, Registrar, Variant, hookimpl
 
 from .discriminators import (
     critic_dcgan_discriminator,
@@ -17,6 +17,7 @@ from .discriminators import (
     sn_dcgan_discriminator,
     sn_mlp_discriminator,
 )
+from .evaluation import energy_distance_metric, rff_extractor
 from .losses import gradient_penalty, hinge_loss, least_squares_loss, wgan_gp_loss
 from .training import optimistic_adam, unrolled_step
 
@@ -115,6 +116,29 @@ def ganbench_register(registrar: Registrar) -> None:
                 "points": Recipe("mlp", "mlp", "nonsaturating", train_options={**UNROLLED_TRAIN, **POINTS_TRAIN}),
             },
         )
+    )
+    register_evaluation(registrar)
+
+
+def register_evaluation(registrar: Registrar) -> None:
+    """The evaluation seams: one metric column and one feature extractor (see ``evaluation.py``)."""
+    registrar.add_metric(
+        "energy-distance",
+        energy_distance_metric,
+        description="Squared energy distance (Székely & Rizzo 2013) between generated and real samples.",
+        columns=[
+            MetricColumn(
+                "energy_distance", "lower", "squared energy distance, flattened samples (0 = same distribution)", 0.0
+            )
+        ],
+        needs=("fake", "real"),
+        data_kinds=("points", "image"),
+    )
+    registrar.add_feature_extractor(
+        "rff",
+        rff_extractor,
+        description="Random Fourier features (Rahimi & Recht 2007): 64 cosines of a seeded Gaussian projection.",
+        data_kinds=("points", "image"),
     )
 
 

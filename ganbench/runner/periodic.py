@@ -42,14 +42,15 @@ class PeriodicEvaluator:
             self.evaluate(step)
 
     def evaluate(self, step: int) -> dict[str, Any]:
-        from ganbench.runner.cell import score_samples
+        from ganbench.runner.cell import announce, score_samples
 
+        announce(self.cell, self.ctx, "evaluating")
         start = time.perf_counter()
         state = rng_state()
         try:
             n = self.ctx.evaluation.samples_for(self.ctx.dataset.spec.kind)
             samples = generate(self.models, n, self.ctx.device, seed=self.cell.seed + 1)
-            metrics = score_samples(samples.images, self.ctx)
+            metrics = score_samples(samples.images, self.ctx, fake_labels=samples.labels)
         finally:
             set_rng_state(state)
         self.eval_s += time.perf_counter() - start
@@ -58,6 +59,8 @@ class PeriodicEvaluator:
         self._write()
         if self.tensorboard is not None:
             self.tensorboard.metrics(step, row)
+            self.tensorboard.samples(step, samples.images, self.ctx.dataset.spec.kind)
+        announce(self.cell, self.ctx, "training")
         return row
 
     def _write(self) -> None:

@@ -30,7 +30,7 @@ from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, sum
 from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS, builtin_suite, load_suite, merge
 
 SUMMARY_COLUMNS = [
-    *KEY_COLUMNS, "steps", "batch_size", "generator", "discriminator", "loss", "status", "d_loss", "g_loss",
+    *KEY_COLUMNS, "steps", "batch_size", "generator", "discriminator", "loss", "ema", "status", "d_loss", "g_loss",
     "train_img_s", "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes",
     "modes_total", "hq_fraction", "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
 ]  # fmt: skip
@@ -44,7 +44,7 @@ PARAM_KEYS = {
     "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor", "metrics": "metrics",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
-    "channels_last": "channels_last", "amp": "amp", "compile_": "compile",
+    "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "ema": "ema", "ema_start": "ema_start",
     # training seams
     "optimizer_g": "optimizer_g", "optimizer_d": "optimizer_d", "optimizer_g_opt": "optimizer_g_options",
     "optimizer_d_opt": "optimizer_d_options", "schedule_g": "schedule_g", "schedule_d": "schedule_d",
@@ -152,6 +152,21 @@ def run(
         str | None, typer.Option(help="Training step: alternating (default) or a plugin's, e.g. unrolled.")
     ] = None,
     training_step_opt: Annotated[list[str] | None, typer.Option(help="Training step option KEY=VALUE.")] = None,
+    ema: Annotated[
+        float | None,
+        typer.Option(
+            "--ema",
+            metavar="DECAY",
+            help="Also keep an exponential moving average of G's weights with this decay (e.g. 0.999) and score "
+            "it as variant <variant>+ema.",
+        ),
+    ] = None,
+    ema_start: Annotated[
+        int | None,
+        typer.Option(
+            "--ema-start", metavar="STEP", help="Step at which the EMA starts averaging (before: a copy; default 0)."
+        ),
+    ] = None,
     overwrite: Annotated[
         bool,
         typer.Option(

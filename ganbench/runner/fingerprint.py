@@ -9,7 +9,6 @@ the RNG state and is excluded from the timing) and progress output are not part 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import shutil
@@ -59,7 +58,7 @@ def cell_fingerprint(
 ) -> Fingerprint:
     """The fields that determine a cell's numbers (training, components, data, evaluation, software, device)."""
     spec = dataset.spec
-    fields: dict[str, Any] = {k: _plain(v) for k, v in dataclasses.asdict(train).items()}  # steps, batch_size, ...
+    fields: dict[str, Any] = {k: _plain(v) for k, v in train.recorded().items()}  # steps, batch_size, ...
     for part in ("generator", "discriminator", "loss"):
         fields[part] = getattr(recipe, part)
         fields[f"{part}_options"] = _plain(dict(getattr(recipe, f"{part}_options")))

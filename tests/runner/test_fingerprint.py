@@ -63,3 +63,16 @@ def test_fingerprint_hash_follows_the_fields():
     a, b = Fingerprint({"steps": 10, "lr_g": 2e-4}), Fingerprint({"lr_g": 2e-4, "steps": 10})
     assert a.hash == b.hash and a.hash != Fingerprint({"steps": 11, "lr_g": 2e-4}).hash
     assert differing_fields({"steps": 10, "amp": "off"}, {"steps": 10, "amp": "bf16"}) == ["amp"]
+
+
+def test_ema_settings_are_part_of_the_fingerprint(tmp_path, capsys):
+    code, _, err = _run(tmp_path, capsys, "--steps", "4")
+    assert code == 0, err
+    fields = json.loads((tmp_path / "x" / "dcgan-ring8-s0" / "config.json").read_text())["fingerprint"]["fields"]
+    assert "ema" not in fields and "ema_start" not in fields  # cells without --ema keep their recorded fields
+    code, _, err = _run(tmp_path, capsys, "--steps", "4", "--ema", "0.99")
+    assert code == 2 and "ema null -> 0.99" in err and "ema_start null -> 0" in err, err
+    code, _, err = _run(tmp_path, capsys, "--steps", "4", "--ema", "0.99", "--overwrite")
+    assert code == 0, err
+    code, _, err = _run(tmp_path, capsys, "--steps", "4", "--ema", "0.99", "--ema-start", "2")
+    assert code == 2 and "ema_start 0 -> 2" in err, err

@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job: the three seed variants on an embedded 2D dataset (CPU, a few minutes).
+# The main job: the three seed variants on an embedded 2D dataset (CPU, a few minutes);
+# --quiet prints one line per finished cell, then the table and the next commands.
 run: $(STAMP)
 	$(BIN)/ganbench run --plugins dcgan,minibatch,infogan --dataset ring8 --steps 3000 --out make-run --quiet
 

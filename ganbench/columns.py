@@ -113,6 +113,18 @@ def comparison_protocol(metrics: Iterable[str]) -> tuple[str, ...]:
     return PROTOCOL_COLUMNS + RUN_PROTOCOL_COLUMNS + (THROUGHPUT_PROTOCOL_COLUMNS if timed else ())
 
 
+def clip(name: str, value: float, modes_total: float | None = None) -> float:
+    """``value`` within column ``name``'s valid range; with the number of modes K known, ``modes`` is
+    also at most K and ``kl_modes`` at most log K (the KL of a one-mode histogram to uniform)."""
+    col = _CATALOGUE.get(name)
+    value = col.clip(value) if col is not None else value
+    if modes_total is not None and modes_total >= 1 and not math.isnan(value):
+        cap = {"modes": float(modes_total), "kl_modes": math.log(modes_total)}.get(name)
+        if cap is not None:
+            value = min(value, cap)
+    return value
+
+
 def register_column(column: MetricColumn) -> None:
     """Declare a (plugin) metric column; re-declaring the same definition is a no-op."""
     existing = _CATALOGUE.get(column.name)

@@ -69,6 +69,8 @@ class DatasetEntry:
     """Takes an argument after a colon, e.g. ``folder:PATH``."""
     locate: Callable[[Path], Path | None] | None = None
     """Returns where the files are under a data root, or ``None`` if absent; ``None`` = embedded."""
+    options: tuple[str, ...] = ()
+    """Names of the options its factory reads from ``DatasetOptions.options`` (``--data-opt``)."""
 
 
 @dataclass(frozen=True)
@@ -192,8 +194,12 @@ class Registrar:
         size: int | None = None,
         parameterised: bool = False,
         locate: Callable[[Path], Path | None] | None = None,
+        options: tuple[str, ...] = (),
     ) -> None:
-        """Register a dataset factory ``factory(options: DatasetOptions) -> GanDataset``."""
+        """Register a dataset factory ``factory(options: DatasetOptions) -> GanDataset``.
+
+        ``options`` names the keys it accepts in ``DatasetOptions.options``; others are refused before loading.
+        """
         self._check_name("dataset", name)
         self._check_callable("dataset", name, factory)
         self._check_description("dataset", name, description)
@@ -203,8 +209,10 @@ class Registrar:
             self._fail(f"dataset {name!r} needs a shape tuple of positive ints, got {shape!r}")
         if locate is not None and not callable(locate):
             self._fail(f"dataset {name!r}: locate must be callable")
+        if not (isinstance(options, tuple) and all(isinstance(o, str) and o for o in options)):
+            self._fail(f"dataset {name!r}: options must be a tuple of option names, got {options!r}")
         self.entries.append(
-            DatasetEntry(name, factory, description, kind, shape, size, self.origin, parameterised, locate)  # type: ignore[arg-type]
+            DatasetEntry(name, factory, description, kind, shape, size, self.origin, parameterised, locate, options)  # type: ignore[arg-type]
         )
 
     def add_variant(self, variant: Variant) -> None:

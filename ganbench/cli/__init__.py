@@ -22,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,  # plain help text: rendering it with rich costs more start-up than the rest of --help
 )
 
 
@@ -60,7 +61,7 @@ def describe_os_error(exc: OSError) -> str:
     """``cannot write PATH: Read-only file system``-style text for an OSError nothing else caught."""
     from ganbench.results.atomic import disk_full_error, is_disk_full
 
-    where = exc.filename if exc.filename is not None else None
+    where = exc.filename
     if is_disk_full(exc):
         return str(disk_full_error(Path(where).parent if where else "the output folder", exc))
     reason = exc.strerror or str(exc) or type(exc).__name__

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 import ganbench
 from ganbench.errors import UserError
-from ganbench.registry import PluginRegistry, get_registry
+
+if TYPE_CHECKING:  # the registry imports torch: loaded only when a command runs, never for --help
+    from ganbench.registry import PluginRegistry
 
 
 def _version(value: bool) -> None:
@@ -41,6 +43,8 @@ def register(app: typer.Typer) -> None:
 
 def load_registry(ctx: typer.Context) -> PluginRegistry:
     """The plugin registry; each plugin that failed to load is reported as one warning line."""
+    from ganbench.registry import get_registry
+
     strict = bool((ctx.find_root().obj or {}).get("strict", False))
     registry = get_registry(strict=strict)
     for problem in registry.problems:
@@ -54,6 +58,8 @@ def declare_plugin_columns() -> None:
     ``compare`` and ``report`` read tables, not plugins, but a plugin's column must be ranked and
     formatted there as in ``run``; a plugin that fails to load only loses its columns' declarations.
     """
+    from ganbench.registry import get_registry
+
     get_registry()
 
 

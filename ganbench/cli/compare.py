@@ -13,15 +13,7 @@ from typing import Annotated
 import typer
 
 from ganbench.cli.common import declare_plugin_columns
-from ganbench.results.compare import (
-    DEFAULT_THRESHOLDS,
-    check_protocol,
-    compare_tables,
-    format_comparison,
-    load_table,
-    load_thresholds_file,
-    parse_thresholds,
-)
+from ganbench.results.thresholds import DEFAULT_THRESHOLDS
 
 _DEFAULTS_HELP = ", ".join(f"{m}={v}" for m, v in DEFAULT_THRESHOLDS.items())
 _MAX_REGRESS_HELP = (
@@ -70,6 +62,15 @@ def register(app: typer.Typer) -> None:
         The rows must first agree on the protocol (extractor, layer, N, split, real statistics, KID subsets,
         PRDC k, steps, batch size, resolution; device type when timings are compared): otherwise exit 2.
         """
+        from ganbench.results.compare import (
+            check_protocol,
+            compare_tables,
+            format_comparison,
+            load_table,
+            load_thresholds_file,
+            parse_thresholds,
+        )
+
         declare_plugin_columns()
         thresholds = load_thresholds_file(config) if config is not None else {}
         thresholds.update(parse_thresholds(max_regress))

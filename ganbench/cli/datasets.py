@@ -9,7 +9,11 @@ from typing import Annotated
 import typer
 
 from ganbench.cli.common import load_registry
+from ganbench.cli.terminal import console, terminal_width
 from ganbench.data.paths import resolve_data_root
+
+NARROW = 100
+"""Below this many columns the description column is left out (it would wrap a word per line)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -53,15 +57,33 @@ def datasets(
     if as_json:
         typer.echo(json.dumps(records, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
+    narrow = terminal_width() < NARROW
     table = Table(title=f"ganbench datasets (data root: {root})")
-    for column in ("name", "kind", "res", "ch", "size", "present", "where", "description"):
-        table.add_column(column, overflow="fold")
+    names = ("name", "kind", "res", "ch", "size", "present", "where") + (() if narrow else ("description",))
+    for column in names:
+        table.add_column(column, overflow="fold", no_wrap=column in ("name", "kind", "res", "ch", "size", "present"))
     for r in records:
-        table.add_row(
-            r["name"], r["kind"], str(r["resolution"] or "-"), str(r["channels"] or "-"),
-            f"{r['size']:,}" if r["size"] else "?", "yes" if r["present"] else "no", r["where"], r["description"],
-        )  # fmt: skip
-    Console(width=max(Console().width, 140)).print(table)
+        cells = [
+            r["name"], r["kind"], str(r["resolution"] or "-"), str(r["channels"] or "-"), _size_text(r),
+            "yes" if r["present"] else "no", _where_text(r["where"], root), r["description"],
+        ]  # fmt: skip
+        table.add_row(*cells[: len(names)])
+    if narrow:
+        table.caption = f"descriptions: a terminal of {NARROW}+ columns, or --json"
+    console().print(table)
+
+
+def _where_text(where: str, root: Path) -> str:
+    """The data root is in the title; the table names it instead of repeating the path."""
+    if where == str(root):
+        return "data root"
+    return "command line" if where.startswith("PATH given") else where
+
+
+def _size_text(record: dict) -> str:
+    """Training images/points; a folder dataset's size is whatever its folder holds."""
+    if record["size"]:
+        return f"{record['size']:,}"
+    return "per folder" if record["name"].endswith(":PATH") else "unknown"

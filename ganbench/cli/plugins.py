@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ganbench.cli.common import load_registry
-from ganbench.describe import describe_components, option_text
-from ganbench.registry import PluginRegistry
-from ganbench.runner.local import plugin_requirements
+from ganbench.cli.terminal import console
+
+if TYPE_CHECKING:  # the registry imports torch: loaded only when the command runs
+    from ganbench.registry import PluginRegistry
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +37,8 @@ def plugins(
         _components(registry, as_json)
         return
     if requirements:
+        from ganbench.runner.local import plugin_requirements
+
         for pin in plugin_requirements(registry).split(";"):
             if pin:
                 typer.echo(pin)
@@ -57,27 +60,27 @@ def plugins(
         ]
         typer.echo(json.dumps({"plugins": records, "problems": problems}, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="ganbench plugins")
-    for column in ("plugin", "distribution", "version", "api", "components"):
+    for column in ("plugin", "distribution", "version", "api"):
         table.add_column(column, overflow="fold")
+    table.add_column("components", overflow="fold", ratio=1)
     for r in records:
         table.add_row(r["plugin"], r["distribution"], r["version"], str(r["api_version"]), ", ".join(r["components"]))
-    Console(width=max(Console().width, 120)).print(table)
+    console().print(table)
 
 
 def _components(registry: PluginRegistry, as_json: bool) -> None:
     """``--components``: one table per kind (or one JSON list), options read from the factory signatures."""
+    from ganbench.describe import describe_components, option_text
+
     records = describe_components(registry)
     if as_json:
         typer.echo(json.dumps({"components": records}, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 120))
     for kind in registry.kinds:
         rows = [r for r in records if r["kind"] == kind]
         if not rows:
@@ -94,4 +97,4 @@ def _components(registry: PluginRegistry, as_json: bool) -> None:
             table.add_row(
                 r["name"], ", ".join(r["data_kinds"] or []), "\n".join(details), r["description"], r["plugin"]
             )
-        console.print(table)
+        console().print(table)

@@ -1,4 +1,4 @@
-"""``ganbench report RESULTS_DIR [--out DIR]``: Markdown + self-contained HTML report of a run."""
+"""``ganbench report RESULTS_DIR... [--out DIR]``: Markdown + self-contained HTML report of one or more runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from ganbench.cli.common import declare_plugin_columns
 from ganbench.cli.outputs import check_output_dir
-from ganbench.report import write_report
+from ganbench.errors import UserError
 
 
 def register(app: typer.Typer) -> None:
@@ -17,18 +17,29 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report(
-        results_dir: Annotated[Path, typer.Argument(help="A results folder written by 'ganbench run'.")],
+        results_dirs: Annotated[
+            list[Path],
+            typer.Argument(
+                metavar="RESULTS_DIR...",
+                help="Results folders written by 'ganbench run'; several are merged when their protocols agree.",
+            ),
+        ],
         out: Annotated[
             Path | None,
-            typer.Option("--out", help="Where to write the report (default: RESULTS_DIR)."),
+            typer.Option("--out", help="Where to write the report (default: RESULTS_DIR; required for several)."),
         ] = None,
     ) -> None:
-        """Write report.md (+ report_assets/) and a self-contained report.html for RESULTS_DIR."""
+        """Write report.md (+ report_assets/) and a self-contained report.html for RESULTS_DIR(s)."""
+        from ganbench.report import write_report
+
+        if len(results_dirs) > 1 and out is None:
+            raise UserError("several results folders need --out DIR for the merged report")
         if out is not None:
             check_output_dir(out, "--out")
-        elif results_dir.is_dir():
-            check_output_dir(results_dir, "RESULTS_DIR (where the report goes without --out)")
+        elif results_dirs[0].is_dir():
+            check_output_dir(results_dirs[0], "RESULTS_DIR (where the report goes without --out)")
         declare_plugin_columns()
-        md_path, html_path = write_report(results_dir, out)
+        sources = results_dirs[0] if len(results_dirs) == 1 else results_dirs
+        md_path, html_path = write_report(sources, out)
         typer.echo(f"wrote {md_path}")
         typer.echo(f"wrote {html_path}")

@@ -5,35 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from ganbench.cli.common import load_registry, parse_ints, parse_options, split_list
+from ganbench.cli.common import load_registry, parse_options, split_list
 from ganbench.cli.outputs import check_output_dir
-from ganbench.cli.progress import RunProgress
-from ganbench.columns import column as column_declaration
-from ganbench.columns import data_kind_of, order_metrics
-from ganbench.data.paths import resolve_data_root
-from ganbench.engine.build import CUSTOM_VARIANT, Composition
-from ganbench.engine.devices import resolve_device
-from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
 from ganbench.errors import DiskFullError, UserError
-from ganbench.registry import PluginRegistry
-from ganbench.results.table import COLUMNS as TABLE_COLUMNS
-from ganbench.results.table import KEY_COLUMNS
-from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
-from ganbench.runner.local import RunSettings, run_plan
-from ganbench.runner.plan import DataConfig, EvalOptions, Plan, RunConfig, check_extractor_weights, plan_run
-from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds, rebuild, summary_text
-from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS, builtin_suite, load_suite, merge
 
-SUMMARY_COLUMNS = [
-    *KEY_COLUMNS, "steps", "batch_size", "generator", "discriminator", "loss", "ema", "status", "d_loss", "g_loss",
-    "train_img_s", "fid", "fid_note", "kid_mean", "precision", "recall", "density", "coverage", "modes",
-    "modes_total", "hq_fraction", "kl_modes", "ndb_k", "code_accuracy", "gen_img_s", "wall_s",
-]  # fmt: skip
+if TYPE_CHECKING:  # torch and pandas load when the command runs, never for --help
+    import pandas as pd
+
+    from ganbench.engine.distributed import World
+    from ganbench.registry import PluginRegistry
+    from ganbench.runner.plan import Plan, RunConfig
 
 PARAM_KEYS = {
     "plugins": "variants", "dataset": "datasets", "seeds": "seeds", "steps": "steps", "batch_size": "batch_size",
@@ -42,9 +27,11 @@ PARAM_KEYS = {
     "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
     "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
     "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor", "metrics": "metrics",
-    "inception_weights": "inception_weights", "tensorboard": "tensorboard", "executor": "executor",
+    "inception_weights": "inception_weights", "tensorboard": "tensorboard", "data_opt": "data_options",
+    "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
-    "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "ema": "ema", "ema_start": "ema_start",
+    "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "vectorize_seeds": "vectorize_seeds",
+    "ema": "ema", "ema_start": "ema_start",
     # training seams
     "optimizer_g": "optimizer_g", "optimizer_d": "optimizer_d", "optimizer_g_opt": "optimizer_g_options",
     "optimizer_d_opt": "optimizer_d_options", "schedule_g": "schedule_g", "schedule_d": "schedule_d",
@@ -53,7 +40,7 @@ PARAM_KEYS = {
 }  # fmt: skip
 """CLI parameter -> option key (the suite file's key)."""
 
-RESUME_COMPATIBLE = {"executor", "address", "workers", "quiet"}
+RESUME_COMPATIBLE = {"executor", "address", "workers", "quiet", "wide"}
 """Flags that may accompany --resume: where and how to run, not what."""
 
 
@@ -69,7 +56,7 @@ def run(
     dataset: Annotated[
         str, typer.Option("--dataset", "-d", help="Comma-separated datasets, e.g. ring8,digits.")
     ] = "ring8",
-    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds.")] = "0",
+    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds and ranges, e.g. 0,3 or 0-7.")] = "0",
     steps: Annotated[int | None, typer.Option(help="Generator updates per cell (default 1000).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Batch size (default 64).")] = None,
     lr_g: Annotated[float | None, typer.Option(help="Generator learning rate (default 2e-4).")] = None,
@@ -92,6 +79,9 @@ def run(
         Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
     ] = None,
     resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
+    data_opt: Annotated[
+        list[str] | None, typer.Option(help="Dataset option KEY=VALUE (repeatable), e.g. size=100000 for ring8.")
+    ] = None,
     evaluate: Annotated[bool, typer.Option("--eval/--no-eval", help="Score each cell after training.")] = True,
     eval_samples: Annotated[
         int | None, typer.Option(help="Generated samples scored (default 2,500 for 2D, 10,000 for images).")
@@ -134,6 +124,10 @@ def run(
     compile_: Annotated[
         bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
     ] = False,
+    vectorize_seeds: Annotated[
+        bool,
+        typer.Option("--vectorize-seeds", help="Train each cell's seeds together as one batched model (small models)."),
+    ] = False,
     optimizer_g: Annotated[
         str | None, typer.Option(help="Generator optimiser: adam (default), adamw, rmsprop, sgd or a plugin's.")
     ] = None,
@@ -173,14 +167,36 @@ def run(
             "--overwrite", help="Replace cells of --out that were made with other settings (default: stop, exit 2)."
         ),
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    nproc: Annotated[
+        int | None,
+        typer.Option(help="Train each cell data-parallel (DDP) over N local processes; --batch-size is global."),
+    ] = None,
+    sync_bn: Annotated[
+        bool, typer.Option("--sync-bn", help="DDP: SyncBatchNorm (global-batch statistics; CUDA only).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar: one line per finished cell instead.")
+    ] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Print every metric column (default: the headline metrics that fit).")
+    ] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
+    from ganbench.cli.data_parallel import check_data_parallel, worker_argv
+    from ganbench.engine.devices import resolve_device
+    from ganbench.engine.distributed import check_batch, world_from_env
+    from ganbench.runner.fingerprint import check_results_folder, plan_fingerprints
+    from ganbench.runner.plan import check_extractor_weights, plan_run
+    from ganbench.runner.suite_config import builtin_suite, load_suite, merge
+
     explicit = {name for name in ctx.params if _given(ctx, name)}
     registry = load_registry(ctx)
     cli = {PARAM_KEYS[name]: ctx.params[name] for name in PARAM_KEYS}
+    world = world_from_env()  # under torchrun (or --nproc): this process is one rank
+    if resume is not None and (world is not None or (nproc or 1) > 1):
+        raise UserError("--resume runs in one process; drop --nproc (or torchrun) to continue a run")
     if resume is not None:
-        _resume(registry, resume, explicit, cli, quiet)
+        _resume(registry, resume, explicit, cli, quiet, wide)
         return
     if suite_name is not None:
         if config is not None:
@@ -189,7 +205,11 @@ def run(
     suite = load_suite(config) if config is not None else {}
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
-    run_dir = Path(options["results_dir"]) / (options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    world_size = check_data_parallel(nproc, sync_bn, world, options)
+    if world_size > 1 and options.get("ema") is not None:
+        raise UserError("--ema is not supported with --nproc/torchrun (data-parallel ranks); drop one of them")
+    out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(options["results_dir"]) / out
     check_output_dir(Path(options["results_dir"]), "--results-dir")
     check_output_dir(run_dir, "--out")
     if options["executor"] == "ray":
@@ -197,14 +217,28 @@ def run(
 
         import_ray()  # "pip install ray" before any dataset loads
     plan = plan_run(registry, run_config)
-    fingerprints = plan_fingerprints(registry, plan, run_config.evaluation, resolve_device(run_config.device))
-    replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
-    if replaced:
-        typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
+    if world_size > 1:
+        for cell in plan.cells:
+            check_batch(cell.train.batch_size, world_size)  # the global batch splits evenly over the ranks
+    if world is None or world.is_writer:  # the ranks write rank 0's folder; --nproc's launcher checks it first
+        device = resolve_device(run_config.device)
+        fingerprints = plan_fingerprints(
+            registry, plan, run_config.evaluation, device, world_size=world_size, sync_bn=sync_bn
+        )
+        replaced = check_results_folder(run_dir, fingerprints, overwrite=overwrite)
+        if replaced:
+            typer.echo(f"--overwrite: replacing {len(replaced)} cell(s) made with other settings", err=True)
+    if world is None and world_size > 1:  # --nproc N: this process only launches the ranks
+        from ganbench.runner.ddp import launch_local
+
+        check_extractor_weights(plan, run_config.evaluation)  # fail here in one line, not once per rank
+
+        raise typer.Exit(launch_local(world_size, worker_argv(ctx, out), run_dir, plan))
     if config is not None:
         options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
-    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet)
-    report(table, run_dir)
+    table = execute(registry, plan, run_config, run_dir, options, quiet=quiet, world=world, sync_bn=sync_bn)
+    if table is not None:  # ranks other than 0 print nothing
+        report(table, run_dir, wide=wide)
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
@@ -215,13 +249,18 @@ def _given(ctx: typer.Context, name: str) -> bool:
 
 def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
     """CLI strings to the suite file's types: lists for names and seeds, dicts for component options."""
+    from ganbench.runner.suite_config import SEAM_KEYS, int_ranges
+
     out = dict(cli)
     out["variants"] = split_list(cli["variants"])
     out["datasets"] = split_list(cli["datasets"])
-    out["seeds"] = parse_ints(cli["seeds"], "--seeds")
+    out["seeds"] = int_ranges(cli["seeds"] or "")
+    if out["seeds"] is None:
+        raise UserError(f"--seeds takes comma-separated integers or ranges A-B (e.g. 0,3 or 0-7), got {cli['seeds']!r}")
     for key, flag in (("generator_options", "--gen-opt"), ("discriminator_options", "--disc-opt")):
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
+    out["data_options"] = parse_options(cli["data_options"], "--data-opt")
     out["metrics"] = split_list(cli["metrics"]) or None
     for name in SEAM_KEYS[1::2]:  # the seams' options: absent (None) unless given, so a recipe's stay
         flag = "--" + name.removesuffix("_options").replace("_", "-") + "-opt"
@@ -231,6 +270,13 @@ def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
 
 def build_run_config(options: dict[str, Any]) -> RunConfig:
     """The invocation's :class:`RunConfig` from merged option values (CLI over suite over defaults)."""
+    from ganbench.data.paths import resolve_data_root
+    from ganbench.engine.build import CUSTOM_VARIANT, Composition
+    from ganbench.engine.devices import resolve_device
+    from ganbench.engine.fastpaths import FAST_PATH_KEYS, check_fast_paths
+    from ganbench.runner.plan import DataConfig, EvalOptions, RunConfig
+    from ganbench.runner.suite_config import SEAM_KEYS, TRAIN_KEYS
+
     composition = Composition(
         generator=options["generator"],
         discriminator=options["discriminator"],
@@ -247,11 +293,25 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         raise UserError(f"--checkpoint-every must be at least 1, got {every}")
     torch_device = resolve_device(options["device"])  # an unknown device fails before anything is planned
     check_fast_paths(options, torch_device)
+    if options["vectorize_seeds"]:
+        from ganbench.runner.seed_groups import check_vectorize_settings
+
+        if options["executor"] != "local":
+            raise UserError("--vectorize-seeds runs with the local executor only; drop --executor ray or the flag")
+        if options.get("ema") is not None:
+            raise UserError("--ema is not supported with --vectorize-seeds (batched seeds); drop one of them")
+        check_vectorize_settings(
+            checkpoint_every=every, eval_every=options["eval_every"], tensorboard=bool(options["tensorboard"])
+        )
     return RunConfig(
         variants=tuple(variants),
         datasets=tuple(options["datasets"]),
         seeds=tuple(options["seeds"] or [0]),
-        data=DataConfig(root=resolve_data_root(options["data_root"]), resolution=options["resolution"]),
+        data=DataConfig(
+            root=resolve_data_root(options["data_root"]),
+            resolution=options["resolution"],
+            options=options["data_options"],
+        ),
         evaluation=EvalOptions(
             n_samples=options["eval_samples"],
             eval_every=options["eval_every"],
@@ -267,6 +327,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         device=options["device"],
         checkpoint_every=every,
         tensorboard=bool(options["tensorboard"]),
+        vectorize_seeds=bool(options["vectorize_seeds"]),
     )
 
 
@@ -279,14 +340,20 @@ def execute(
     *,
     quiet: bool,
     resume: bool = False,
-) -> pd.DataFrame:
-    """Run ``plan`` with the chosen executor; returns the folder's table.
+    world: World | None = None,
+    sync_bn: bool = False,
+) -> pd.DataFrame | None:
+    """Run ``plan`` with the chosen executor; returns the folder's table (None on data-parallel ranks but 0).
 
     A full disk stops the run with one line that says how to continue it.
     """
+    from ganbench.runner.plan import check_extractor_weights
+
     check_extractor_weights(plan, config.evaluation)
     try:
-        return _execute(registry, plan, config, run_dir, options, quiet=quiet, resume=resume)
+        return _execute(
+            registry, plan, config, run_dir, options, quiet=quiet, resume=resume, world=world, sync_bn=sync_bn
+        )
     except DiskFullError as exc:
         raise DiskFullError(
             f"{exc}; the finished cells are intact: free some space, then run: ganbench run --resume {run_dir}"
@@ -302,8 +369,15 @@ def _execute(
     *,
     quiet: bool,
     resume: bool,
-) -> pd.DataFrame:
-    with RunProgress(enabled=False if quiet else None) as progress:
+    world: World | None,
+    sync_bn: bool,
+) -> pd.DataFrame | None:
+    from ganbench.cli.progress import RunProgress
+    from ganbench.engine.devices import resolve_device
+    from ganbench.runner.local import RunSettings, run_plan
+
+    quiet = quiet or (world is not None and not world.is_writer)
+    with RunProgress(quiet=quiet) as progress:
         settings = RunSettings(
             run_dir=run_dir,
             device=resolve_device(config.device),
@@ -311,22 +385,31 @@ def _execute(
             on_log=progress.log,
             on_cell_start=progress.cell_start,
             on_cell_end=progress.cell_end,
+            on_stage=progress.stage,
             tensorboard=config.tensorboard,
             checkpoint_every=config.checkpoint_every,
             resume=resume,
             config=config,
             suite=options.get("suite"),
+            vectorize_seeds=config.vectorize_seeds,
         )
         if options["executor"] == "ray":
             from ganbench.runner.ray_executor import RayOptions, run_plan_ray
 
             ray_options = RayOptions(address=options["address"], workers=options["workers"], device=config.device)
             return run_plan_ray(registry, plan, settings, ray_options)
+        if world is not None:
+            from ganbench.runner.ddp import run_plan_ddp
+
+            return run_plan_ddp(registry, plan, settings, world, sync_bn=sync_bn)
         return run_plan(registry, plan, settings)
 
 
-def _resume(registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: dict[str, Any], quiet: bool) -> None:
+def _resume(
+    registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: dict[str, Any], quiet: bool, wide: bool
+) -> None:
     from ganbench.runner.resume import pending_cells, plan_resume
+    from ganbench.runner.rundir import rebuild
 
     clashing = sorted(explicit - RESUME_COMPATIBLE - {"resume"})
     if clashing:
@@ -348,27 +431,36 @@ def _resume(registry: PluginRegistry, run_dir: Path, explicit: set[str], cli: di
     for group in groups:
         if group.plan.cells:
             table = execute(registry, group.plan, group.config, run_dir, cli, quiet=quiet, resume=True)
-    report(table, run_dir)
+    report(table, run_dir, wide=wide)
 
 
-def report(table: pd.DataFrame, run_dir: Path) -> None:
-    """Per-seed table, the mean ± std summary when there are several seeds, and where the files are."""
-    print_summary(table)
+def report(table: pd.DataFrame, run_dir: Path, *, wide: bool = False) -> None:
+    """Per-seed table, the mean ± std summary when there are several seeds, where the files are, what next."""
+    from ganbench.cli.tables import runs_table, summary_table
+    from ganbench.cli.terminal import terminal_width
+    from ganbench.runner.rundir import SUMMARY_STEM, has_several_seeds
+
+    width = terminal_width()
+    if len(table):
+        typer.echo("\n" + runs_table(table, width=width, wide=wide))
     if has_several_seeds(table):
         typer.echo("\nmean ± std over seeds:")
-        with pd.option_context("display.width", 250, "display.max_columns", 50):
-            typer.echo(summary_text(table))
-    typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (and .parquet); summary: {SUMMARY_STEM}.csv")
+        typer.echo(summary_table(table, width=width, wide=wide))
+    typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (+ .parquet), {SUMMARY_STEM}.csv")
+    typer.echo("next:")
+    steps = [(f"ganbench report {run_dir}", "HTML report: curves, samples, leaderboard")]
+    if _has_command("table"):
+        steps.append((f"ganbench table {run_dir}", "the leaderboard in the terminal"))
+    if any(run_dir.glob("*/tensorboard")):
+        steps.append((f"tensorboard --logdir {run_dir}", "losses, metrics and samples per step"))
+    for command, why in steps:
+        typer.echo(f"  {command}" + (f"  # {why}" if len(command) + len(why) + 6 <= width else ""))
     if len(table) and (table["status"] != "ok").all():
         raise typer.Exit(1)
 
 
-def print_summary(table: pd.DataFrame) -> None:
-    """The table's informative columns (empty ones dropped), formatted for a terminal."""
-    plugin_columns = [c for c in table.columns if c not in TABLE_COLUMNS and column_declaration(c) is not None]
-    columns = [c for c in [*SUMMARY_COLUMNS, *plugin_columns] if c in table.columns and table[c].notna().any()]
-    kinds = {data_kind_of(row) for row in table.to_dict("records")}
-    head = [c for c in columns if c in (*KEY_COLUMNS, "steps", "batch_size", "status")]
-    columns = head + order_metrics([c for c in columns if c not in head], kinds.pop() if len(kinds) == 1 else None)
-    with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.4g}".format):
-        typer.echo(table[columns].to_string(index=False))
+def _has_command(name: str) -> bool:
+    """Whether ``ganbench NAME`` exists (the next-step hints name only commands this install has)."""
+    from ganbench.cli import app
+
+    return name in {c.name for c in app.registered_commands}

@@ -11,12 +11,7 @@ import typer
 
 from ganbench.cli.common import load_registry, split_list
 from ganbench.cli.outputs import check_output_file
-from ganbench.data.paths import resolve_data_root
-from ganbench.engine.devices import resolve_device
-from ganbench.engine.seeding import check_seed
 from ganbench.errors import UserError
-from ganbench.results import atomic
-from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, load_dataset
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +43,12 @@ def score(
     out: Annotated[Path | None, typer.Option(help="Also write the scores as JSON to this file.")] = None,
 ) -> None:
     """Score samples that did not come from a ganbench run (FID/KID, PRDC, modes, NDB)."""
+    from ganbench.data.paths import resolve_data_root
+    from ganbench.engine.devices import resolve_device
+    from ganbench.engine.seeding import check_seed
     from ganbench.metrics.suite import evaluate_samples
+    from ganbench.results import atomic
+    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, load_dataset
     from ganbench.scoring import MIN_SAMPLES, load_samples
 
     if n is not None and n < MIN_SAMPLES:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from ganbench.cli.common import split_list
-from ganbench.results.compare import load_table
-from ganbench.results.leaderboard import FORMATS, TESTS, ProtocolMismatch, build_leaderboard, render
+
+FORMATS = ("text", "markdown", "latex", "csv", "json")
+TESTS = ("welch", "mannwhitney", "paired")
+"""The choices of :mod:`ganbench.results.leaderboard` (pandas and scipy), repeated here so that ``--help``
+imports neither; a test keeps the two equal."""
 
 
 def register(app: typer.Typer) -> None:
@@ -41,9 +43,27 @@ def register(app: typer.Typer) -> None:
                 "--allow-protocol-change", help="Rank rows measured with different protocols anyway (noted below)."
             ),
         ] = False,
+        reference: Annotated[
+            str | None,
+            typer.Option(
+                "--reference",
+                help="A published table (shipped name, e.g. pacgan-table1, or a .toml file): ganbench's mean ± s.e. "
+                "beside the paper's per cell, with a verdict (docs/reproductions.md). Formats: text, markdown.",
+            ),
+        ] = None,
     ) -> None:
         """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
+        import pandas as pd
+
+        from ganbench.results.compare import load_table
+        from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
+
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
+        if reference is not None:
+            from ganbench.results.references import reference_table
+
+            typer.echo(reference_table(frame, reference, fmt, allow_protocol_change=allow_protocol_change))
+            return
         try:
             board = build_leaderboard(
                 frame,

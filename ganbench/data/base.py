@@ -15,9 +15,10 @@ Conventions (what every dataset must deliver):
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch.utils.data import Dataset
@@ -69,6 +70,8 @@ class DatasetOptions:
     """The part after ``:`` in a parameterised name such as ``folder:PATH``."""
     seed: int = 0
     """Seed for datasets that are sampled (the 2D mixtures)."""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Dataset-specific options (``--data-opt KEY=VALUE``), checked against the names the dataset registered."""
 
 
 class GanDataset(abc.ABC):

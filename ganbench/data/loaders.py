@@ -78,12 +78,25 @@ class _EpochBatches(Sampler[list[int]]):
     Endless so that the DataLoader's workers never restart at an epoch boundary.
     """
 
-    def __init__(self, n: int, batch_size: int, seed: int, skip: int = 0) -> None:
+    def __init__(self, n: int, batch_size: int, seed: int, skip: int = 0, part: tuple[int, int] | None = None) -> None:
         self.n, self.batch_size, self.seed, self.skip = n, batch_size, seed, skip
+        self.offset, self.size = _part_rows(batch_size, part)
 
     def __iter__(self) -> Iterator[list[int]]:
+        offset, size = self.offset, self.size
         for perm, start in _batch_starts(self.n, self.batch_size, self.seed, self.skip):
-            yield perm[start : start + self.batch_size].tolist()
+            yield perm[start + offset : start + offset + size].tolist()
+
+
+def _part_rows(batch_size: int, part: tuple[int, int] | None) -> tuple[int, int]:
+    """(first row, row count) of part ``index`` of ``count`` equal parts of a batch; the whole batch for None."""
+    if part is None:
+        return 0, batch_size
+    index, count = part
+    if batch_size % count or not 0 <= index < count:
+        raise UserError(f"batch size {batch_size} cannot be split into {count} equal parts (part {index})")
+    size = batch_size // count
+    return index * size, size
 
 
 def default_num_workers() -> int:
@@ -132,6 +145,7 @@ def batch_stream(
     seed: int,
     num_workers: int | None = None,
     skip_batches: int = 0,
+    part: tuple[int, int] | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """An endless stream of real batches ``(x, labels)`` on ``device``.
 
@@ -143,27 +157,39 @@ def batch_stream(
     :class:`UserError` if the split holds fewer items than one batch.
     ``skip_batches`` starts the stream where a run that consumed that many
     batches left off (checkpoint resume), without loading the skipped ones.
+    ``part=(index, count)`` yields only rows ``[index·b, (index+1)·b)`` of each
+    batch, ``b = batch_size / count``: data-parallel ranks share one seeded
+    order and each loads its own slice of every global batch (no overlap).
     """
     device = torch.device(device)
     x, n = _split_size(dataset, split)
     _check_batch(dataset, split, n, batch_size)
     if x is not None:
-        return _tensor_stream(x, _split_labels(dataset, split, n), n, batch_size, device, seed, skip_batches)
+        return _tensor_stream(x, _split_labels(dataset, split, n), n, batch_size, device, seed, skip_batches, part)
     workers = default_num_workers() if num_workers is None else num_workers
-    loader = _loader(dataset.split(split), _EpochBatches(n, batch_size, seed, skip_batches), device, seed, workers)
+    sampler = _EpochBatches(n, batch_size, seed, skip_batches, part)
+    loader = _loader(dataset.split(split), sampler, device, seed, workers)
     return _loader_stream(loader, device)
 
 
 def _tensor_stream(
-    x: torch.Tensor, y: torch.Tensor, n: int, batch_size: int, device: torch.device, seed: int, skip: int = 0
+    x: torch.Tensor,
+    y: torch.Tensor,
+    n: int,
+    batch_size: int,
+    device: torch.device,
+    seed: int,
+    skip: int = 0,
+    part: tuple[int, int] | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    offset, size = _part_rows(batch_size, part)
     x = x.to(device=device, dtype=torch.float32)
     y = y.to(device=device)
     cpu_perm, perm = None, None
     for epoch_perm, start in _batch_starts(n, batch_size, seed, skip):
         if epoch_perm is not cpu_perm:  # one host-to-device copy per epoch
             cpu_perm, perm = epoch_perm, epoch_perm.to(device)
-        index = perm[start : start + batch_size]
+        index = perm[start + offset : start + offset + size]
         yield x.index_select(0, index), y.index_select(0, index)
 
 

@@ -195,6 +195,18 @@ def check_conditional(models: Models) -> None:
         )
 
 
+def check_batch_size(models: Models, batch_size: int, variant: str) -> None:
+    """A discriminator that scores groups of samples (``batch_multiple``, e.g. PacGAN's packs) needs whole groups."""
+    multiple = int(getattr(models.discriminator, "batch_multiple", 1) or 1)
+    if batch_size % multiple:
+        lower, upper = batch_size // multiple * multiple, (batch_size // multiple + 1) * multiple
+        choices = f"{lower} or {upper}" if lower else str(upper)
+        raise UserError(
+            f"--batch-size {batch_size} is not a multiple of {multiple}, the number of samples discriminator "
+            f"{models.recipe.discriminator!r} of variant {variant!r} scores together; use e.g. {choices}"
+        )
+
+
 def _require(module: object, kind: str, name: str, attributes: tuple[str, ...]) -> None:
     missing = [a for a in attributes if not hasattr(module, a)]
     if missing:

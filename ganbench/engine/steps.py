@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import torch
@@ -70,6 +70,7 @@ class LoopContext(StepContext):
         d_steps: int,
         device: torch.device,
         fast: StepFunctions,
+        draw_latent: Callable[[Models, int, torch.device], tuple[torch.Tensor, torch.Tensor]] | None = None,
     ) -> None:
         self.models = models
         self.generator, self.discriminator, self.loss = models.generator, models.discriminator, models.loss
@@ -77,6 +78,7 @@ class LoopContext(StepContext):
         self.step, self.d_steps = 0, d_steps
         self.device, self.fast = device, fast
         self._batches = batches
+        self._draw_latent = draw_latent or sample_latent  # a data-parallel rank draws its own share
         self._d_side = [self.discriminator, self.loss]
         self._g_conditional = is_conditional(self.generator)
         self._d_conditional = is_conditional(self.discriminator)
@@ -87,7 +89,7 @@ class LoopContext(StepContext):
     def draw(self, keep_graph: bool = True) -> StepBatch:
         item = next(self._batches)
         real, labels = item if isinstance(item, tuple) else (item, None)
-        latent, codes = sample_latent(self.models, real.shape[0], self.device)
+        latent, codes = self._draw_latent(self.models, real.shape[0], self.device)
         with torch.set_grad_enabled(keep_graph), self.fast.autocast():
             fake = self.fast.generator(latent, labels) if self._g_conditional else self.fast.generator(latent)
         return StepBatch(real, labels, latent, codes, fake)

@@ -28,6 +28,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -41,6 +42,9 @@ from ganbench.engine.optim import make_optimizers as make_optimizers
 from ganbench.engine.steps import LoopContext
 from ganbench.engine.steps import sample_latent as sample_latent
 from ganbench.training import TrainingStep
+
+if TYPE_CHECKING:
+    from ganbench.engine.distributed import DataParallelSteps
 
 
 @dataclass
@@ -122,17 +126,21 @@ def train(
     ema: EmaGenerator | None = None,
     on_log: ProgressCallback | None = None,
     on_interval: Callable[[int], None] | None = None,
+    parallel: DataParallelSteps | None = None,
 ) -> TrainResult:
     """Train for ``cfg.steps`` generator updates (continuing from ``state.step``).
 
     ``on_log(step, losses, img_s)`` is called every ``log_every`` steps;
     ``on_interval(step)`` after each logging point (checkpoints, evaluation).
+    Time spent inside the callbacks (measured with a device sync at both ends) is
+    left out of ``train_s`` and ``train_img_s``: they count training steps only.
     ``batches`` yields ``(real, labels)`` pairs (``batch_stream``) or bare real batches.
     Optimisers, schedules and the training step are built from ``cfg`` unless
     given (give the schedules too when continuing with given optimisers).
     ``ema`` (the averaged generator) is updated after each step's generator update.
-    Time spent inside the callbacks (measured with a device sync at both ends) is
-    left out of ``train_s`` and ``train_img_s``: they count training steps only.
+    ``parallel`` (data-parallel ranks, :mod:`ganbench.engine.distributed`) wraps
+    the step functions in DDP, draws this rank's latents and averages the losses
+    read out; ``cfg.batch_size`` is then the global batch. None: the plain loop.
     """
     G, D, loss = models.generator, models.discriminator, models.loss
     optimizers = optimizers or make_optimizers(models, cfg)
@@ -142,7 +150,10 @@ def train(
     G.train(), D.train(), loss.train()
     fast = prepare_fast_paths(models, cfg, device)  # opt-in fast paths; all off: the plain calls
     batches = fast.batches(batches)
-    context = LoopContext(models, optimizers, batches, cfg.d_steps, device, fast)
+    draw_latent = sample_latent
+    if parallel is not None:
+        fast, draw_latent = parallel.wrap(models, fast), parallel.sample_latent
+    context = LoopContext(models, optimizers, batches, cfg.d_steps, device, fast, draw_latent)
     stepped = [schedule for schedule in schedules if schedule is not None]  # constant rates: nothing to step
 
     buffer = torch.zeros(min(cfg.log_every, cfg.steps), 2, device=device)  # rows used: step % log_every < steps
@@ -173,8 +184,9 @@ def train(
         step += 1
         n = (step - 1) % cfg.log_every + 1
         read_out = step % cfg.log_every == 0 or step == cfg.steps
-        if read_out or watch.tripped(step, n):
-            values = buffer[:n].cpu()  # the one host sync per logging interval (or at divergence)
+        if read_out or (parallel is None and watch.tripped(step, n)):  # ranks read out together, at log_every
+            buffered = buffer[:n] if parallel is None else parallel.mean(buffer[:n])
+            values = buffered.cpu()  # the one host sync per logging interval (or at divergence)
             finite = torch.isfinite(values).all(dim=1)
             if not bool(finite.all()):
                 bad = int((~finite).nonzero()[0, 0])

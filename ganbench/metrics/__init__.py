@@ -1,7 +1,8 @@
 """Sample-quality metrics: one module per job.
 
 * :mod:`.suite` - ``evaluate_samples``: every metric column of a results row;
-* :mod:`.fid` - FID / KID through torch-fidelity, plus a float64 cross-check;
+* :mod:`.fid` - FID through torch-fidelity, plus a float64 cross-check;
+* :mod:`.kid` - KID in torch, equal to torch-fidelity's (real-side sums cacheable);
 * :mod:`.features` - feature extractors by name (inception-v3-compat, ganbench-digits, raw);
 * :mod:`.inception` - finding torch-fidelity's InceptionV3 weights, or a clear error;
 * :mod:`.digits_classifier` - the shipped digit CNN (features and labels);

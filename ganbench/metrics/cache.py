@@ -13,7 +13,12 @@ different seed under the same name). The key string goes into every results
 row as ``real_stats_key``. Each file holds the real features (for KID, PRDC),
 torch-fidelity's FID statistics, the fitted NDB bins and the real k-NN radii
 of PRDC (everything of the real side that does not depend on the generated
-samples). Writes are atomic.
+samples), and KID's per-subset real-real kernel sums. Those depend on the KID
+parameters and, through the subset draws, on the generated sample count, so
+they are stored by :func:`ganbench.metrics.kid.kid_cache_key` (which names all
+of them), added on the first evaluation that needs them and written back.
+Writes are atomic; two processes adding sums at once may lose one of the two
+additions (the last file wins), which only costs a recomputation.
 """
 
 from __future__ import annotations
@@ -90,6 +95,16 @@ class RealStats:
     prdc_radii: dict[int, torch.Tensor] | None = None
     """PRDC's squared real k-NN radii by k (float64), see :func:`ganbench.metrics.prdc.real_knn_radii`."""
     extra: dict[str, Any] = field(default_factory=dict)
+    kid_sums: dict[str, torch.Tensor] = field(default_factory=dict)
+    """KID's per-subset Σ_{i≠j} k(real_i, real_j) (float64) by :func:`ganbench.metrics.kid.kid_cache_key`."""
+    store: RealStatsCache | None = field(default=None, repr=False, compare=False)
+    """The cache this entry came from or went to; :meth:`add_kid_sums` writes back there."""
+
+    def add_kid_sums(self, key: str, sums: torch.Tensor) -> None:
+        """Remember KID's real-side sums under ``key`` and update the cache file."""
+        self.kid_sums[key] = sums.detach().to("cpu", torch.float64).contiguous()
+        if self.store is not None:
+            self.store.save(self)
 
 
 class RealStatsCache:
@@ -110,7 +125,10 @@ class RealStatsCache:
             stats = {k: blob["stats"][k].numpy() for k in ("mu", "sigma")}
             radii = blob.get("prdc")
             radii = {int(k): v for k, v in radii.items()} if radii is not None else None
-            return RealStats(key, blob["features"], stats, blob.get("ndb"), radii, blob.get("extra", {}))
+            kid_sums = dict(blob.get("kid") or {})
+            return RealStats(
+                key, blob["features"], stats, blob.get("ndb"), radii, blob.get("extra", {}), kid_sums, self
+            )
         except Exception as err:  # a torn or foreign file: recompute rather than fail the run
             log.warning("ignoring unreadable real-stats cache %s (%s)", path, err)
             return None
@@ -125,6 +143,7 @@ class RealStatsCache:
             "ndb": real.ndb_state,
             "prdc": {str(k): v.contiguous() for k, v in real.prdc_radii.items()} if real.prdc_radii else None,
             "extra": real.extra,
+            "kid": dict(real.kid_sums),
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
@@ -217,7 +236,7 @@ def real_stats(
             cache.save(real)
         return real
     features = _extract_real(dataset, split, indices, extractor)
-    real = RealStats(key, features, feature_statistics(features))
+    real = RealStats(key, features, feature_statistics(features), store=cache)
     if ndb_fit is not None:
         real.ndb_state = ndb_fit(features)
     if prdc_fit is not None:

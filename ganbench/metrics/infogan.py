@@ -1,4 +1,4 @@
-"""InfoGAN categorical-code accuracy (Chen et al. 2016, REFERENCE.md).
+"""InfoGAN categorical-code accuracy (Chen et al. 2016; docs/metrics.md).
 
 The categorical code is learned without labels, so category k need not mean
 digit k: the best one-to-one matching of categories to labels (Hungarian

@@ -1,6 +1,6 @@
 """Mode-collapse counts: 2D Gaussian mixtures, digit classes and stacked-digit triples.
 
-Definitions follow REFERENCE.md (PacGAN / VEEGAN protocols):
+Definitions follow the PacGAN / VEEGAN protocols (docs/metrics.md):
 
 * 2D mixtures: a sample is *high quality* (HQ) if it lies within 3σ of its
   nearest mode centre; a mode is captured if it is the nearest centre of at

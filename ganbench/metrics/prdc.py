@@ -4,7 +4,7 @@ Precision/recall follow Kynkäänniemi et al. 2019 (k-NN balls, k = 3); density
 and coverage follow Naeem et al. 2020 (k = 5). The formulas are those of
 clovaai/generative-evaluation-prdc ``compute_prdc`` (strict ``<`` against the
 k-th neighbour radius, self excluded), but with separate k for the two pairs
-as REFERENCE.md asks. With ``k_pr == k_dc`` the four numbers equal that
+as the protocol in docs/metrics.md asks. With ``k_pr == k_dc`` the four numbers equal that
 reference implementation's.
 
 No N x N matrix is ever held: one pass over blocks of real rows gives the

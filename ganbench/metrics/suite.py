@@ -2,7 +2,7 @@
 
 What runs depends on the dataset (its :class:`~ganbench.data.base.DataSpec`):
 
-* every dataset: FID and KID (torch-fidelity) on the FID extractor's features,
+* every dataset: FID (torch-fidelity) and KID (its exact re-implementation) on the FID extractor's features,
   plus PRDC and NDB on the same features, against ``spec.fid_split``;
 * 2D mixtures (``mode_centres``): FID on raw coordinates, mode counts / %HQ / KL;
 * digits (``num_classes`` and the ``ganbench-digits`` extractor): the shipped
@@ -35,8 +35,8 @@ from ganbench.metrics.fid import (
     fid_agreement_note,
     fid_from_statistics,
     frechet_distance,
-    kid_from_features,
 )
+from ganbench.metrics.kid import kid_with_cache
 from ganbench.metrics.modes import class_modes, mixture_modes, stacked_modes
 from ganbench.metrics.ndb import NDB, max_bins
 from ganbench.metrics.prdc import K_DC, K_PR, prdc, real_knn_radii
@@ -115,7 +115,9 @@ def fid_kid_metrics(real: RealStats, fake_features: torch.Tensor) -> dict[str, o
         out["fid"] = fid
         if min(n_fake, len(real.features)) <= dim:
             notes.append(f"N ({min(n_fake, len(real.features))}) not above feature dim {dim}: covariance singular")
-        kid = kid_from_features(fake_features, real.features)
+        kid, kid_key, new_sums = kid_with_cache(fake_features, real.features, real.kid_sums)
+        if new_sums is not None:  # first evaluation with these KID parameters: cache the real side's sums
+            real.add_kid_sums(kid_key, new_sums)
         out.update(kid_mean=kid["kid_mean"], kid_std=kid["kid_std"])
         out.update(kid_protocol(n_fake, len(real.features)))
     else:

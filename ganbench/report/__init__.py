@@ -6,11 +6,14 @@ Public API: :func:`write_report`; the pieces (:func:`collect`, :func:`aggregate`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from ganbench.errors import UserError
 from ganbench.report.collect import Collected, collect
 from ganbench.report.html import render_html
 from ganbench.report.markdown import ASSETS_DIR, render_markdown
+from ganbench.report.merge import merge_collected
 from ganbench.report.model import ReportModel, build_model
 from ganbench.results import atomic
 from ganbench.results.aggregate import aggregate, format_mean_std
@@ -28,17 +31,33 @@ __all__ = [
 ]
 
 
-def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> tuple[Path, Path]:
+def write_report(
+    results_dir: str | Path | Sequence[str | Path], out_dir: str | Path | None = None
+) -> tuple[Path, Path]:
     """Write ``report.md`` (with ``report_assets/``) and ``report.html`` into ``out_dir`` (default: ``results_dir``).
 
-    Returns ``(markdown_path, html_path)``. Raises :class:`~ganbench.errors.UserError`
-    when ``results_dir`` holds no results.
+    Several results folders are merged into one report when their metric protocols agree
+    (``out_dir`` is then required). Returns ``(markdown_path, html_path)``. Raises
+    :class:`~ganbench.errors.UserError` when a folder holds no results or the protocols differ.
     """
-    model = build_model(collect(results_dir))
-    out = Path(out_dir) if out_dir is not None else Path(results_dir)
+    if isinstance(results_dir, (str, Path)):
+        collected = collect(results_dir)
+        default_out = Path(results_dir)
+    else:
+        folders = list(results_dir)
+        if not folders:
+            raise UserError("no results folder given")
+        if len(folders) > 1 and out_dir is None:
+            raise UserError("several results folders need an output folder (--out DIR)")
+        collected = collect(folders[0]) if len(folders) == 1 else merge_collected([collect(f) for f in folders])
+        default_out = Path(folders[0])
+    model = build_model(collected)
+    out = Path(out_dir) if out_dir is not None else default_out
     out.mkdir(parents=True, exist_ok=True)
     assets = out / ASSETS_DIR
     figures = [*model.summary_figures, *(f for g in model.groups for f in g.figures)]
+    for section in model.datasets:
+        figures += [*([section.curves] if section.curves else []), *section.samples, *section.traversals]
     for fig in figures:
         atomic.write_bytes(assets / fig.asset_name, fig.data)
     if assets.is_dir():  # a previous report of a bigger run may have left images nobody links to

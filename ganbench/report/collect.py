@@ -17,7 +17,7 @@ import pandas as pd
 from ganbench.errors import UserError
 from ganbench.results.compare import TABLE_NAMES, load_table
 
-IMAGE_NAMES = ("samples.png", "traversal.png")
+IMAGE_NAMES = ("samples.png", "traversal.png", "real.png")
 
 
 @dataclass
@@ -32,6 +32,8 @@ class CellArtifacts:
     evals: pd.DataFrame | None = None
     samples: Path | None = None
     traversal: Path | None = None
+    real: Path | None = None
+    """The real data drawn like the samples (runs before this file existed have none)."""
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -48,6 +50,8 @@ class Collected:
     run: dict[str, Any]
     cells: list[CellArtifacts]
     warnings: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    """The results folders merged into this one (several with ``ganbench report A B``)."""
 
 
 def _read_json(path: Path, warnings: list[str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import html
 
 import pandas as pd
 
+from ganbench.report.leaderboard import leaderboard_markdown
 from ganbench.report.model import ReportFigure, ReportModel
 
 ASSETS_DIR = "report_assets"
@@ -41,14 +42,34 @@ def render_markdown(model: ReportModel) -> str:
     out = [f"# {md_escape(model.title)}", "", f"Results: `{source}` · generated {model.generated}"]
     if model.warnings:
         out += ["", "## Warnings", ""] + [f"- {md_escape(w)}" for w in model.warnings]
+    if len(model.table):
+        out += ["", "## Leaderboard", "", "Each dataset's headline metrics over the seeds (`ganbench table`).", ""]
+        out.append(leaderboard_markdown(model.table))
+    if model.datasets:
+        out += ["", "## Variants compared, per dataset"]
+    for section in model.datasets:
+        out += ["", f"### {md_escape(section.dataset)}", ""]
+        out += [f"_{md_escape(n)}_" for n in section.notes]
+        for heading, figs in (
+            ("Metrics against steps", [section.curves] if section.curves else []),
+            ("Samples side by side", section.samples),
+            ("Latent traversals", section.traversals),
+        ):
+            if figs:
+                out += ["", f"#### {heading}", ""] + [_figure_md(f) for f in figs]
     title = "Summary (mean ± std over seeds)" if model.multi_seed else "Summary"
     out += ["", f"## {title}", "", md_escape(model.note), "", table_md(model.summary)]
     if model.summary_figures:
         out += ["", "### Metrics by variant", ""] + [_figure_md(f) for f in model.summary_figures]
+    if model.definitions:
+        out += ["", "<details><summary>Metric definitions</summary>", ""]
+        out += [f"- `{d.name}`: {md_escape(d.description)} ({d.direction}; valid {md_escape(d.valid)})"
+                for d in model.definitions]  # fmt: skip
+        out += ["", "</details>"]
     out += ["", "## All runs", "", table_md(model.runs)]
     out += ["", "## Metric protocol", "", table_md(model.protocol)]
     if model.run_info:
-        out += ["", "## Invocation", "", table_md(pd.DataFrame(model.run_info, columns=["key", "value"]))]
+        out += ["", "## Invocation", ""] + [f"- {md_escape(k)}: {md_escape(v)}" for k, v in model.run_info]
     if model.groups:
         out += ["", "## Runs in detail"]
     for group in model.groups:

@@ -15,9 +15,20 @@ from typing import Any
 import pandas as pd
 
 from ganbench import columns
+from ganbench.columns import PROTOCOL_COLUMNS
 from ganbench.report import plots
 from ganbench.report.collect import CellArtifacts, Collected
-from ganbench.results.aggregate import protocol_display, runs_display, summary_display, table_kind
+from ganbench.report.figures import ReportFigure, image_mime
+from ganbench.report.sections import (
+    DatasetSection,
+    Definition,
+    dataset_sections,
+    definitions,
+    flatten_pairs,
+    runs_frame,
+    summary_frame,
+)
+from ganbench.results.aggregate import metric_columns, protocol_display, table_kind
 
 AGGREGATION_NOTE = (
     "Summary rows are mean ± sample standard deviation (ddof=1) over the seeds of each (variant, dataset), "
@@ -27,27 +38,6 @@ AGGREGATION_NOTE = (
     "each metric's valid range. ↓ lower is better, ↑ higher is better. "
     "FID values are comparable only at the same extractor, N and reference statistics (see the protocol table)."
 )
-
-_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
-
-
-def image_mime(data: bytes) -> str | None:
-    """MIME type from the file's magic bytes; None for anything a browser may not display."""
-    for magic, mime in _MAGIC.items():
-        if data.startswith(magic):
-            return mime
-    return None
-
-
-@dataclass
-class ReportFigure:
-    title: str
-    data: bytes
-    mime: str
-    asset_name: str
-    """File name used by the Markdown report (written next to it in ``report_assets/``)."""
-    kind: str = "plot"
-    """``plot`` (summary), ``curves`` (training curves) or ``sample`` (an image the run wrote)."""
 
 
 @dataclass
@@ -86,6 +76,11 @@ class ReportModel:
     groups: list[GroupSection]
     warnings: list[str]
     note: str = AGGREGATION_NOTE
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The merged results table (the leaderboard is rendered from it)."""
+    datasets: list[DatasetSection] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 def _text(value: Any) -> str:
@@ -103,7 +98,7 @@ def _seed_sort(value: Any) -> tuple[int, Any]:
         return (1, str(value))
 
 
-def _group_section(i: int, key: tuple[str, str], cells: list[CellArtifacts]) -> GroupSection:
+def _group_section(i: int, key: tuple[str, str], cells: list[CellArtifacts], kind: Any = None) -> GroupSection:
     variant, dataset = key
     statuses = [_text({**c.config, **c.metrics}.get("status", "")) for c in cells]
     ok = sum(s == "ok" for s in statuses)
@@ -127,7 +122,7 @@ def _group_section(i: int, key: tuple[str, str], cells: list[CellArtifacts]) -> 
             ext = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}[mime]
             title = f"seed {seed} · {what}" + ("" if status == "ok" else f" ({status})")
             section.figures.append(ReportFigure(title, data, mime, f"group{i:03d}-s{j}-{attr}.{ext}", "sample"))
-    png = plots.training_curves(curves, f"{variant} · {dataset}: training curves")
+    png = plots.training_curves(curves, f"{variant} · {dataset}: training curves", kind)
     if png:
         parts = (("losses (history.csv)", "history"), ("metrics over steps (evals.csv)", "evals"))
         sources = [name for name, attr in parts if any(getattr(c, attr) is not None for c in cells)]
@@ -141,27 +136,35 @@ def build_model(collected: Collected, title: str = "ganbench report") -> ReportM
     multi_seed = {"variant", "dataset", "seed"} <= set(table.columns) and bool(
         (table.groupby(["variant", "dataset"])["seed"].nunique() > 1).any()
     )
+    has_keys = {"variant", "dataset"} <= set(table.columns)
+    colours = plots.variant_colours(table["variant"].astype(str).tolist()) if has_keys else {}
     summary_figures = []
     kind = table_kind(table) if len(table) else None
     for metric in columns.order_metrics(plots.SUMMARY_METRICS, kind):  # headline metrics first
-        png = plots.summary_bars(table, metric)
+        png = plots.summary_bars(table, metric, colours)
         if png:
             caption = f"{metric} by variant (bar: mean ± std over seeds; dots: seeds)"
             summary_figures.append(ReportFigure(caption, png, "image/png", f"summary-{metric}.png"))
     grouped: dict[tuple[str, str], list[CellArtifacts]] = {}
     for cell in sorted(collected.cells, key=lambda c: (c.key[0], c.key[1], _seed_sort(c.key[2]), c.cell_id)):
         grouped.setdefault((cell.key[0] or cell.cell_id, cell.key[1]), []).append(cell)
-    has_keys = {"variant", "dataset"} <= set(table.columns)
+    datasets = dataset_sections(table, collected.cells)
+    kinds = {d.dataset: d.kind for d in datasets}
+    shown = [*metric_columns(table), *(c for c in PROTOCOL_COLUMNS if c in table.columns)]
     return ReportModel(
         title=title,
         source=str(collected.root),
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        run_info=[(str(k), _text(v)) for k, v in collected.run.items()],
-        summary=summary_display(table) if has_keys else pd.DataFrame(),
+        run_info=flatten_pairs(collected.run),
+        summary=summary_frame(table) if has_keys else pd.DataFrame(),
         multi_seed=multi_seed,
-        runs=runs_display(table),
+        runs=runs_frame(table),
         protocol=protocol_display(table),
         summary_figures=summary_figures,
-        groups=[_group_section(i, k, cells) for i, (k, cells) in enumerate(grouped.items())],
+        groups=[_group_section(i, k, cells, kinds.get(k[1])) for i, (k, cells) in enumerate(grouped.items())],
         warnings=list(collected.warnings),
+        table=table,
+        datasets=datasets,
+        definitions=definitions(shown),
+        sources=list(collected.sources) or [str(collected.root)],
     )

@@ -57,6 +57,7 @@ import pandas as pd
 
 from ganbench import columns
 from ganbench.errors import UserError
+from ganbench.results.thresholds import DEFAULT_THRESHOLDS
 
 KEY_COLUMNS: tuple[str, str, str] = ("variant", "dataset", "seed")
 TABLE_NAMES = ("results.parquet", "results.csv")
@@ -81,30 +82,6 @@ LOWER_IS_BETTER = frozenset(m for m, d in DIRECTIONS.items() if d == "lower")
 HIGHER_IS_BETTER = frozenset(m for m, d in DIRECTIONS.items() if d == "higher")
 """Which way each known metric improves (density: closer to 1 is better, treated as higher)."""
 
-DEFAULT_THRESHOLDS: dict[str, str] = {
-    # Quality. Relative where the metric's scale is far from 0, absolute where it sits near 0
-    # (KL and NDB/K can be exactly 0) or is a bounded fraction. KID has no default: its scale
-    # depends on the feature extractor and it sits near (even below) 0, so neither form fits
-    # all runs; FID covers the same ground. Name it explicitly (e.g. kid_mean=0.005) to check it.
-    "fid": "10%",
-    "precision": "-0.05",
-    "recall": "-0.05",
-    "density": "-0.1",
-    "coverage": "-0.05",
-    "modes": "-10%",
-    "hq_fraction": "-0.05",
-    "kl_modes": "0.1",
-    "ndb_k": "0.05",
-    "ndb_js": "0.01",
-    "code_accuracy": "-0.05",
-    # Speed and cost: noisy on shared machines, hence generous.
-    "train_img_s": "-20%",
-    "gen_img_s": "-20%",
-    "wall_s": "25%",
-    "eval_s": "25%",
-    "peak_mem_mb": "20%",
-}
-"""Thresholds used when none are given (only for metrics present in both tables)."""
 
 _TOLERANCE = 1e-9
 """Slack for float noise, so ``100 -> 110`` passes ``10%`` exactly."""

@@ -267,6 +267,8 @@ def _block(
     groups = {str(v): g for v, g in block.groupby(block["variant"].astype(str), sort=True)}
     applicable = [m for m in shown if len(_values(block, m))]
     base = groups.get(baseline) if baseline is not None else None
+    totals = pd.to_numeric(block["modes_total"], errors="coerce").dropna().unique() if "modes_total" in block else []
+    modes_total = float(totals[0]) if len(totals) == 1 else None  # bounds modes (<= K) and kl_modes (<= log K)
     rows: list[LeaderRow] = []
     for variant, group in groups.items():
         total = int(group["seed"].nunique())
@@ -276,9 +278,8 @@ def _block(
             cell = LeaderCell(m, len(values), total)
             if len(values):
                 cell.mean = float(values.mean())
-                col = columns.column(m)
                 low, high = t_interval(values.tolist(), ci)
-                cell.low, cell.high = (col.clip(low), col.clip(high)) if col else (low, high)
+                cell.low, cell.high = columns.clip(m, low, modes_total), columns.clip(m, high, modes_total)
             if base is not None and variant != baseline:
                 cell.p = _test(group, base, m, test)
             cells[m] = cell

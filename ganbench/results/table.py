@@ -20,8 +20,8 @@ from ganbench.results.atomic import write_table
 log = logging.getLogger(__name__)
 
 CORE_COLUMNS = [
-    "variant", "generator", "discriminator", "loss", "ema", "dataset", "seed", "steps", "batch_size",
-    "status", "error", "diverged_step", "d_loss", "g_loss", "train_img_s", "train_s", "wall_s",
+    "variant", "generator", "discriminator", "loss", "ema", "dataset", "seed", "steps", "batch_size", "world_size",
+    "batch_per_rank", "status", "error", "diverged_step", "d_loss", "g_loss", "train_img_s", "train_s", "wall_s",
 ]  # fmt: skip
 METRIC_COLUMNS = [
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import math
 import platform
 import time
@@ -39,6 +40,7 @@ from ganbench.engine.checkpoint import (
     save_checkpoint,
 )
 from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_memory
+from ganbench.engine.distributed import CellGroup
 from ganbench.engine.ema import EmaGenerator
 from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
@@ -66,11 +68,20 @@ class CellContext:
     evaluation: EvalOptions
     plugins: str = ""
     on_log: Callable[[Cell, int, dict[str, float], float], None] | None = None
+    on_stage: Callable[[Cell, str], None] | None = None
+    """Told when the cell moves on: ``training``, ``evaluating``, ``writing`` (for a progress display)."""
     tensorboard: bool = False
     checkpoint_every: int | None = None
     """Save ``checkpoint.pt`` every this many steps (and at the last step)."""
     resume: bool = False
     """Continue from the cell's ``checkpoint.pt`` when there is one."""
+    group: CellGroup | None = None
+    """Data-parallel ranks training this cell together (``--nproc``/torchrun); None: this process alone."""
+
+    @property
+    def writes(self) -> bool:
+        """Whether this process writes the cell's files and evaluates (rank 0, or a lone process)."""
+        return self.group is None or self.group.is_writer
 
 
 def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, Any]:
@@ -86,6 +97,8 @@ def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, A
         "seed": cell.seed,
         "steps": cell.train.steps,
         "batch_size": cell.train.batch_size,
+        "world_size": ctx.group.world.world_size if ctx.group else 1,
+        "batch_per_rank": cell.train.batch_size // (ctx.group.world.world_size if ctx.group else 1),
         "resolution": ctx.dataset.spec.resolution,
         "device": str(ctx.device),
         "device_type": ctx.device.type,
@@ -107,6 +120,8 @@ def fingerprint_of(cell: Cell, models: Models, ctx: CellContext) -> Fingerprint:
         dataset_name=cell.dataset,
         evaluation=ctx.evaluation,
         device=ctx.device,
+        world_size=ctx.group.world.world_size if ctx.group else 1,
+        sync_bn=bool(ctx.group and ctx.group.sync_bn),
     )
 
 
@@ -114,6 +129,11 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
     """Train and evaluate ``cell``; always returns (and writes) its row."""
     with cpu_threads_for(ctx.device, ctx.dataset.spec.kind):
         return _run_cell(cell, ctx)
+
+
+def announce(cell: Cell, ctx: CellContext, stage: str) -> None:
+    if ctx.on_stage is not None:
+        ctx.on_stage(cell, stage)
 
 
 def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
@@ -133,9 +153,11 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             module.to(ctx.device)
         reset_peak_memory(ctx.device)
         tensorboard = TensorBoardLogger(cell_dir) if ctx.tensorboard else None
-        periodic = PeriodicEvaluator(cell, models, ctx, cell_dir, tensorboard) if ctx.evaluation.eval_every else None
+        periodic = None
+        if ctx.evaluation.eval_every and ctx.writes:
+            periodic = PeriodicEvaluator(cell, models, ctx, cell_dir, tensorboard)
         config = cell.train
-        for every in (periodic.every if periodic else None, ctx.checkpoint_every):
+        for every in (ctx.evaluation.eval_every, ctx.checkpoint_every):  # the same on every rank
             if every:  # logging points are where the trainer calls back
                 config = dataclasses.replace(config, log_every=math.gcd(config.log_every, every))
         optimizers = make_optimizers(models, config, ctx.registry)
@@ -160,6 +182,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
                 device=ctx.device,
                 seed=cell.seed,
                 skip_batches=skip,
+                part=ctx.group.part if ctx.group else None,
             ),
             consumed=skip,
         )
@@ -168,7 +191,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             if periodic is not None:
                 periodic(step)
             every = ctx.checkpoint_every
-            if every and (step % every == 0 or step == config.steps):
+            if every and (step % every == 0 or step == config.steps) and ctx.writes:
                 save_checkpoint(
                     checkpoint_path,
                     models=models,
@@ -198,15 +221,20 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             ema=ema,
             on_log=on_log,
             on_interval=on_interval,
+            parallel=ctx.group.steps() if ctx.group else None,
         )
         row.update(result_columns(result))
+        announce(cell, ctx, "writing")
         write_history(result, cell_dir)
         atomic.save_torch(cell_dir / "generator.pt", generator_checkpoint(cell, models, ema))
         ema_row = None
         if ema is not None:
             ema_row = {**row, "variant": cell.variant + EMA_SUFFIX, "ema": True}
             row["ema"] = False
+        if result.status == "ok":
+            announce(cell, ctx, "evaluating")
         final: dict[str, Any] = evaluate_cell(cell, models, ctx, cell_dir) if result.status == "ok" else {}
+        announce(cell, ctx, "writing")
         row.update(final)
         if ema is not None and ema_row is not None:
             if result.status == "ok":
@@ -217,8 +245,11 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         if result.status == "ok":
             if tensorboard is not None:
                 tensorboard.metrics(result.steps_done, row)
-                tensorboard.figure(result.steps_done, cell_dir / "samples.png", "samples")
+                for name in ("samples", "traversal"):
+                    if (cell_dir / f"{name}.png").is_file():
+                        tensorboard.figure(result.steps_done, cell_dir / f"{name}.png", name)
         if tensorboard is not None:
+            tensorboard.hparams(json.loads((cell_dir / "config.json").read_text()), row)
             tensorboard.close()
         row["peak_mem_mb"] = peak_memory_mb(ctx.device)
         row["wall_s"] = time.perf_counter() - started
@@ -234,7 +265,8 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             raise
         if atomic.is_disk_full(exc):
             raise atomic.disk_full_error(cell_dir, exc) from exc
-        row.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        row.update(status="failed", error=ctx.group.failed(error) if ctx.group else error)
         atomic.write_text(cell_dir / "error.txt", traceback.format_exc())
     finish_row(row, cell_dir, ctx)
     return row
@@ -266,7 +298,8 @@ def earlier_evals(cell_dir: Path, up_to: int) -> list[dict[str, Any]]:
 
 def finish_row(row: dict[str, Any], cell_dir: Path, ctx: CellContext) -> None:
     atomic.write_json(cell_dir / ROW_FILE, row)
-    ctx.registry.notify_cell_finished(row, cell_dir)
+    if ctx.writes:
+        ctx.registry.notify_cell_finished(row, cell_dir)
 
 
 def result_columns(result: TrainResult) -> dict[str, Any]:
@@ -365,6 +398,8 @@ def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path, 
         )
     else:
         save_image_grid(samples.images[:GRID_SAMPLES], cell_dir / f"samples{suffix}.png")
+    if not suffix:
+        save_real_grid(ctx.dataset, cell_dir / "real.png")
     if ctx.evaluation.enabled:
         start = time.perf_counter()
         columns.update(score_samples(samples.images[:n], ctx, models))
@@ -372,6 +407,24 @@ def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path, 
             save_code_traversal(models, ctx, cell_dir)
         columns["eval_s"] = time.perf_counter() - start
     return columns
+
+
+def save_real_grid(dataset: GanDataset, path: Path) -> None:
+    """The real data the samples are compared with, drawn like ``samples.png`` (the report shows them side by side)."""
+    spec = dataset.spec
+    real = dataset.tensors(spec.fid_split)
+    if real is not None:
+        x = real[0][: 2500 if spec.kind == "points" else GRID_SAMPLES]
+    else:  # too big to hold as one tensor: the first items of the split
+        split = dataset.split(spec.fid_split)
+        items = [split[i] for i in range(min(GRID_SAMPLES, len(split)))]
+        x = torch.stack([item[0] if isinstance(item, (tuple, list)) else item for item in items])
+    if spec.kind == "points":
+        save_scatter(
+            x, path, centres=spec.mode_centres, title=f"real data: {spec.name}", label="real", colour="#1f4e79"
+        )
+    else:
+        save_image_grid(x, path)
 
 
 def score_samples(fake: torch.Tensor, ctx: CellContext, models: Models | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import torch
 
 from ganbench.data.base import GanDataset
 from ganbench.engine.build import Models
-from ganbench.results.pictures import save_image_grid, save_scatter
+from ganbench.results.pictures import save_category_scatter, save_labelled_grid
 
 MAX_ACCURACY_SAMPLES = 10_000
 TRAVERSAL_COLUMNS = 8
@@ -35,7 +35,7 @@ def code_labels(spec_num_classes: int | None, extra: dict, labels: torch.Tensor,
 
 @torch.no_grad()
 def code_accuracy(models: Models, dataset: GanDataset, device: torch.device) -> float | None:
-    """Hungarian-matched accuracy of the first categorical code on real labelled data (REFERENCE.md)."""
+    """Hungarian-matched accuracy of the first categorical code on real labelled data (docs/metrics.md)."""
     spec = dataset.spec
     k = models.loss.categorical[0]
     data = dataset.tensors(spec.fid_split)
@@ -88,10 +88,27 @@ def save_traversal(models: Models, dataset: GanDataset, device: torch.device, pa
     finally:
         G.train(G_was_training)
     if models.spec.kind == "points":
-        points = torch.cat([r for r in rows[:1]])
-        save_scatter(points, path, colours=cats, centres=models.spec.mode_centres, title="generated points by category")
+        save_category_scatter(
+            rows[0],
+            cats,
+            path,
+            centres=models.spec.mode_centres,
+            title=f"latent traversal: generated points coloured by categorical code (k={k})",
+        )
         return
-    save_image_grid(torch.cat(rows), path, nrow=TRAVERSAL_COLUMNS)
+    labels = [f"code {c}" for c in range(k)]
+    blocks = [(0, f"rows 'code i': categorical code i, {TRAVERSAL_COLUMNS} noise samples left to right")]
+    for j in range(n_cont):
+        blocks.append((k * (j + 1), f"rows 'code i · c{j + 1}': continuous code c{j + 1} from -2 to +2, noise fixed"))
+        labels += [f"code {c} · c{j + 1}" for c in range(k)]
+    save_labelled_grid(
+        torch.cat(rows),
+        path,
+        ncol=TRAVERSAL_COLUMNS,
+        row_labels=labels,
+        blocks=blocks,
+        title=f"InfoGAN latent traversal ({k} categories, {n_cont} continuous code(s))",
+    )
 
 
 def _render(

@@ -55,8 +55,15 @@ def cell_fingerprint(
     dataset_name: str,
     evaluation: Any,
     device: torch.device,
+    world_size: int = 1,
+    sync_bn: bool = False,
 ) -> Fingerprint:
-    """The fields that determine a cell's numbers (training, components, data, evaluation, software, device)."""
+    """The fields that determine a cell's numbers (training, components, data, evaluation, software, device).
+
+    Data-parallel cells also record ``world_size`` and ``sync_bn``: per-rank batch-norm statistics make a
+    2-process run differ from a 1-process one with the same global batch. One-process cells leave them out,
+    so cells written before data parallelism keep matching.
+    """
     spec = dataset.spec
     fields: dict[str, Any] = {k: _plain(v) for k, v in train.recorded().items()}  # steps, batch_size, ...
     for part in ("generator", "discriminator", "loss"):
@@ -74,6 +81,10 @@ def cell_fingerprint(
             "device_type": torch.device(device).type,
         }
     )
+    if world_size > 1:
+        fields.update(world_size=int(world_size), sync_bn=bool(sync_bn))
+    if spec.extra.get("data_options"):  # --data-opt (absent when none, so older cells keep matching)
+        fields["data_options"] = _plain(dict(spec.extra["data_options"]))
     return Fingerprint(fields)
 
 
@@ -125,7 +136,9 @@ def check_results_folder(run_dir: Path, fingerprints: Mapping[str, Fingerprint],
     return sorted(conflicts)
 
 
-def plan_fingerprints(registry: Any, plan: Any, evaluation: Any, device: torch.device) -> dict[str, Fingerprint]:
+def plan_fingerprints(
+    registry: Any, plan: Any, evaluation: Any, device: torch.device, *, world_size: int = 1, sync_bn: bool = False
+) -> dict[str, Fingerprint]:
     """The fingerprint each cell of ``plan`` will record (computed before anything trains)."""
     from ganbench.engine.build import resolve_recipe
 
@@ -140,5 +153,7 @@ def plan_fingerprints(registry: Any, plan: Any, evaluation: Any, device: torch.d
             dataset_name=cell.dataset,
             evaluation=evaluation,
             device=device,
+            world_size=world_size,
+            sync_bn=sync_bn,
         )
     return out

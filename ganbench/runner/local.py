@@ -27,6 +27,7 @@ class RunSettings:
     on_log: LogCallback | None = None
     on_cell_start: Callable[[Cell, int, int], None] | None = None
     on_cell_end: Callable[[Cell, dict[str, Any]], None] | None = None
+    on_stage: Callable[[Cell, str], None] | None = None
     tensorboard: bool = False
     checkpoint_every: int | None = None
     """Save each cell's ``checkpoint.pt`` every this many steps."""
@@ -37,6 +38,8 @@ class RunSettings:
     executor: dict[str, Any] = field(default_factory=lambda: {"kind": "local"})
     suite: dict[str, Any] | None = None
     """The suite file and its name/description, when the run came from ``--config``."""
+    vectorize_seeds: bool = False
+    """Train the seeds of each variant × dataset together as one batched model (``--vectorize-seeds``)."""
 
 
 def plugin_requirements(registry: PluginRegistry) -> str:
@@ -73,6 +76,7 @@ def cell_context(
         "evaluation": settings.evaluation,
         "plugins": plugins,
         "on_log": settings.on_log,
+        "on_stage": settings.on_stage,
         "tensorboard": settings.tensorboard,
         "checkpoint_every": settings.checkpoint_every,
         "resume": settings.resume,
@@ -88,6 +92,8 @@ def run_plan(registry: PluginRegistry, plan: Plan, settings: RunSettings) -> pd.
     invocation still leaves a valid table of what finished.
     """
     plugins = start_run(registry, plan, settings)
+    if settings.vectorize_seeds:
+        return _run_seed_groups(registry, plan, settings, plugins)
     try:
         for index, cell in enumerate(plan.cells):
             if settings.on_cell_start is not None:
@@ -101,5 +107,31 @@ def run_plan(registry: PluginRegistry, plan: Plan, settings: RunSettings) -> pd.
             rebuild(settings.run_dir)  # a table of what finished, if the disk still takes it
         except (GanbenchError, OSError):
             pass  # the error being raised says what went wrong
+        raise
+    return rebuild(settings.run_dir)
+
+
+def _run_seed_groups(registry: PluginRegistry, plan: Plan, settings: RunSettings, plugins: str) -> pd.DataFrame:
+    """``--vectorize-seeds``: one batched training per variant × dataset, then each seed's row as usual."""
+    from ganbench.runner.seed_groups import run_seed_group, seed_groups
+
+    done = 0
+    try:
+        for group in seed_groups(plan.cells):
+            if settings.on_cell_start is not None:
+                for offset, cell in enumerate(group):
+                    settings.on_cell_start(cell, done + offset, len(plan.cells))
+            ctx = cell_context(registry, plan, group[0], settings, plugins)
+            rows = run_seed_group(group, ctx, settings.on_log)
+            rebuild(settings.run_dir)
+            done += len(group)
+            if settings.on_cell_end is not None:
+                for cell, row in zip(group, rows, strict=True):
+                    settings.on_cell_end(cell, row)
+    except BaseException:
+        try:
+            rebuild(settings.run_dir)
+        except (GanbenchError, OSError):
+            pass
         raise
     return rebuild(settings.run_dir)

@@ -42,8 +42,9 @@ class PeriodicEvaluator:
             self.evaluate(step)
 
     def evaluate(self, step: int) -> dict[str, Any]:
-        from ganbench.runner.cell import score_samples
+        from ganbench.runner.cell import announce, score_samples
 
+        announce(self.cell, self.ctx, "evaluating")
         start = time.perf_counter()
         state = rng_state()
         try:
@@ -58,6 +59,8 @@ class PeriodicEvaluator:
         self._write()
         if self.tensorboard is not None:
             self.tensorboard.metrics(step, row)
+            self.tensorboard.samples(step, samples.images, self.ctx.dataset.spec.kind)
+        announce(self.cell, self.ctx, "training")
         return row
 
     def _write(self) -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.data.base import DatasetOptions, DataSpec, GanDataset
-from ganbench.engine.build import CUSTOM_VARIANT, Composition, Models, build_models, resolve_recipe
+from ganbench.engine.build import (
+    CUSTOM_VARIANT,
+    Composition,
+    Models,
+    build_models,
+    check_batch_size,
+    resolve_recipe,
+)
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.optim import check_training
 from ganbench.engine.seeding import check_seed
@@ -57,11 +64,17 @@ class Cell:
         return f"{self.variant}-{slug}-s{self.seed}"
 
 
+DATA_OPTIONS_KEY = "data_options"
+"""``DataSpec.extra`` key holding the run's dataset options (``--data-opt``)."""
+
+
 @dataclass(frozen=True)
 class DataConfig:
     root: Path
     resolution: int | None = None
     download: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Dataset options (``--data-opt``), handed to every dataset of the run."""
 
     def __post_init__(self) -> None:
         value = self.resolution
@@ -91,19 +104,21 @@ class RunConfig:
     device: str = "auto"
     checkpoint_every: int | None = None
     tensorboard: bool = False
+    vectorize_seeds: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "variants": list(self.variants),
             "datasets": list(self.datasets),
             "seeds": list(self.seeds),
-            "data": {k: _plain(v) for k, v in dataclasses.asdict(self.data).items()},
+            "data": {k: dict(v) if isinstance(v, Mapping) else _plain(v) for k, v in vars(self.data).items()},
             "evaluation": {k: _plain(v) for k, v in dataclasses.asdict(self.evaluation).items()},
             "composition": {k: dict(v) if isinstance(v, Mapping) else v for k, v in vars(self.composition).items()},
             "train_overrides": dict(self.train_overrides),
             "device": self.device,
             "checkpoint_every": self.checkpoint_every,
             "tensorboard": self.tensorboard,
+            "vectorize_seeds": self.vectorize_seeds,
         }
 
     @classmethod
@@ -126,6 +141,7 @@ class RunConfig:
             device=str(obj.get("device", "auto")),
             checkpoint_every=obj.get("checkpoint_every"),
             tensorboard=bool(obj.get("tensorboard", False)),
+            vectorize_seeds=bool(obj.get("vectorize_seeds", False)),
         )
 
 
@@ -136,8 +152,23 @@ def _plain(value: Any) -> Any:
 def load_dataset(registry: PluginRegistry, name: str, data: DataConfig) -> GanDataset:
     """Instantiate a dataset; missing files raise a one-line ``DatasetUnavailableError`` here."""
     entry, argument = registry.dataset(name)
-    options = DatasetOptions(root=data.root, resolution=data.resolution, download=data.download, argument=argument)
-    return entry.factory(options)
+    unknown = sorted(set(data.options) - set(entry.options))
+    if unknown:
+        valid = ", ".join(entry.options) or "(none)"
+        raise UserError(f"dataset {name!r} has no option {unknown[0]!r} (--data-opt); valid options: {valid}")
+    options = DatasetOptions(
+        root=data.root,
+        resolution=data.resolution,
+        download=data.download,
+        argument=argument,
+        options=dict(data.options),
+    )
+    dataset = entry.factory(options)
+    if data.options:  # recorded in the spec so that cell fingerprints tell datasets with other options apart
+        dataset.spec = dataclasses.replace(
+            dataset.spec, extra={**dataset.spec.extra, DATA_OPTIONS_KEY: dict(data.options)}
+        )
+    return dataset
 
 
 def make_plan(
@@ -173,6 +204,7 @@ def make_plan(
             cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
             models = build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
             check_training(registry, models, cfg)  # optimisers, schedules, training step: bad values fail here
+            check_batch_size(models, cfg.batch_size, variant)
             cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
     return Plan(cells, loaded, data)
 

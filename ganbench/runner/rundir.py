@@ -23,7 +23,7 @@ import torch
 
 import ganbench
 from ganbench.results import atomic
-from ganbench.results.aggregate import GROUP_KEYS, aggregate, summary_display
+from ganbench.results.aggregate import GROUP_KEYS, aggregate
 from ganbench.results.table import rebuild_table
 
 RUN_FILE = "run.json"
@@ -146,8 +146,3 @@ def has_several_seeds(table: pd.DataFrame) -> bool:
     if table.empty or "seed" not in table:
         return False
     return bool((table.groupby(GROUP_KEYS, dropna=False)["seed"].nunique() > 1).any())
-
-
-def summary_text(table: pd.DataFrame) -> str:
-    """The summary as a terminal table: ``mean ± std`` over seeds per metric (the report's formatting)."""
-    return summary_display(table).to_string(index=False)

@@ -63,6 +63,7 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "out": SuiteKey("str", "Name of the results folder."),
     "results_dir": SuiteKey("path", "Where results folders go."),
     "data_root": SuiteKey("path", "Where downloadable datasets live."),
+    "data_options": SuiteKey("table", "Dataset options (--data-opt), e.g. {size = 100000}."),
     "resolution": SuiteKey("int", "Image side in pixels."),
     "eval": SuiteKey("bool", "Score each cell after training."),
     "eval_samples": SuiteKey("int", "Generated samples scored."),
@@ -89,6 +90,7 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "schedule_d_options": SuiteKey("table", "Discriminator schedule options (--schedule-d-opt)."),
     "training_step": SuiteKey("str", "Training step (alternating, ...)."),
     "training_step_options": SuiteKey("table", "Training step options (--training-step-opt)."),
+    "vectorize_seeds": SuiteKey("bool", "Train each cell's seeds together as one batched model."),
 }
 ALIASES = {
     "plugins": "variants",
@@ -101,13 +103,14 @@ ALIASES = {
     "schedule_g_opt": "schedule_g_options",
     "schedule_d_opt": "schedule_d_options",
     "training_step_opt": "training_step_options",
+    "data_opt": "data_options",
 }
 TRAIN_KEYS = (
     "steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "log_every", "warmup_steps", "ema", "ema_start",
 )  # fmt: skip
+"""Keys that are :class:`~ganbench.engine.config.TrainConfig` overrides."""
 SEAM_KEYS = tuple(k for name in SEAM_NAMES for k in (name, f"{name}_options"))
 """Training-seam keys (optimisers, schedules, training step): TrainConfig overrides too."""
-"""Keys that are :class:`~ganbench.engine.config.TrainConfig` overrides."""
 
 
 def canonical_key(key: str) -> str:
@@ -123,14 +126,31 @@ def _names(value: Any) -> list[str] | None:
     return None
 
 
+def int_ranges(text: str) -> list[int] | None:
+    """``"0,3,5-7"`` -> ``[0, 3, 5, 6, 7]`` (``A-B`` is inclusive); ``None`` when malformed."""
+    out: list[int] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        try:
+            if dash and first.strip():
+                lo, hi = int(first), int(last)
+                if hi < lo:
+                    return None
+                out.extend(range(lo, hi + 1))
+            else:
+                out.append(int(part))
+        except ValueError:
+            return None
+    return out
+
+
 def _ints(value: Any) -> list[int] | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return [value]
     if isinstance(value, str):
-        try:
-            return [int(part) for part in value.split(",") if part.strip()]
-        except ValueError:
-            return None
+        return int_ranges(value)
     if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         return list(value)
     return None

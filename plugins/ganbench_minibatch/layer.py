@@ -6,7 +6,7 @@ For features ``f(x_i) ∈ R^A`` and a learned tensor ``T ∈ R^{A×B×C}``:
 discriminator concatenates it to ``f``.
 
 Deviation from openai's layer, on purpose: no weight normalisation and no
-bias on ``o`` (REFERENCE.md defines the plain ``T ~ N(0, 0.05)`` form, and a
+bias on ``o`` (docs/metrics.md defines the plain ``T ~ N(0, 0.05)`` form, and a
 bias on ``o`` is absorbed by the linear layer that follows).
 
 Optional low rank: with ``rank=r``, ``T = P·T'`` with ``P ∈ R^{A×r}``,

@@ -6,8 +6,14 @@ Registered through the same registrar as any third-party dataset.
 from __future__ import annotations
 
 from ganbench.plugin import Registrar, hookimpl
-from ganbench_toydata.digits import DIGITS_DEFAULT_RESOLUTION, make_digits, make_stacked_digits
-from ganbench_toydata.mixtures import GRID25, RING8, make_mixture
+from ganbench_toydata.digits import (
+    DIGITS_DEFAULT_RESOLUTION,
+    DIGITS_TRAIN_SIZE,
+    STACKED_TRAIN_SIZE,
+    make_digits,
+    make_stacked_digits,
+)
+from ganbench_toydata.mixtures import GRID25, MIXTURE_OPTIONS, RING8, make_mixture
 
 
 @hookimpl
@@ -20,6 +26,7 @@ def ganbench_register(registrar: Registrar) -> None:
             kind="points",
             shape=(2,),
             size=mixture.train_size,
+            options=MIXTURE_OPTIONS,
         )
     side = DIGITS_DEFAULT_RESOLUTION
     registrar.add_dataset(
@@ -28,7 +35,7 @@ def ganbench_register(registrar: Registrar) -> None:
         description="scikit-learn's bundled 8x8 handwritten digits (1,797), resized; 10 classes",
         kind="image",
         shape=(1, side, side),
-        size=None,
+        size=DIGITS_TRAIN_SIZE,
     )
     registrar.add_dataset(
         "stacked-digits",
@@ -36,5 +43,5 @@ def ganbench_register(registrar: Registrar) -> None:
         description="three independent digits stacked as RGB channels: 1,000 modes (PacGAN/VEEGAN protocol)",
         kind="image",
         shape=(3, side, side),
-        size=None,
+        size=STACKED_TRAIN_SIZE,
     )

@@ -1,6 +1,6 @@
 """2D Gaussian mixtures from the mode-collapse literature (PacGAN, VEEGAN).
 
-Constants follow REFERENCE.md. Mode centres of the ring use 2πi/8 for
+Constants follow PacGAN's code (docs/metrics.md). Mode centres of the ring use 2πi/8 for
 i = 0..7: ``np.linspace(0, 2π, 8)`` would repeat the first centre at 2π and
 leave only 7 distinct modes.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ganbench.plugin import DatasetOptions, DataSpec, TensorGanDataset
+from ganbench.plugin import DatasetOptions, DataSpec, IncompatibleError, TensorGanDataset
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,28 @@ def sample_mixture(mixture: Mixture, n: int, generator: torch.Generator) -> tupl
     return points, labels
 
 
+MIXTURE_OPTIONS = ("size",)
+"""``--data-opt size=N``: the number of training samples (default 100,000, PacGAN's fixed training set)."""
+
+
+def train_size(mixture: Mixture, options: DatasetOptions) -> int:
+    size = options.options.get("size", mixture.train_size)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise IncompatibleError(f"dataset {mixture.name!r}: option size={size!r} must be a positive integer")
+    return size
+
+
 def make_mixture(mixture: Mixture) -> Callable[[DatasetOptions], TensorGanDataset]:
-    """A dataset factory for ``mixture``; the sample is fixed by the options' seed."""
+    """A dataset factory for ``mixture``.
+
+    The training set is a fixed sample of ``size`` points (default 100,000)
+    drawn once when the dataset loads, from a generator seeded with the
+    options' seed; training reshuffles it every epoch, it never draws fresh
+    points. The 10,000-point test split is drawn right after it.
+    """
 
     def factory(options: DatasetOptions) -> TensorGanDataset:
+        size = train_size(mixture, options)
         generator = torch.Generator().manual_seed(10_007 + options.seed)
         spec = DataSpec(
             name=mixture.name,
@@ -62,7 +80,7 @@ def make_mixture(mixture: Mixture) -> Callable[[DatasetOptions], TensorGanDatase
             fid_split="test",
         )
         splits = {
-            "train": sample_mixture(mixture, mixture.train_size, generator),
+            "train": sample_mixture(mixture, size, generator),
             "test": sample_mixture(mixture, mixture.test_size, generator),
         }
         return TensorGanDataset(spec, splits)

@@ -14,7 +14,7 @@ from .generators import dcgan_generator, mlp_generator
 from .losses import minimax_loss, nonsaturating_loss
 
 # The 2D toys use lr 1e-3 (beta1 = 0.5 as in DCGAN) instead of 2e-4: measured
-# with these MLPs, batch 64, 3000 steps, 3 seeds (REFERENCE.md scoring, 2,500
+# with these MLPs, batch 64, 3000 steps, 3 seeds (PacGAN scoring, 2,500
 # samples): ring8 0/8 modes and 0% high quality at 2e-4 versus 6-7/8 modes and
 # 17-45% at 1e-3; grid25 17/25 modes, 1.5% HQ versus 16-17/25, 6-14%. A few
 # thousand steps is the budget a CPU benchmark sweep can afford.

@@ -190,6 +190,22 @@ def test_score_out_is_a_folder(tmp_path, capsys, ring_points):
     assert_user_error(code, err, "--out", "is a folder; give a file name")
 
 
+def test_an_os_error_no_check_foresaw_is_one_line(tmp_path, capsys, ring_points, monkeypatch):
+    """The last net: a write failing for a reason nothing checked up front (here: EROFS) is still one line."""
+    import errno
+
+    from ganbench.results import atomic
+
+    def read_only(path, obj):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(atomic, "write_json", read_only)
+    np.save(tmp_path / "p.npy", ring_points)
+    out = tmp_path / "s.json"
+    code, _, err = run_cli(capsys, "score", str(tmp_path / "p.npy"), "--dataset", "ring8", "--out", str(out))
+    assert_user_error(code, err, f"{out}: Read-only file system")
+
+
 # -- item 8: run.json edited into nonsense --------------------------------------------------------
 @pytest.mark.parametrize(
     ("path", "value", "needle"),

@@ -96,6 +96,8 @@ def test_recorded_fields_hold_the_ema_settings_only_when_set():
     [
         (["--ema", "1.0"], "--ema must be a decay strictly between 0 and 1"),
         (["--ema", "0.99", "--ema-start", "-3"], "--ema-start must be a non-negative integer"),
+        (["--ema", "0.99", "--vectorize-seeds", "--seeds", "0-1"], "--ema is not supported with --vectorize-seeds"),
+        (["--ema", "0.99", "--nproc", "2"], "--ema is not supported with --nproc"),
     ],
 )
 def test_cli_bad_ema_values_fail_before_training_with_one_line(capsys, tmp_path, flags, message):

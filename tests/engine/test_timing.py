@@ -64,7 +64,7 @@ def test_cell_records_train_eval_and_wall_time(tmp_path, monkeypatch, capsys):
     """A cell with --eval-every and an evaluator that sleeps: eval_s holds the sleeps, train_s does not."""
     import ganbench.runner.cell as cell_module
 
-    def sleepy_scores(fake, ctx):  # stands in for the metric suite
+    def sleepy_scores(fake, ctx, models=None):  # stands in for the metric suite
         time.sleep(SLEEP)
         return {"modes": 8}
 

@@ -150,7 +150,8 @@ def test_schedules_follow_their_closed_forms():
         ({"training_step": "nope"}, r"unknown training step 'nope'; valid choices: alternating"),
         ({"optimizer_d": "sgd", "optimizer_d_options": {"momentum": -1}}, r"optimizer 'sgd' for the discrim.*momentum"),
         ({"optimizer_g_options": {"betas": [0.5, 0.9]}}, r"unknown option 'betas'; valid options: eps, weight_decay"),
-        ({"beta1": 1.5}, r"optimizer 'adam' for the generator: Invalid beta parameter"),
+        ({"optimizer_g_options": {"eps": -1.0}}, r"optimizer 'adam' for the generator \(eps=-1.0\): Invalid epsilon"),
+        ({"beta1": 1.5}, r"--beta1 must be a number in \[0, 1\), got 1.5"),
         ({"schedule_g": "linear", "schedule_g_options": {"end_factor": 2}}, r"schedule 'linear' for the generator"),
     ],
 )

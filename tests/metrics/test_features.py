@@ -21,6 +21,7 @@ from ganbench.metrics import inception
 from ganbench.metrics.features import get_extractor, weights_hash
 from ganbench.metrics.inception import InceptionWeightsMissingError, resolve_inception_weights
 from ganbench.metrics.suite import evaluate_samples
+from ganbench.registry import get_registry
 
 
 @pytest.fixture
@@ -155,6 +156,7 @@ def test_stacked_digits_are_labelled_per_channel() -> None:
 
 
 def test_digits_extractor_is_registered_in_torch_fidelity() -> None:
+    get_registry()  # the built-in metrics plugin registers it into torch-fidelity when the plugins load
     assert FEATURE_EXTRACTORS_REGISTRY["ganbench-digits"] is dc.FeatureExtractorGanbenchDigits
     model = create_feature_extractor("ganbench-digits", ["penultimate", "logits"], cuda=False, verbose=False)
     x, y = dc.sklearn_digits_split()["held_out"]

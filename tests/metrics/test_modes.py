@@ -1,4 +1,4 @@
-"""Mode counts, HQ fraction and KL against REFERENCE.md's 2D mixtures and hand computation."""
+"""Mode counts, HQ fraction and KL against the PacGAN/VEEGAN 2D mixtures (docs/metrics.md) and hand computation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ganbench.metrics.modes import class_modes, kl_to_uniform, mixture_modes, st
 
 
 def ring8_centres() -> torch.Tensor:
-    """REFERENCE.md: (cos 2πi/8, sin 2πi/8), i = 0..7 - not linspace(0, 2π, 8)."""
+    """PacGAN: (cos 2πi/8, sin 2πi/8), i = 0..7 - not linspace(0, 2π, 8)."""
     angles = 2 * math.pi * torch.arange(8, dtype=torch.float64) / 8
     return torch.stack([angles.cos(), angles.sin()], dim=1)
 
@@ -39,7 +39,7 @@ def test_true_distribution_captures_every_mode(centres: torch.Tensor, std: float
     m = mixture_modes(sample_mixture(centres, std, 2500, seed=total), centres, std)
     assert m["modes"] == total and m["modes_total"] == total
     assert m["hq_fraction"] >= 0.97
-    # REFERENCE.md ceiling for a perfect 2D generator: P(r < 3σ) = 1 - e^-4.5 ≈ 0.989 (binomial s.e. 0.002).
+    # Ceiling for a perfect 2D generator: P(r < 3σ) = 1 - e^-4.5 ≈ 0.989 (binomial s.e. 0.002).
     assert m["hq_fraction"] == pytest.approx(1 - math.exp(-4.5), abs=0.008)
     # Roughly uniform histogram: KL ≈ (K-1)/(2N), tiny.
     assert 0 <= m["kl_modes"] < 0.02
@@ -141,7 +141,7 @@ def test_stacked_modes_on_constructed_triples() -> None:
 
 
 def test_stacked_modes_uniform_floor() -> None:
-    """REFERENCE.md: a perfect generator at N = 26,000 has E[KL] ≈ (K-1)/(2N) ≈ 0.019."""
+    """VEEGAN protocol: a perfect generator at N = 26,000 has E[KL] ≈ (K-1)/(2N) ≈ 0.019."""
     labels = torch.randint(10, (26_000, 3), generator=torch.Generator().manual_seed(0))
     m = stacked_modes(labels)
     assert m["modes"] == 1000

@@ -92,7 +92,7 @@ def test_bad_inputs_are_refused() -> None:
         prdc(x, torch.full((10, 3), float("nan")))
 
 
-# REFERENCE.md / clovaai README: 10k vs 10k samples of N(0, I_1000), k = 5 ->
+# clovaai/generative-evaluation-prdc README: 10k vs 10k samples of N(0, I_1000), k = 5 ->
 # P 0.477, R 0.471, D 1.056, C 0.974, one draw ("may fluctuate due to randomness").
 # Seed-to-seed standard deviations measured with this implementation over 9
 # seeds: P 0.010, R 0.009, D 0.043, C 0.006 (density is noisy in high dimension:

@@ -1,4 +1,4 @@
-"""Tests of minibatch discrimination against a direct NumPy implementation of REFERENCE.md's formula."""
+"""Tests of minibatch discrimination against a direct NumPy implementation of Salimans et al. (2016)."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from PIL import Image
 from ganbench.errors import UserError
 from ganbench.report import aggregate, build_model, collect, format_mean_std, render_html, write_report
 from ganbench.results.aggregate import status_summary
+from ganbench.results.display import mean_std_text
 
 from .fixtures import EVIL, make_results
 
@@ -135,8 +136,9 @@ def test_multi_seed_mean_std_matches_numpy(report):
             assert row[f"{metric}_mean"] == pytest.approx(np.mean(values), rel=1e-12)
             assert row[f"{metric}_std"] == pytest.approx(np.std(values, ddof=1), rel=1e-12)
             assert row[f"n_{metric}"] == len(values)
-            # the same numbers, formatted, are what the report shows
-            shown = format_mean_std(float(np.mean(values)), float(np.std(values, ddof=1)))
+            # the same numbers, in the metric's fixed format, are what the report shows
+            shown = mean_std_text(metric, float(np.mean(values)), float(np.std(values, ddof=1)), len(values),
+                                  int(row["n_seeds"]))  # fmt: skip
             assert f"<td>{shown}</td>" in report["html"].replace(EVIL, "")
 
 

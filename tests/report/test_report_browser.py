@@ -78,24 +78,66 @@ def test_screenshot(tmp_path: Path):
     assert colours is not None and len(colours) > 50  # text, tables and plots, not a blank page
 
 
+def _body_attrs(dom: str) -> dict[str, str]:
+    body = re.search(r"<body([^>]*)>", dom)
+    assert body, dom[:2000]
+    return dict(re.findall(r'([\w-]+)="([^"]*)"', body.group(1)))
+
+
+def _check_layout(html_path: Path, profile: Path) -> tuple[str, dict[str, str]]:
+    """Load the page at 1280 px: every image decodes, nothing overflows sideways."""
+    expected_images = html_path.read_text(encoding="utf-8").count("<img ")
+    proc = _chromium(["--window-size=1280,900", "--dump-dom", html_path.resolve().as_uri()], profile)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    attrs = _body_attrs(proc.stdout)
+    assert attrs.get("data-images-loaded") == f"{expected_images}/{expected_images}", attrs
+    assert int(attrs["data-scroll-width"]) <= 1280, attrs  # document.documentElement.scrollWidth
+    assert int(attrs["data-fit-overflow"]) <= 0, attrs  # the summary and leaderboard do not scroll sideways
+    return proc.stdout, attrs
+
+
 def test_report_of_the_make_run_job_renders_in_chromium(tmp_path: Path):
-    """The done-when check: the report of `make run`'s job (same command, fewer steps) shows its table and images."""
+    """The done-when check: `make run`'s job (3 variants on ring8), 2 seeds, --eval-every, fewer steps.
+    The report shows overlaid curves, the leaderboard, samples beside real data, labelled traversals,
+    collapsible metric definitions and the invocation as key-value lines, at 1280 px without overflow."""
     from ganbench.cli import main
 
     with pytest.raises(SystemExit) as info:
         main([
-            "run", "--plugins", "dcgan,minibatch,infogan", "--dataset", "ring8", "--steps", "60",
-            "--eval-samples", "500", "--results-dir", str(tmp_path), "--out", "make-run", "--quiet",
+            "run", "--plugins", "dcgan,minibatch,infogan", "--dataset", "ring8", "--steps", "60", "--seeds", "0,1",
+            "--eval-every", "30", "--eval-samples", "500", "--results-dir", str(tmp_path), "--out", "make-run",
+            "--quiet",
         ])  # fmt: skip
     assert info.value.code == 0
     _, html_path = write_report(tmp_path / "make-run")
     html = html_path.read_text(encoding="utf-8")
-    expected_images = html.count("<img ")
-    assert expected_images >= 3 + 1  # a sample scatter per run and InfoGAN's traversal, at least
-    proc = _chromium(["--dump-dom", html_path.resolve().as_uri()], tmp_path / "profile")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', re.search(r"<body([^>]*)>", proc.stdout).group(1)))
-    assert attrs.get("data-images-loaded") == f"{expected_images}/{expected_images}", attrs
-    runs = proc.stdout.split('<table class="results summary">')[1].split("</table>")[0]
+    assert html.count("<img ") >= 1 + 1 + 3 + 1  # curves, real data, a sample per variant, InfoGAN's traversal
+    dom, attrs = _check_layout(html_path, tmp_path / "profile")
+    assert int(attrs["data-min-sample-width"]) >= 256, attrs  # side-by-side samples are readable
+    summary = dom.split('<table class="results summary">')[1].split("</table>")[0]
+    board = dom.split('<table class="leaderboard">')[1].split("</table>")[0]
     for variant in ("dcgan", "minibatch", "infogan"):
-        assert f">{variant}<" in runs
+        assert f">{variant}<" in summary and f">{variant}<" in board
+    assert '<strong class="best">' in board  # the best value of each metric is highlighted
+    section = dom.split('<section class="dataset" id="dataset-0">')[1].split("</section>")[0]
+    assert "ring8: metric curves, variants overlaid" in section
+    assert "real data · ring8" in section
+    assert all(f"{v} · seed 0" in section for v in ("dcgan", "minibatch", "infogan"))
+    assert "infogan · seed 0 · latent traversal" in section
+    definitions = dom.split('<details class="definitions">')[1].split("</details>")[0]
+    assert "<dt>hq_fraction</dt>" in definitions and "higher is better" in definitions
+    invocation = dom.split('<div class="kv invocation">')[1].split("</div></div>")[0]
+    assert invocation.count("<div>") >= 5 and '{"' not in invocation and '["' not in invocation
+
+
+def test_synthetic_multi_dataset_report_fits_1280(tmp_path: Path):
+    """Many variants and datasets, small images and a variant name that does not break: still no overflow,
+    tiny sample grids upscaled to >= 256 px."""
+    results = make_results(tmp_path / "run", ("dcgan", "minibatch", "infogan", "x" * 80), ("ring8", "mnist"),
+                           (0, 1))  # fmt: skip
+    for cell in results.iterdir():
+        if cell.is_dir():
+            (cell / "real.png").write_bytes((cell / "samples.png").read_bytes())
+    _, html_path = write_report(results, tmp_path / "out")
+    _, attrs = _check_layout(html_path, tmp_path / "profile")
+    assert int(attrs["data-min-sample-width"]) >= 256, attrs

@@ -112,6 +112,9 @@ def test_interval_never_leaves_the_valid_range():
     cells = board.blocks[0].rows[0].cells
     assert cells["hq_fraction"].low == 0.0 and cells["fid"].low == 0.0
     assert cells["hq_fraction"].high <= 1.0
+    board = build_leaderboard(table.assign(modes_total=8), metrics=["modes", "kl_modes"])
+    cells = board.blocks[0].rows[0].cells
+    assert cells["modes"].high == 8.0 and cells["kl_modes"].high == pytest.approx(math.log(8))  # K, log K
 
 
 def _collapsed_grid25_table(tmp_path: Path) -> pd.DataFrame:

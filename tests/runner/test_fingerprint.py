@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 
 import pandas as pd
 import pytest
@@ -76,3 +77,27 @@ def test_ema_settings_are_part_of_the_fingerprint(tmp_path, capsys):
     assert code == 0, err
     code, _, err = _run(tmp_path, capsys, "--steps", "4", "--ema", "0.99", "--ema-start", "2")
     assert code == 2 and "ema_start 0 -> 2" in err, err
+
+
+def test_data_parallel_cells_record_world_size_and_sync_bn():
+    """Per-rank batch norm makes a 2-process cell differ from a 1-process one: their fingerprints must differ."""
+    from ganbench.components import Recipe
+    from ganbench.data.base import DataSpec
+    from ganbench.engine.config import TrainConfig
+    from ganbench.runner.fingerprint import cell_fingerprint
+    from ganbench.runner.plan import EvalOptions
+
+    common = {
+        "train": TrainConfig(steps=10),
+        "recipe": Recipe("mlp", "mlp", "nonsaturating"),
+        "dataset": types.SimpleNamespace(spec=DataSpec("ring8", "points", (2,))),
+        "dataset_name": "ring8",
+        "evaluation": EvalOptions(),
+        "device": "cpu",
+    }
+    one = cell_fingerprint(**common)
+    assert "world_size" not in one.fields  # cells from before data parallelism keep matching
+    two = cell_fingerprint(**common, world_size=2)
+    assert two.fields["world_size"] == 2 and two.fields["sync_bn"] is False
+    assert set(differing_fields(one.fields, two.fields)) == {"sync_bn", "world_size"}
+    assert cell_fingerprint(**common, world_size=2, sync_bn=True).hash != two.hash

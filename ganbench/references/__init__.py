@@ -1,0 +1,1 @@
+"""Published result tables shipped with ganbench, as data (``ganbench table RUN --reference NAME``)."""

@@ -1,0 +1,162 @@
+"""Published tables as data: validation, mean ± s.e. over seeds, verdicts, rendering."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ganbench.results.references import (
+    AGREES,
+    DIFFERS,
+    MISSING,
+    UNDEFINED,
+    UNTESTED,
+    ReferenceError,
+    builtin_references,
+    compare,
+    load_reference,
+    mean_se,
+    parse_reference,
+    render_reference,
+)
+
+TABLE1 = {  # (variant, dataset) -> (modes, HQ %, KL), PacGAN Table 1
+    ("pacgan1", "ring8"): ((6.3, 0.5), (98.2, 0.2), (0.45, 0.09)),
+    ("pacgan2", "ring8"): ((7.9, 0.1), (95.6, 2.0), (0.07, 0.03)),
+    ("pacgan3", "ring8"): ((7.8, 0.1), (97.7, 0.3), (0.10, 0.02)),
+    ("pacgan4", "ring8"): ((7.8, 0.1), (95.9, 1.4), (0.07, 0.02)),
+    ("pacgan1", "grid25"): ((17.3, 0.8), (94.8, 0.7), (0.70, 0.07)),
+    ("pacgan2", "grid25"): ((23.8, 0.7), (91.3, 0.8), (0.13, 0.04)),
+    ("pacgan3", "grid25"): ((24.6, 0.4), (94.2, 0.4), (0.06, 0.02)),
+    ("pacgan4", "grid25"): ((24.8, 0.2), (93.6, 0.6), (0.04, 0.01)),
+}
+
+
+def test_shipped_pacgan_table_holds_the_published_numbers():
+    assert "pacgan-table1" in builtin_references()
+    ref = load_reference("pacgan-table1")
+    assert ref.runs == 10 and "NeurIPS 2018" in ref.source and "mean ± standard error" in ref.statistic
+    assert [m.column for m in ref.metrics] == ["modes", "hq_fraction", "kl_modes"]
+    assert {m.column: m.scale for m in ref.metrics}["hq_fraction"] == 100.0
+    got = {(c.variant, c.dataset): tuple(c.values[k] for k in ("modes", "hq_fraction", "kl_modes")) for c in ref.cells}
+    assert got == TABLE1
+
+
+def test_mean_and_standard_error_match_pandas():
+    values = [6.0, 8.0, 7.0, 3.0]
+    mean, se = mean_se(values)
+    s = pd.Series(values)
+    assert mean == pytest.approx(s.mean()) and se == pytest.approx(s.sem())
+    assert math.isnan(mean_se([1.0])[1])
+
+
+def _rows(variant, dataset, modes, statuses=None):
+    statuses = statuses or ["ok"] * len(modes)
+    return [
+        {"variant": variant, "dataset": dataset, "seed": i, "status": st, "modes": m, "hq_fraction": 0.95,
+         "kl_modes": 0.1}
+        for i, (m, st) in enumerate(zip(modes, statuses, strict=True))
+    ]  # fmt: skip
+
+
+def test_verdicts_use_two_combined_standard_errors():
+    ref = load_reference("pacgan-table1")
+    table = pd.DataFrame(
+        _rows("pacgan2", "ring8", [8, 8, 8, 7, 8])  # 7.8 ± 0.2: |7.8 - 7.9| = 0.1 ≤ 2·hypot(0.2, 0.1)
+        + _rows("pacgan1", "ring8", [8, 8, 8, 8])  # 8 ± 0 vs 6.3 ± 0.5: 1.7 > 1.0
+        + _rows("pacgan3", "ring8", [8, 2], ["ok", "failed"])  # one finished seed: no standard error
+    )
+    by_key = {(c.variant, c.dataset, c.metric.column): c for c in compare(ref, table)}
+    agree = by_key["pacgan2", "ring8", "modes"]
+    assert agree.n == 5 and agree.mean == pytest.approx(7.8) and agree.se == pytest.approx(0.2)
+    assert agree.verdict == AGREES
+    assert by_key["pacgan1", "ring8", "modes"].verdict == DIFFERS
+    assert by_key["pacgan3", "ring8", "modes"].n == 1 and by_key["pacgan3", "ring8", "modes"].verdict == UNTESTED
+    assert by_key["pacgan4", "grid25", "modes"].verdict == MISSING
+    nan_kl = pd.DataFrame(_rows("pacgan4", "ring8", [0, 0])).assign(kl_modes=float("nan"))
+    kl = next(c for c in compare(ref, nan_kl) if c.variant == "pacgan4" and c.metric.column == "kl_modes")
+    assert (kl.n, kl.runs, kl.verdict) == (0, 2, UNDEFINED)
+    hq = by_key["pacgan2", "ring8", "hq_fraction"]
+    assert hq.mean == pytest.approx(95.0), "fractions are scaled to the paper's percent"
+
+
+def test_boundary_of_the_verdict():
+    ref = parse_reference(
+        {"name": "t", "title": "t", "source": "s", "statistic": "mean ± s.e.",
+         "metrics": [{"column": "modes", "label": "modes"}],
+         "cells": [{"row": "A", "variant": "v", "dataset": "d", "modes": [10.0, 0.0]}]}
+    )  # fmt: skip
+    # ours: mean 11, se 0.5 -> bound 2·0.5 = 1.0, difference 1.0: agrees; 11.5 ± 0.5 differs.
+    inside = pd.DataFrame([{"variant": "v", "dataset": "d", "status": "ok", "modes": m} for m in (10.5, 11.5)])
+    assert compare(ref, inside)[0].verdict == AGREES
+    outside = pd.DataFrame([{"variant": "v", "dataset": "d", "status": "ok", "modes": m} for m in (11.0, 12.0)])
+    assert compare(ref, outside)[0].verdict == DIFFERS
+
+
+def test_render_text_and_markdown():
+    ref = load_reference("pacgan-table1")
+    comparisons = compare(ref, pd.DataFrame(_rows("pacgan2", "ring8", [8, 8, 7])))
+    text = render_reference(ref, comparisons, "text")
+    assert "7.7 ± 0.3 (n=3)" in text and "7.9 ± 0.1" in text and "agrees" in text and "no runs" in text
+    md = render_reference(ref, comparisons, "markdown")
+    lines = md.splitlines()
+    assert lines[2].startswith("| row | variant | dataset | metric | ganbench | paper | difference | verdict |")
+    assert sum(line.startswith("| PacGAN2 | pacgan2 | ring8 |") for line in lines) == 3
+    assert len([line for line in lines if line.startswith("| ")]) == 1 + 24
+    with pytest.raises(ReferenceError, match="valid choices: text, markdown"):
+        render_reference(ref, comparisons, "html")
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"colour": 1}, "unknown key 'colour'"),
+        ({"metrics": []}, r"at least one \[\[metrics\]\]"),
+        ({"cells": [{"row": "A", "variant": "v", "dataset": "d", "fid": [1, 0]}]}, "'fid' is not a metric column"),
+        ({"cells": [{"row": "A", "variant": "v", "dataset": "d", "modes": [1]}]}, r"\[value, standard error >= 0\]"),
+        ({"cells": [{"row": "A", "variant": "v", "dataset": "d", "modes": [1, -1]}]}, "standard error >= 0"),
+        ({"metrics": [{"column": "modes", "label": "m", "scale": 0}]}, "scale must be a non-zero number"),
+        ({"title": ""}, "'title' must be a non-empty string"),
+    ],
+)
+def test_invalid_reference_files_fail_in_one_line(patch, message):
+    data = {
+        "name": "t", "title": "t", "source": "s", "statistic": "x",
+        "metrics": [{"column": "modes", "label": "modes"}],
+        "cells": [{"row": "A", "variant": "v", "dataset": "d", "modes": [1.0, 0.1]}],
+        **patch,
+    }  # fmt: skip
+    with pytest.raises(ReferenceError, match=message):
+        parse_reference(data, source="bad.toml")
+
+
+def test_unknown_reference_name_lists_choices(tmp_path):
+    with pytest.raises(ReferenceError, match=r"valid choices: .*pacgan-table1"):
+        load_reference("nope")
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'name = "m"\ntitle = "t"\nsource = "s"\nstatistic = "x"\n[[metrics]]\ncolumn = "fid"\nlabel = "FID"\n'
+        '[[cells]]\nrow = "A"\nvariant = "dcgan"\ndataset = "digits"\nfid = [3.0, 0.5]\n'
+    )
+    assert load_reference(str(path)).cells[0].values == {"fid": (3.0, 0.5)}
+    path.write_text("name = [")
+    with pytest.raises(ReferenceError, match="not valid TOML"):
+        load_reference(str(path))
+
+
+def test_ganbench_table_reference_prints_both_columns_and_verdicts(tmp_path, capsys):
+    from ganbench.cli import main
+
+    rows = _rows("pacgan2", "ring8", [8, 8, 7]) + _rows("pacgan1", "grid25", [20, 21])
+    pd.DataFrame([{**r, "steps": 1500, "batch_size": 100} for r in rows]).to_csv(tmp_path / "results.csv", index=False)
+    with pytest.raises(SystemExit) as info:
+        main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert info.value.code in (0, None)
+    assert "| PacGAN2 | pacgan2 | ring8 | modes | 7.7 ± 0.3 (n=3) | 7.9 ± 0.1 | -0.2 | agrees |" in out
+    assert "| GAN | pacgan1 | grid25 | modes | 20.5 ± 0.5 (n=2) | 17.3 ± 0.8 | 3.2 | differs |" in out
+    with pytest.raises(SystemExit) as info:
+        main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "latex"])
+    assert info.value.code == 2 and "--reference prints text, markdown" in capsys.readouterr().err

@@ -22,17 +22,16 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import torch
 import typer
 
 from ganbench.cli.common import load_registry
 from ganbench.cli.outputs import check_output_dir
-from ganbench.engine.devices import resolve_device
-from ganbench.engine.seeding import check_seed
 from ganbench.errors import UserError
+
+if TYPE_CHECKING:  # torch loads when the command runs, never for --help
+    import torch
 
 FORMATS = ("png", "npz", "pt")
 
@@ -60,6 +59,8 @@ def sample(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Write N samples of a trained generator as PNG files, or as an npz/pt array (with labels when conditional)."""
+    from ganbench.engine.devices import resolve_device
+    from ganbench.engine.seeding import check_seed
     from ganbench.loader import load_generator
 
     if n < 1:
@@ -88,18 +89,18 @@ def sample(
     typer.echo(f"wrote {n} samples ({fmt}) to {out}")
 
 
-@torch.no_grad()
 def generate_all(
     model: torch.nn.Module, n: int, batch_size: int, seed: int, class_: int | None, *, quiet: bool
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``n`` samples (CPU float32) and their labels; seeded, so the same flags give the same samples."""
+    import torch
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     torch.manual_seed(seed)
     device = next(model.generator.parameters()).device
     chunks, label_chunks = [], []
     columns = (TextColumn("sampling"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, disable=quiet or None, transient=True) as progress:
+    with torch.no_grad(), Progress(*columns, disable=quiet or None, transient=True) as progress:
         task = progress.add_task("sampling", total=n)
         for first in range(0, n, batch_size):
             m = min(batch_size, n - first)
@@ -118,11 +119,16 @@ def generate_all(
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """[-1, 1] images to [0, 255] uint8, ``(N, H, W, C)``."""
+    import torch
+
     return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
 
 
 def write_samples(out: Path, fmt: str, samples: torch.Tensor, labels: torch.Tensor | None) -> None:
     """Everything into a hidden sibling folder first, then renamed to ``out`` (which is new or empty)."""
+    import numpy as np
+    import torch
+
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

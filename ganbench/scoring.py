@@ -103,7 +103,9 @@ def check_generator_file(obj: dict[str, Any], path: Path) -> None:
                 f"{path}: {key!r} must be {'a string' if kind is str else 'a dict'}, "
                 f"got {type(obj[key]).__name__}; expected {expected}"
             )
-    for key in ("state_dict", "loss_state_dict"):
+    if "ema_state_dict" in obj and not isinstance(obj["ema_state_dict"], dict):
+        raise UserError(f"{path}: 'ema_state_dict' must be a dict, got {type(obj['ema_state_dict']).__name__}")
+    for key in ("state_dict", "loss_state_dict", "ema_state_dict"):
         values = obj.get(key, {})
         if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in values.items()):
             raise UserError(f"{path}: {key!r} must map parameter names to tensors; expected {expected}")
@@ -177,8 +179,10 @@ def _folder_samples(path: Path, spec: DataSpec, registry: PluginRegistry, n: int
     return to_spec(all_samples(folder, folder.splits[0], min(n, count), seed=seed), spec)
 
 
-def rebuild_generator(checkpoint: dict[str, Any], spec: DataSpec, registry: PluginRegistry) -> Models:
-    """The models a run saved, rebuilt through the registry and loaded with its weights."""
+def rebuild_generator(
+    checkpoint: dict[str, Any], spec: DataSpec, registry: PluginRegistry, *, ema: bool = False
+) -> Models:
+    """The models a run saved, rebuilt through the registry and loaded with its weights (``ema``: the averaged ones)."""
     recipe = Recipe(
         checkpoint["generator"],
         checkpoint["discriminator"],
@@ -189,7 +193,7 @@ def rebuild_generator(checkpoint: dict[str, Any], spec: DataSpec, registry: Plug
     )
     models = build_models(registry, recipe, spec)
     try:
-        models.generator.load_state_dict(checkpoint["state_dict"])
+        models.generator.load_state_dict(checkpoint["ema_state_dict" if ema else "state_dict"])
         models.loss.load_state_dict(checkpoint.get("loss_state_dict", {}))
     except RuntimeError as exc:
         raise UserError(f"saved generator does not fit dataset {spec.name}: {str(exc).splitlines()[0]}") from None

@@ -31,6 +31,7 @@ PARAM_KEYS = {
     "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
     "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "vectorize_seeds": "vectorize_seeds",
+    "ema": "ema", "ema_start": "ema_start",
     # training seams
     "optimizer_g": "optimizer_g", "optimizer_d": "optimizer_d", "optimizer_g_opt": "optimizer_g_options",
     "optimizer_d_opt": "optimizer_d_options", "schedule_g": "schedule_g", "schedule_d": "schedule_d",
@@ -145,6 +146,21 @@ def run(
         str | None, typer.Option(help="Training step: alternating (default) or a plugin's, e.g. unrolled.")
     ] = None,
     training_step_opt: Annotated[list[str] | None, typer.Option(help="Training step option KEY=VALUE.")] = None,
+    ema: Annotated[
+        float | None,
+        typer.Option(
+            "--ema",
+            metavar="DECAY",
+            help="Also keep an exponential moving average of G's weights with this decay (e.g. 0.999) and score "
+            "it as variant <variant>+ema.",
+        ),
+    ] = None,
+    ema_start: Annotated[
+        int | None,
+        typer.Option(
+            "--ema-start", metavar="STEP", help="Step at which the EMA starts averaging (before: a copy; default 0)."
+        ),
+    ] = None,
     overwrite: Annotated[
         bool,
         typer.Option(
@@ -190,6 +206,8 @@ def run(
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
     world_size = check_data_parallel(nproc, sync_bn, world, options)
+    if world_size > 1 and options.get("ema") is not None:
+        raise UserError("--ema is not supported with --nproc/torchrun (data-parallel ranks); drop one of them")
     out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = Path(options["results_dir"]) / out
     check_output_dir(Path(options["results_dir"]), "--results-dir")
@@ -280,6 +298,8 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
 
         if options["executor"] != "local":
             raise UserError("--vectorize-seeds runs with the local executor only; drop --executor ray or the flag")
+        if options.get("ema") is not None:
+            raise UserError("--ema is not supported with --vectorize-seeds (batched seeds); drop one of them")
         check_vectorize_settings(
             checkpoint_every=every, eval_every=options["eval_every"], tensorboard=bool(options["tensorboard"])
         )

@@ -1,7 +1,8 @@
 """Training checkpoints: everything needed to continue a cell bit for bit.
 
 A checkpoint holds the weights of G, D and the loss's own modules, both
-optimisers and their learning-rate schedules, the step, the loss history, every RNG state the training loop
+optimisers and their learning-rate schedules, the EMA generator's weights
+(``--ema``), the step, the loss history, every RNG state the training loop
 draws from, and how many real batches the data stream has served. It holds
 only tensors and plain containers, so it loads with ``torch.load(...,
 weights_only=True)``; a file that needs arbitrary unpickling is refused, since
@@ -19,6 +20,7 @@ import numpy as np
 import torch
 
 from ganbench.engine.build import Models
+from ganbench.engine.ema import EmaGenerator
 from ganbench.engine.seeding import rng_state, set_rng_state
 from ganbench.engine.trainer import TrainState
 from ganbench.errors import UserError
@@ -89,6 +91,7 @@ def save_checkpoint(
     batches_consumed: int,
     identity: dict[str, Any],
     schedules: tuple[Any, Any] = (None, None),
+    ema: EmaGenerator | None = None,
 ) -> None:
     """Write ``path`` atomically: a crash while saving leaves the previous checkpoint intact.
 
@@ -109,6 +112,7 @@ def save_checkpoint(
         "opt_g": opt_g.state_dict(),
         "opt_d": opt_d.state_dict(),
         "schedules": [s.state_dict() if s is not None else None for s in schedules],
+        "ema": _cpu(ema.state_dict()) if ema is not None else None,
         "rng": capture_rng(),
         "torch_version": str(torch.__version__),
     }
@@ -140,6 +144,7 @@ def restore_checkpoint(
     models: Models,
     optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer],
     schedules: tuple[Any, Any] = (None, None),
+    ema: EmaGenerator | None = None,
 ) -> TrainState:
     """Load weights and optimiser states into the (already built, already placed) models; restore the RNGs last.
 
@@ -156,6 +161,11 @@ def restore_checkpoint(
             raise CheckpointError("checkpoint's learning-rate schedules do not match this configuration's")
         if schedule is not None:
             schedule.load_state_dict(saved)
+    saved_ema = payload.get("ema")
+    if (ema is None) != (saved_ema is None):
+        raise CheckpointError("checkpoint's EMA generator does not match this configuration's --ema")
+    if ema is not None:
+        ema.load_state_dict(saved_ema)
     restore_rng(payload["rng"])
     d_loss, g_loss = payload.get("last_losses", [float("nan"), float("nan")])
     return TrainState(step=int(payload["step"]), history=list(payload["history"]), d_loss=d_loss, g_loss=g_loss)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ganbench.engine.ema import DEFAULT_EMA_START, check_ema
 from ganbench.errors import UserError
 
 AMP_CHOICES = ("off", "bf16", "fp16")
@@ -69,6 +70,10 @@ class TrainConfig:
     """How one step updates D and G: ``alternating`` is Goodfellow et al.'s Algorithm 1."""
     training_step_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments of the training step's factory, e.g. ``{"unroll": 5}`` for ``unrolled``."""
+    ema: float | None = None
+    """Decay of an exponential moving average of G's weights (``ganbench.engine.ema``), or None for none."""
+    ema_start: int = DEFAULT_EMA_START
+    """Generator updates before the average starts moving (until then it copies the raw weights)."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> TrainConfig:
         """Apply ``overrides`` (from a variant or the CLI), rejecting unknown keys."""
@@ -107,6 +112,7 @@ class TrainConfig:
                 raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.amp not in AMP_CHOICES:
             raise UserError(f"unknown --amp {self.amp!r}; valid choices: {', '.join(AMP_CHOICES)}")
+        check_ema(self.ema, self.ema_start)
         for name in SEAM_NAMES:  # the names themselves are checked against the registry when a cell is planned
             flag = "--" + name.replace("_", "-")
             if not isinstance(getattr(self, name), str):
@@ -115,6 +121,14 @@ class TrainConfig:
                 raise UserError(
                     f"{flag}-opt must be a table of KEY=VALUE options, got {getattr(self, name + '_options')!r}"
                 )
+
+    def recorded(self) -> dict[str, Any]:
+        """The fields as plain data for fingerprints and checkpoint identities; the EMA settings only with
+        ``ema`` set, so cells made before EMA existed (or without it) keep their recorded fields."""
+        fields = dataclasses.asdict(self)
+        if self.ema is None:
+            fields.pop("ema"), fields.pop("ema_start")
+        return fields
 
     def seam_options(self, name: str) -> dict[str, Any]:
         """The options of one seam (``optimizer_g``, ...) as a plain dict."""

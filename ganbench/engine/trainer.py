@@ -17,7 +17,9 @@ about two polls. Other devices (MPS) rely on the ``log_every`` read-out.
 What one step does is the registered training step's (``training_step``,
 default ``alternating``: the loop above), called in one place through the
 seam in ``ganbench/engine/steps.py``; learning-rate schedules are stepped
-after it.
+after it, and so is the EMA generator (``--ema``, ``ganbench/engine/ema.py``):
+it is updated once per step, after the step's generator update, whatever the
+training step is.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import torch
 from ganbench.engine.build import Models
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.devices import synchronize
+from ganbench.engine.ema import EmaGenerator
 from ganbench.engine.fastpaths import prepare as prepare_fast_paths
 from ganbench.engine.optim import Schedules, make_schedules, make_training_step
 from ganbench.engine.optim import make_optimizers as make_optimizers
@@ -120,6 +123,7 @@ def train(
     schedules: Schedules | None = None,
     training_step: TrainingStep | None = None,
     state: TrainState | None = None,
+    ema: EmaGenerator | None = None,
     on_log: ProgressCallback | None = None,
     on_interval: Callable[[int], None] | None = None,
     parallel: DataParallelSteps | None = None,
@@ -133,6 +137,7 @@ def train(
     ``batches`` yields ``(real, labels)`` pairs (``batch_stream``) or bare real batches.
     Optimisers, schedules and the training step are built from ``cfg`` unless
     given (give the schedules too when continuing with given optimisers).
+    ``ema`` (the averaged generator) is updated after each step's generator update.
     ``parallel`` (data-parallel ranks, :mod:`ganbench.engine.distributed`) wraps
     the step functions in DDP, draws this rank's latents and averages the losses
     read out; ``cfg.batch_size`` is then the global batch. None: the plain loop.
@@ -172,6 +177,8 @@ def train(
         d_out, g_out = training_step.run(context)  # the training-step seam: d_steps D updates, then one G update
         for schedule in stepped:
             schedule.step()
+        if ema is not None:
+            ema.update(step)
         buffer[step % cfg.log_every, 0] = d_out.total.detach()
         buffer[step % cfg.log_every, 1] = g_out.total.detach()
         step += 1

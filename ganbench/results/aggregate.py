@@ -38,7 +38,7 @@ PROTOCOL_COLUMNS = [*columns.PROTOCOL_COLUMNS, "fid_note"]
 NOT_METRICS = {
     "seed", "steps", "batch_size", "diverged_step", "variant", "generator", "discriminator", "loss", "dataset",
     "status", "error", "data_kind", "data_stacked", "device", "ganbench_version", "torch_version", "plugins",
-    "cell_id", "resolution", "device_type", "fingerprint", *PROTOCOL_COLUMNS,
+    "cell_id", "resolution", "device_type", "fingerprint", "ema", *PROTOCOL_COLUMNS,
     "world_size", "batch_per_rank",  # data-parallel set-up (ganbench run --nproc)
 }  # fmt: skip
 

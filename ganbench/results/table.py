@@ -20,7 +20,7 @@ from ganbench.results.atomic import write_table
 log = logging.getLogger(__name__)
 
 CORE_COLUMNS = [
-    "variant", "generator", "discriminator", "loss", "dataset", "seed", "steps", "batch_size", "world_size",
+    "variant", "generator", "discriminator", "loss", "ema", "dataset", "seed", "steps", "batch_size", "world_size",
     "batch_per_rank", "status", "error", "diverged_step", "d_loss", "g_loss", "train_img_s", "train_s", "wall_s",
 ]  # fmt: skip
 METRIC_COLUMNS = [
@@ -36,6 +36,9 @@ PROVENANCE_COLUMNS = [
 COLUMNS = CORE_COLUMNS + METRIC_COLUMNS + PROVENANCE_COLUMNS
 KEY_COLUMNS = ["variant", "dataset", "seed"]
 ROW_FILE = "metrics.json"
+EMA_ROW_FILE = "metrics_ema.json"
+"""The EMA generator's row of a cell trained with ``--ema`` (variant ``<variant>+ema``, column ``ema`` true)."""
+EMA_SUFFIX = "+ema"
 TABLE_STEM = "results"
 
 
@@ -56,7 +59,8 @@ def read_rows(run_dir: Path) -> list[dict[str, Any]]:
     warning, so one bad file never stops the table of the others.
     """
     rows = []
-    for path in sorted(Path(run_dir).glob(f"*/{ROW_FILE}")):
+    paths = [*Path(run_dir).glob(f"*/{ROW_FILE}"), *Path(run_dir).glob(f"*/{EMA_ROW_FILE}")]
+    for path in sorted(paths):
         try:
             row = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

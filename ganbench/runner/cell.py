@@ -2,6 +2,12 @@
 
 A cell never raises for a training problem: failures and divergence become the
 row's ``status`` so that the other cells of a matrix go on.
+
+With ``--ema`` a cell writes two rows: the raw generator's (``metrics.json``,
+column ``ema`` false) and the EMA generator's (``metrics_ema.json``, variant
+``<variant>+ema``, column ``ema`` true). Both share the training columns; the
+EMA row's metrics score the averaged weights, so ``table``, ``compare`` and the
+summary treat it as one more variant.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from ganbench.engine.checkpoint import (
 )
 from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_memory
 from ganbench.engine.distributed import CellGroup
+from ganbench.engine.ema import EmaGenerator
 from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
@@ -43,7 +50,7 @@ from ganbench.errors import DiskFullError
 from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
 from ganbench.results.pictures import save_class_grid, save_image_grid, save_scatter
-from ganbench.results.table import ROW_FILE
+from ganbench.results.table import EMA_ROW_FILE, EMA_SUFFIX, ROW_FILE
 from ganbench.results.tensorboard import TensorBoardLogger
 from ganbench.runner.fingerprint import CONFIG_KEY, Fingerprint, cell_fingerprint
 from ganbench.runner.periodic import PeriodicEvaluator
@@ -134,6 +141,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
     cell_dir = ctx.run_dir / cell.cell_id
     cell_dir.mkdir(parents=True, exist_ok=True)
     (cell_dir / "error.txt").unlink(missing_ok=True)  # from an earlier, failed attempt (--resume)
+    (cell_dir / EMA_ROW_FILE).unlink(missing_ok=True)
     models: Models | None = None
     row: dict[str, Any] = base_row(cell, None, ctx)
     try:
@@ -155,13 +163,14 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         optimizers = make_optimizers(models, config, ctx.registry)
         schedules = make_schedules(optimizers, config, ctx.registry)
         training_step = make_training_step(config, ctx.registry)
+        ema = EmaGenerator(models.generator, config.ema, config.ema_start) if config.ema is not None else None
         checkpoint_path = cell_dir / CHECKPOINT_FILE
         identity = checkpoint_identity(cell, models)
         state, skip = TrainState(), 0
         if ctx.resume and checkpoint_path.is_file():
             payload = load_checkpoint(checkpoint_path)
             check_identity(payload, identity, checkpoint_path)
-            state = restore_checkpoint(payload, models, optimizers, schedules)  # RNGs last: nothing may draw after
+            state = restore_checkpoint(payload, models, optimizers, schedules, ema)  # RNGs last: nothing may draw after
             skip = int(payload["batches_consumed"])
             if periodic is not None:
                 periodic.rows = earlier_evals(cell_dir, state.step)
@@ -191,6 +200,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
                     state=state,
                     batches_consumed=batches.consumed,
                     identity=identity,
+                    ema=ema,
                 )
 
         def on_log(step: int, losses: dict[str, float], img_s: float) -> None:
@@ -208,6 +218,7 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             schedules=schedules,
             training_step=training_step,
             state=state,
+            ema=ema,
             on_log=on_log,
             on_interval=on_interval,
             parallel=ctx.group.steps() if ctx.group else None,
@@ -215,12 +226,20 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         row.update(result_columns(result))
         announce(cell, ctx, "writing")
         write_history(result, cell_dir)
-        atomic.save_torch(cell_dir / "generator.pt", generator_checkpoint(cell, models))
+        atomic.save_torch(cell_dir / "generator.pt", generator_checkpoint(cell, models, ema))
+        ema_row = None
+        if ema is not None:
+            ema_row = {**row, "variant": cell.variant + EMA_SUFFIX, "ema": True}
+            row["ema"] = False
         if result.status == "ok":
             announce(cell, ctx, "evaluating")
         final: dict[str, Any] = evaluate_cell(cell, models, ctx, cell_dir) if result.status == "ok" else {}
         announce(cell, ctx, "writing")
         row.update(final)
+        if ema is not None and ema_row is not None:
+            if result.status == "ok":
+                ema_models = dataclasses.replace(models, generator=ema.module)
+                ema_row.update(evaluate_cell(cell, ema_models, ctx, cell_dir, suffix="_ema"))
         if periodic is not None:  # eval_s is all evaluation: periodic scoring plus the final one
             row["eval_s"] = periodic.eval_s + float(final.get("eval_s", 0.0))
         if result.status == "ok":
@@ -234,6 +253,9 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
             tensorboard.close()
         row["peak_mem_mb"] = peak_memory_mb(ctx.device)
         row["wall_s"] = time.perf_counter() - started
+        if ema_row is not None:  # written before the raw row: a finished raw row implies its EMA row
+            ema_row.update(peak_mem_mb=row["peak_mem_mb"], wall_s=row["wall_s"])
+            atomic.write_json(cell_dir / EMA_ROW_FILE, ema_row)
     except KeyboardInterrupt:
         row.update(status="interrupted", error="interrupted by the user (Ctrl-C)")
         finish_row(row, cell_dir, ctx)
@@ -256,7 +278,7 @@ def checkpoint_identity(cell: Cell, models: Models) -> dict[str, Any]:
     return {
         "cell_id": cell.cell_id,
         "seed": cell.seed,
-        "train": dataclasses.asdict(cell.train),
+        "train": cell.train.recorded(),
         "recipe": [recipe.generator, recipe.discriminator, recipe.loss],
         "options": [dict(recipe.generator_options), dict(recipe.discriminator_options), dict(recipe.loss_options)],
     }
@@ -327,9 +349,18 @@ def write_history(result: TrainResult, cell_dir: Path) -> None:
     atomic.write_text(cell_dir / "history.csv", buffer.getvalue())
 
 
-def generator_checkpoint(cell: Cell, models: Models) -> dict[str, Any]:
-    """What ``ganbench score`` needs to rebuild the generator: weights plus the recipe, as plain data."""
+def generator_checkpoint(cell: Cell, models: Models, ema: EmaGenerator | None = None) -> dict[str, Any]:
+    """What ``ganbench score``/``sample`` need to rebuild the generator: weights plus the recipe, as plain data.
+
+    With ``--ema`` it holds the averaged weights too (``ema_state_dict``, with ``ema`` = decay and start);
+    ``data_*`` describe the data the generator makes, so it can be rebuilt without loading the dataset.
+    """
     recipe = models.recipe
+    spec = models.spec
+    extra: dict[str, Any] = {}
+    if ema is not None:
+        extra["ema_state_dict"] = {k: v.detach().cpu() for k, v in ema.state_dict().items()}
+        extra["ema"] = {"decay": ema.decay, "start": ema.start}
     return {
         "format": "ganbench-generator/1",
         "state_dict": {k: v.detach().cpu() for k, v in models.generator.state_dict().items()},
@@ -343,11 +374,15 @@ def generator_checkpoint(cell: Cell, models: Models) -> dict[str, Any]:
         "discriminator_options": dict(recipe.discriminator_options),
         "loss_options": dict(recipe.loss_options),
         "seed": cell.seed,
+        "data_kind": spec.kind,
+        "data_shape": list(spec.shape),
+        "num_classes": spec.num_classes,
+        **extra,
     }
 
 
-def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) -> dict[str, Any]:
-    """Samples, pictures and metrics for a trained cell."""
+def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path, suffix: str = "") -> dict[str, Any]:
+    """Samples, pictures (``samples{suffix}.png``) and metrics for a trained cell (``suffix="_ema"``: its EMA G)."""
     spec = ctx.dataset.spec
     n = ctx.evaluation.samples_for(spec.kind) if ctx.evaluation.enabled else GRID_SAMPLES
     samples = generate(models, max(n, GRID_SAMPLES), ctx.device, seed=cell.seed + 1)
@@ -356,22 +391,24 @@ def evaluate_cell(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) 
         real = ctx.dataset.tensors(spec.fid_split)
         save_scatter(
             samples.images[:2500],
-            cell_dir / "samples.png",
+            cell_dir / f"samples{suffix}.png",
             real=real[0][:2500] if real is not None else None,
             centres=spec.mode_centres,
             colours=samples.labels[:2500] if samples.labels is not None else None,
             title=f"{cell.variant} on {cell.dataset} (seed {cell.seed})",
         )
     elif samples.labels is not None:
-        save_class_grid(samples.images, samples.labels, cell_dir / "samples.png")
+        save_class_grid(samples.images, samples.labels, cell_dir / f"samples{suffix}.png")
     else:
-        save_image_grid(samples.images[:GRID_SAMPLES], cell_dir / "samples.png")
-    save_real_grid(ctx.dataset, cell_dir / "real.png")
+        save_image_grid(samples.images[:GRID_SAMPLES], cell_dir / f"samples{suffix}.png")
+    if not suffix:
+        save_real_grid(ctx.dataset, cell_dir / "real.png")
     if ctx.evaluation.enabled:
         start = time.perf_counter()
         labels = samples.labels[:n] if samples.labels is not None else None
         columns.update(score_samples(samples.images[:n], ctx, models, fake_labels=labels))
-        save_code_traversal(models, ctx, cell_dir)
+        if not suffix:
+            save_code_traversal(models, ctx, cell_dir)
         columns["eval_s"] = time.perf_counter() - start
     return columns
 

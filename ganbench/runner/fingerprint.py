@@ -9,7 +9,6 @@ the RNG state and is excluded from the timing) and progress output are not part 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import shutil
@@ -66,7 +65,7 @@ def cell_fingerprint(
     so cells written before data parallelism keep matching.
     """
     spec = dataset.spec
-    fields: dict[str, Any] = {k: _plain(v) for k, v in dataclasses.asdict(train).items()}  # steps, batch_size, ...
+    fields: dict[str, Any] = {k: _plain(v) for k, v in train.recorded().items()}  # steps, batch_size, ...
     for part in ("generator", "discriminator", "loss"):
         fields[part] = getattr(recipe, part)
         fields[f"{part}_options"] = _plain(dict(getattr(recipe, f"{part}_options")))

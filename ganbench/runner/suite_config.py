@@ -51,6 +51,8 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "d_steps": SuiteKey("int", "D updates per G update."),
     "log_every": SuiteKey("int", "Steps between loss read-outs (history.csv rows)."),
     "warmup_steps": SuiteKey("int", "Steps excluded from the throughput measurement (file only)."),
+    "ema": SuiteKey("float", "Decay of the EMA generator (--ema), scored as variant <variant>+ema."),
+    "ema_start": SuiteKey("int", "Step at which the EMA starts averaging (--ema-start)."),
     "device": SuiteKey("str", "auto, cpu, cuda[:N] or mps."),
     "generator": SuiteKey("str", "Generator replacing the variants'."),
     "discriminator": SuiteKey("str", "Discriminator replacing the variants'."),
@@ -103,7 +105,9 @@ ALIASES = {
     "training_step_opt": "training_step_options",
     "data_opt": "data_options",
 }
-TRAIN_KEYS = ("steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "log_every", "warmup_steps")
+TRAIN_KEYS = (
+    "steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "log_every", "warmup_steps", "ema", "ema_start",
+)  # fmt: skip
 """Keys that are :class:`~ganbench.engine.config.TrainConfig` overrides."""
 SEAM_KEYS = tuple(k for name in SEAM_NAMES for k in (name, f"{name}_options"))
 """Training-seam keys (optimisers, schedules, training step): TrainConfig overrides too."""

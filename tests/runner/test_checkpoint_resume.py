@@ -88,6 +88,27 @@ def test_resumed_cell_matches_uninterrupted_bit_for_bit(tmp_path, variant):
     assert a["batches_consumed"] == b["batches_consumed"] == 30 * 2
 
 
+def test_resumed_cell_keeps_the_ema_generator_bit_for_bit(tmp_path):
+    """--ema: the average is in the checkpoint; resuming gives the uninterrupted raw and EMA weights."""
+    registry, plan = _plan(steps=30, ema=0.9, ema_start=3)
+    cell = plan.cells[0]
+    run_cell(cell, _ctx(registry, plan, tmp_path / "full", checkpoint_every=10))
+    with pytest.raises(KeyboardInterrupt):
+        run_cell(cell, _ctx(registry, plan, tmp_path / "cut", checkpoint_every=10, on_log=_StopAt(15)))
+    cut_dir, full_dir = tmp_path / "cut" / cell.cell_id, tmp_path / "full" / cell.cell_id
+    assert load_checkpoint(cut_dir / CHECKPOINT_FILE)["ema"] is not None
+    resumed = run_cell(cell, _ctx(registry, plan, tmp_path / "cut", checkpoint_every=10, resume=True))
+    assert resumed["status"] == "ok" and resumed["ema"] is False
+    a, b = (torch.load(d / "generator.pt", weights_only=True) for d in (cut_dir, full_dir))
+    _assert_same_weights(a["state_dict"], b["state_dict"])
+    _assert_same_weights(a["ema_state_dict"], b["ema_state_dict"])
+    assert any(not torch.equal(a["state_dict"][k], v) for k, v in a["ema_state_dict"].items())
+    ema_row = json.loads((cut_dir / "metrics_ema.json").read_text())
+    assert (ema_row["variant"], ema_row["ema"], ema_row["status"]) == ("dcgan+ema", True, "ok")
+    table = run_plan(registry, plan, RunSettings(run_dir=tmp_path / "table", device=CPU, evaluation=NO_EVAL))
+    assert sorted(table["variant"]) == ["dcgan", "dcgan+ema"]
+
+
 def test_checkpointing_does_not_change_training(tmp_path):
     registry, plan = _plan(steps=20)
     cell = plan.cells[0]

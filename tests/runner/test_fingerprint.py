@@ -66,6 +66,19 @@ def test_fingerprint_hash_follows_the_fields():
     assert differing_fields({"steps": 10, "amp": "off"}, {"steps": 10, "amp": "bf16"}) == ["amp"]
 
 
+def test_ema_settings_are_part_of_the_fingerprint(tmp_path, capsys):
+    code, _, err = _run(tmp_path, capsys, "--steps", "4")
+    assert code == 0, err
+    fields = json.loads((tmp_path / "x" / "dcgan-ring8-s0" / "config.json").read_text())["fingerprint"]["fields"]
+    assert "ema" not in fields and "ema_start" not in fields  # cells without --ema keep their recorded fields
+    code, _, err = _run(tmp_path, capsys, "--steps", "4", "--ema", "0.99")
+    assert code == 2 and "ema null -> 0.99" in err and "ema_start null -> 0" in err, err
+    code, _, err = _run(tmp_path, capsys, "--steps", "4", "--ema", "0.99", "--overwrite")
+    assert code == 0, err
+    code, _, err = _run(tmp_path, capsys, "--steps", "4", "--ema", "0.99", "--ema-start", "2")
+    assert code == 2 and "ema_start 0 -> 2" in err, err
+
+
 def test_data_parallel_cells_record_world_size_and_sync_bn():
     """Per-rank batch norm makes a 2-process cell differ from a 1-process one: their fingerprints must differ."""
     from ganbench.components import Recipe

@@ -110,6 +110,7 @@ _BUILTIN: tuple[MetricColumn, ...] = (
 )
 
 _CATALOGUE: dict[str, MetricColumn] = {c.name: c for c in _BUILTIN}
+_BUILTIN_NAMES = frozenset(_CATALOGUE)
 
 HEADLINE_METRICS: dict[DataKindKey, tuple[str, ...]] = {
     "points": ("modes", "hq_fraction", "kl_modes"),
@@ -150,6 +151,11 @@ def clip(name: str, value: float, modes_total: float | None = None) -> float:
         if cap is not None:
             value = min(value, cap)
     return value
+
+
+def is_builtin(name: str) -> bool:
+    """Whether ``name`` is one of ganbench's own columns (not one a plugin declared)."""
+    return name in _BUILTIN_NAMES
 
 
 def register_column(column: MetricColumn) -> None:

@@ -34,8 +34,9 @@ def _metric_order(table: pd.DataFrame, kind: columns.DataKindKey, wide: bool) ->
 
     present = metric_columns(table)
     head = [m for m in columns.headline_metrics(kind) if m in present]
-    if not wide:
-        return head + [m for m in AFTER_HEADLINE if m in present and m not in head]
+    if not wide:  # then what an installed plugin measures (the user asked for it), then the cost
+        plugin = [m for m in present if m not in head and columns.direction(m) and not columns.is_builtin(m)]
+        return head + plugin + [m for m in AFTER_HEADLINE if m in present and m not in head]
     return columns.order_metrics(present, kind)
 
 

@@ -96,6 +96,17 @@ def test_wide_prints_every_column():
     assert "ndb_k" not in narrow and "ndb_k" in wide and "coverage" in wide
 
 
+def test_a_plugin_metric_column_follows_the_headline_metrics():
+    """A column an installed plugin declared is what its user came for: shown without --wide (if it fits)."""
+    from ganbench import columns
+
+    columns.register_column(columns.MetricColumn("test_plugin_score", "higher", "a plugin's column"))
+    table = _table().assign(test_plugin_score=0.5)
+    header = runs_table(table, width=200).splitlines()[1].split()
+    assert header[5:9] == ["modes↑", "hq_fraction↑", "kl_modes↓", "test_plugin_score↑"]
+    assert "ndb_k" not in runs_table(table, width=200)  # built-in non-headline columns still need --wide
+
+
 def test_cell_line_has_the_headline_metrics_and_fits():
     cell = Cell(variant="dcgan", dataset="ring8", seed=1, train=None)  # type: ignore[arg-type]
     row = _row("dcgan", "ring8", 1, modes=8.0, hq_fraction=0.9123, kl_modes=0.0213)

@@ -121,7 +121,8 @@ def test_run_writes_cells_and_table(tmp_path):
     ("flag", "value", "needle"),
     [
         ("--extractor", "nope", "extractor 'nope'; valid choices: ganbench-digits, inception-v3-compat, raw"),
-        ("--metrics", "fid,nope", "unknown metric 'nope'; valid choices: code-accuracy, fid, modes, ndb, prdc"),
+        ("--metrics", "fid,nope",
+         "unknown metric 'nope'; valid choices: cas, class_accuracy, code-accuracy, fid, intra_fid, modes, ndb, prdc"),
     ],
 )  # fmt: skip
 def test_unknown_extractor_or_metric_fails_before_training(flag, value, needle, tmp_path):

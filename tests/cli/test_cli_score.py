@@ -108,7 +108,7 @@ def test_score_selects_metrics_and_rejects_unknown_ones_before_reading(tmp_path,
     data = get_registry().dataset("ring8")[0].factory(DatasetOptions(root=tmp_path))
     np.save(tmp_path / "true.npy", data.tensors("train")[0][:500].numpy())
     code, _, err = run_cli(capsys, "score", str(tmp_path / "missing.npy"), "--dataset", "ring8", "--metrics", "nope")
-    assert code == 2 and "unknown metric 'nope'; valid choices: code-accuracy, fid" in err, err
+    assert code == 2 and "unknown metric 'nope'; valid choices: cas, class_accuracy, code-accuracy, fid" in err, err
     code, _, err = run_cli(
         capsys, "score", str(tmp_path / "true.npy"), "--dataset", "ring8", "--metrics", "modes",
         "--out", str(tmp_path / "m.json"),

@@ -59,7 +59,7 @@ def col(name: str, direction: str | None = "lower") -> MetricColumn:
     [
         ({"columns": []}, "at least one"),
         ({"columns": ["x_col"]}, "MetricColumn"),
-        ({"needs": ("fake", "gpu")}, "valid: fake, features, labels, models, real"),
+        ({"needs": ("fake", "gpu")}, "valid: fake, fake_labels, features, labels, models, real"),
         ({"columns": [col("Bad-Name")]}, "column name 'Bad-Name' is invalid"),
         ({"columns": [col("variant")]}, "written by ganbench itself"),
         ({"columns": [col("fid_extractor")]}, "written by ganbench itself"),
@@ -98,9 +98,11 @@ def test_torch_fidelity_class_must_be_a_feature_extractor():
 def test_builtin_extractors_and_metrics_come_through_the_seams():
     registry = builtins()
     assert registry.names("extractor") == ["ganbench-digits", "inception-v3-compat", "raw"]
-    assert [m.name for m in registry.metrics()] == ["fid", "prdc", "ndb", "modes", "code-accuracy"]
+    assert [m.name for m in registry.metrics()] == [
+        "fid", "prdc", "ndb", "modes", "code-accuracy", "class_accuracy", "intra_fid", "cas"
+    ]  # fmt: skip
     assert {e.origin.plugin for e in registry.entries("metric")} == {"metrics"}
-    with pytest.raises(UnknownNameError, match=r"unknown metric 'nope'; valid choices: code-accuracy, fid"):
+    with pytest.raises(UnknownNameError, match=r"unknown metric 'nope'; valid choices: cas, class_accuracy, code-acc"):
         registry.metrics(["fid", "nope"])
     from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 

@@ -180,8 +180,11 @@ def evaluate_metrics(
     entries = [
         e
         for e in selected_metrics(registry, metrics)
-        if spec.kind in e.data_kinds and (models is not None or "models" not in e.needs)
-    ]  # a metric of trained models has nothing to say about samples read from files: no columns at all
+        if spec.kind in e.data_kinds
+        and (models is not None or "models" not in e.needs)
+        and (fake_labels is not None or "fake_labels" not in e.needs)
+    ]  # a metric of trained models has nothing to say about samples read from files, nor a conditional
+    # metric about an unconditional generator: no columns at all
     run_extractor = extractor or spec.fid_extractor
     row: dict[str, object] = {}
     if any("features" in e.needs and e.extractor in (None, run_extractor) for e in entries):

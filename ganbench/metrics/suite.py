@@ -29,8 +29,6 @@ from ganbench.metrics.cache import RealStats
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
 from ganbench.metrics.digits_classifier import load_digit_classifier
 from ganbench.metrics.fid import (
-    KID_SUBSET_SIZE,
-    KID_SUBSETS,
     feature_statistics,
     fid_agreement_note,
     fid_from_statistics,
@@ -88,11 +86,6 @@ def _prdc_fit(features: torch.Tensor) -> dict[int, torch.Tensor] | None:
     return real_knn_radii(features, (K_PR, K_DC))
 
 
-def kid_protocol(n_fake: int, n_real: int) -> dict[str, int]:
-    """KID's subset size and count: the subset size is capped at the smaller set (torch-fidelity's rule)."""
-    return {"kid_subset_size": min(KID_SUBSET_SIZE, n_fake, n_real), "kid_subsets": KID_SUBSETS}
-
-
 def distribution_metrics(real: RealStats, fake_features: torch.Tensor, device: torch.device) -> dict[str, object]:
     """FID, KID, PRDC and NDB between cached real features and generated features."""
     out: dict[str, object] = {}
@@ -120,8 +113,7 @@ def fid_kid_metrics(real: RealStats, fake_features: torch.Tensor) -> dict[str, o
         kid, kid_key, new_sums = kid_with_cache(fake_features, real.features, real.kid_sums)
         if new_sums is not None:  # first evaluation with these KID parameters: cache the real side's sums
             real.add_kid_sums(kid_key, new_sums)
-        out.update(kid_mean=kid["kid_mean"], kid_std=kid["kid_std"])
-        out.update(kid_protocol(n_fake, len(real.features)))
+        out.update({k: kid[k] for k in ("kid_mean", "kid_std", "kid_subset_size", "kid_subsets")})
     else:
         notes.append(f"{n_fake} generated sample(s): FID/KID need at least 2")
     if notes:

@@ -28,6 +28,14 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--out", help="Where to write the report (default: RESULTS_DIR; required for several)."),
         ] = None,
+        reference: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--reference",
+                help="Show a published table (a name from ganbench/references/ or a TOML file) beside the rows; "
+                "repeatable. Default: the tables the run's suite declares.",
+            ),
+        ] = None,
     ) -> None:
         """Write report.md (+ report_assets/) and a self-contained report.html for RESULTS_DIR(s)."""
         from ganbench.report import write_report
@@ -40,6 +48,11 @@ def register(app: typer.Typer) -> None:
             check_output_dir(results_dirs[0], "RESULTS_DIR (where the report goes without --out)")
         declare_plugin_columns()
         sources = results_dirs[0] if len(results_dirs) == 1 else results_dirs
-        md_path, html_path = write_report(sources, out)
+        if reference:
+            from ganbench.results.references import load_reference
+
+            for name in reference:
+                load_reference(name)  # an unknown name is a usage error (exit 2), not a note in the report
+        md_path, html_path = write_report(sources, out, references=reference or None)
         typer.echo(f"wrote {md_path}")
         typer.echo(f"wrote {html_path}")

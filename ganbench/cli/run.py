@@ -203,6 +203,11 @@ def run(
             raise UserError("give either --suite or --config, not both")
         config = builtin_suite(suite_name)
     suite = load_suite(config) if config is not None else {}
+    if suite.get("references"):
+        from ganbench.results.references import load_reference
+
+        for name in suite["references"]:
+            load_reference(name)  # a suite naming an unknown published table fails before planning
     options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
     world_size = check_data_parallel(nproc, sync_bn, world, options)
@@ -235,7 +240,8 @@ def run(
 
         raise typer.Exit(launch_local(world_size, worker_argv(ctx, out), run_dir, plan))
     if config is not None:
-        options["suite"] = {"file": str(config), **{k: suite[k] for k in ("name", "description") if k in suite}}
+        recorded = ("name", "description", "references")
+        options["suite"] = {"file": str(config), **{k: suite[k] for k in recorded if k in suite}}
     table = execute(registry, plan, run_config, run_dir, options, quiet=quiet, world=world, sync_bn=sync_bn)
     if table is not None:  # ranks other than 0 print nothing
         report(table, run_dir, wide=wide)

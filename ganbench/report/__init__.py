@@ -32,9 +32,14 @@ __all__ = [
 
 
 def write_report(
-    results_dir: str | Path | Sequence[str | Path], out_dir: str | Path | None = None
+    results_dir: str | Path | Sequence[str | Path],
+    out_dir: str | Path | None = None,
+    references: Sequence[str] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``report.md`` (with ``report_assets/``) and ``report.html`` into ``out_dir`` (default: ``results_dir``).
+
+    ``references``: published tables (names or TOML paths) to show beside the rows; by default the
+    ones the run's suite declares.
 
     Several results folders are merged into one report when their metric protocols agree
     (``out_dir`` is then required). Returns ``(markdown_path, html_path)``. Raises
@@ -51,7 +56,7 @@ def write_report(
             raise UserError("several results folders need an output folder (--out DIR)")
         collected = collect(folders[0]) if len(folders) == 1 else merge_collected([collect(f) for f in folders])
         default_out = Path(folders[0])
-    model = build_model(collected)
+    model = build_model(collected, references=references)
     out = Path(out_dir) if out_dir is not None else default_out
     out.mkdir(parents=True, exist_ok=True)
     assets = out / ASSETS_DIR

@@ -180,6 +180,22 @@ def _definitions_html(model: ReportModel) -> str:
     )
 
 
+def _references_html(model: ReportModel) -> str:
+    """Each published table beside the run's mean ± standard error, with its verdicts (or why it is missing)."""
+    parts = [
+        "<h2 id='published'>Published results</h2><p class='note'>ganbench's mean ± standard error over the "
+        "finished seeds beside the paper's value, as <code>ganbench table RUN --reference NAME</code> prints it.</p>"
+    ]
+    for section in model.references:
+        if section.error:
+            parts.append(f"<p class='note'>{esc(section.name)}: not compared: {esc(section.error)}</p>")
+            continue
+        parts.append(f"<h3>{esc(section.title)}</h3><p class='note'>ganbench beside {esc(section.source)}</p>")
+        parts.append(table_html(section.frame if section.frame is not None else pd.DataFrame(), "results reference"))
+        parts.append(f"<p class='note'>{esc(section.rule)}. Verdicts: {esc(section.verdicts)}.</p>")
+    return "".join(parts)
+
+
 def render_html(model: ReportModel) -> str:
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -199,6 +215,8 @@ def render_html(model: ReportModel) -> str:
             "<h2 id='leaderboard'>Leaderboard</h2><p class='note'>Per dataset, each variant's headline metrics "
             "over its seeds, as <code>ganbench table</code> shows them; best mean per column in bold.</p>" + board
         )
+    if model.references:
+        parts.append(_references_html(model))
     if model.datasets:
         parts.append("<h2 id='compare'>Variants compared, per dataset</h2>")
         parts.extend(_dataset_html(d) for d in model.datasets)

@@ -45,6 +45,15 @@ def render_markdown(model: ReportModel) -> str:
     if len(model.table):
         out += ["", "## Leaderboard", "", "Each dataset's headline metrics over the seeds (`ganbench table`).", ""]
         out.append(leaderboard_markdown(model.table))
+    if model.references:
+        out += ["", "## Published results", "", "ganbench's mean ± standard error beside the paper's value."]
+    for section in model.references:
+        if section.error:
+            out += ["", f"_{md_escape(section.name)}: not compared: {md_escape(section.error)}_"]
+            continue
+        frame = section.frame if section.frame is not None else pd.DataFrame()
+        out += ["", f"### {md_escape(section.title)}", "", f"ganbench beside {md_escape(section.source)}", ""]
+        out += [table_md(frame), "", f"{md_escape(section.rule)}. Verdicts: {md_escape(section.verdicts)}."]
     if model.datasets:
         out += ["", "## Variants compared, per dataset"]
     for section in model.datasets:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -19,6 +20,7 @@ from ganbench.columns import PROTOCOL_COLUMNS
 from ganbench.report import plots
 from ganbench.report.collect import CellArtifacts, Collected
 from ganbench.report.figures import ReportFigure, image_mime
+from ganbench.report.references import ReferenceSection, declared_references, reference_sections
 from ganbench.report.sections import (
     DatasetSection,
     Definition,
@@ -81,6 +83,8 @@ class ReportModel:
     datasets: list[DatasetSection] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    references: list[ReferenceSection] = field(default_factory=list)
+    """Published tables beside the rows (``--reference``, or the suite's ``references``)."""
 
 
 def _text(value: Any) -> str:
@@ -131,7 +135,10 @@ def _group_section(i: int, key: tuple[str, str], cells: list[CellArtifacts], kin
     return section
 
 
-def build_model(collected: Collected, title: str = "ganbench report") -> ReportModel:
+def build_model(
+    collected: Collected, title: str = "ganbench report", references: Sequence[str] | None = None
+) -> ReportModel:
+    """The report's content; ``references`` (default: those the run's suite declares) are shown beside the rows."""
     table = collected.table
     multi_seed = {"variant", "dataset", "seed"} <= set(table.columns) and bool(
         (table.groupby(["variant", "dataset"])["seed"].nunique() > 1).any()
@@ -167,4 +174,7 @@ def build_model(collected: Collected, title: str = "ganbench report") -> ReportM
         datasets=datasets,
         definitions=definitions(shown),
         sources=list(collected.sources) or [str(collected.root)],
+        references=reference_sections(
+            table, declared_references(collected.run) if references is None else list(references)
+        ),
     )

@@ -289,12 +289,16 @@ def verdict_counts(comparisons: Sequence[Comparison]) -> str:
     return ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
 
 
+def agreement_rule(reference: Reference) -> str:
+    """The verdict rule and what the paper's ± means, printed under every side-by-side table."""
+    bound = f"{COMBINED_SE_FACTOR:g} combined standard errors"
+    return f"agrees = |ganbench − paper| ≤ {bound}; paper: {reference.statistic}"
+
+
 def render_reference(reference: Reference, comparisons: Sequence[Comparison], fmt: str = "text") -> str:
     """The side-by-side table with its provenance, as plain text or Markdown."""
     frame = comparison_frame(comparisons)
-    rule = (
-        f"agrees = |ganbench − paper| ≤ {COMBINED_SE_FACTOR:g} combined standard errors; paper: {reference.statistic}"
-    )
+    rule = agreement_rule(reference)
     if fmt == "markdown":
         header = "| " + " | ".join(frame.columns) + " |"
         lines = [

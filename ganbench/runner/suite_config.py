@@ -39,6 +39,9 @@ class SuiteKey:
 SUITE_KEYS: dict[str, SuiteKey] = {
     "name": SuiteKey("str", "A label for the suite, recorded in run.json."),
     "description": SuiteKey("str", "Free text, recorded in run.json."),
+    "references": SuiteKey(
+        "names", "Published tables this suite reproduces (ganbench/references/); the report shows them beside it."
+    ),
     "variants": SuiteKey("names", "Variants to run (--plugins)."),
     "datasets": SuiteKey("names", "Datasets (--dataset)."),
     "seeds": SuiteKey("ints", "Seeds (--seeds)."),

@@ -82,16 +82,24 @@ def _single_digits(inputs: MetricInputs) -> bool:
     )
 
 
+def _stacked_digits(inputs: MetricInputs) -> bool:
+    """Stacked digits labelled by their digit triple: the classifier labels each channel."""
+    spec = inputs.spec
+    return spec.fid_extractor == DIGITS_EXTRACTOR and bool(spec.extra.get("stacked")) and bool(spec.num_classes)
+
+
 def class_accuracy(inputs: MetricInputs) -> Mapping[str, Any]:
-    """The digit classifier on digits; own-mode high-quality samples on 2D mixtures; else a note."""
+    """The digit classifier (per channel on stacked digits); own-mode HQ samples on 2D mixtures; else a note."""
     spec, wanted = inputs.spec, inputs.fake_labels
     if spec.kind == "points" and spec.mode_centres is not None and spec.mode_std is not None:
         centres = torch.tensor(spec.mode_centres, dtype=torch.float64)
         return {"class_accuracy": conditional.mixture_class_accuracy(inputs.fake, wanted, centres, spec.mode_std)}
-    if _single_digits(inputs):
+    if _single_digits(inputs) or _stacked_digits(inputs):
         predicted = inputs.shared.get(DIGIT_LABELS)
         if predicted is None:
             predicted = load_digit_classifier(inputs.device).classify(inputs.fake)
+        if predicted.dim() == 2:  # stacked digits: one digit per channel -> the dataset's 100a + 10b + c
+            predicted = conditional.stacked_label(predicted, int(spec.extra.get("digit_classes", 10)))
         return {"class_accuracy": conditional.per_class_accuracy(predicted, wanted)}
     return {"class_accuracy_note": f"class_accuracy: no classifier for dataset {spec.name!r}"}
 
@@ -184,6 +192,7 @@ def ganbench_register(registrar: Registrar) -> None:
         intra_fid,
         description="Conditional G: mean over classes of the per-class FID (Miyato & Koyama 2018).",
         columns=_declared("intra_fid", "intra_fid_classes", "intra_fid_n_fake", "intra_fid_n_real"),
+        protocol=("intra_fid_note",),
         needs=("features", "labels", "fake_labels"),
     )
     registrar.add_metric(

@@ -1,4 +1,4 @@
-"""scikit-learn's bundled 8x8 digits, and the stacked three-digit variant (1,000 modes).
+"""scikit-learn's bundled 8x8 digits, and the stacked three-digit variant (1,000 modes, labelled 100a + 10b + c).
 
 The 1,797 digits ship with scikit-learn, so these datasets work offline. The
 train/test split is fixed (stratified, seed 0) so that held-out digits stay
@@ -83,7 +83,7 @@ def make_stacked_digits(options: DatasetOptions) -> TensorGanDataset:
         name="stacked-digits",
         kind="image",
         shape=(3, side, side),
-        num_classes=None,
+        num_classes=1000,
         fid_extractor="ganbench-digits",
         fid_split="test",
         extra={"stacked": 3, "digit_classes": 10, "label_encoding": "100*a + 10*b + c"},

@@ -62,9 +62,13 @@ def test_digits_grid_has_one_row_per_class(tmp_path) -> None:
 
 
 def test_conditional_variant_on_unlabelled_data_is_one_line(tmp_path) -> None:
+    flat = tmp_path / "flat"  # images with no class subfolders: an unlabelled folder: dataset
+    flat.mkdir()
+    for i in range(4):
+        Image.new("RGB", (16, 16), (60 * i, 0, 0)).save(flat / f"{i}.png")
     result = ganbench(
-        "run", "--plugins", "cgan", "--dataset", "stacked-digits", "--steps", "1", "--results-dir", str(tmp_path)
+        "run", "--plugins", "cgan", "--dataset", f"folder:{flat}", "--steps", "1", "--results-dir", str(tmp_path)
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "no class labels" in lines[0] and "stacked-digits" in lines[0], result.stderr
+    assert len(lines) == 1 and "no class labels" in lines[0] and "folder:" in lines[0], result.stderr

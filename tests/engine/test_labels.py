@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.data.base import DatasetOptions
+from ganbench.data.base import DatasetOptions, DataSpec
 from ganbench.data.loaders import batch_stream
 from ganbench.engine.build import build_models
 from ganbench.engine.config import TrainConfig
@@ -180,9 +180,9 @@ def test_conditional_and_unconditional_components_mix():
 
 def test_conditional_components_need_labelled_data_and_a_loss_that_takes_labels():
     reg = registry()
-    spec = _dataset(reg, "stacked-digits").spec
+    spec = DataSpec(name="unlabelled", kind="points", shape=(2,))
     with pytest.raises(IncompatibleError, match=r"the generator of this recipe is conditional, but dataset"):
-        build_models(reg, Recipe("t-cond-mlp", "dcgan", "nonsaturating"), spec)
+        build_models(reg, Recipe("t-cond-mlp", "mlp", "nonsaturating"), spec)
     ring = _dataset(reg, "ring8").spec
     with pytest.raises(IncompatibleError, match=r"loss 'cond-forgetful' is conditional but its generator_loss"):
         build_models(reg, Recipe("mlp", "mlp", "cond-forgetful"), ring)

@@ -64,14 +64,25 @@ def test_intra_fid_is_the_mean_of_per_class_scipy_fids() -> None:
     assert (out["intra_fid_classes"], out["intra_fid_n_fake"], out["intra_fid_n_real"]) == (3, 50, 100)
 
 
-def test_intra_fid_skips_classes_without_samples_on_both_sides() -> None:
-    real, fake = torch.randn(20, 2), torch.randn(10, 2)
-    fake_labels = torch.tensor([0] * 9 + [1])  # class 1 has one generated sample: no covariance
-    out = conditional.intra_fid(real, torch.zeros(20, dtype=torch.long), fake, fake_labels)
-    assert out["intra_fid_classes"] == 1 and out["intra_fid_n_fake"] == 9
-    assert conditional.intra_fid(real, torch.zeros(20, dtype=torch.long), fake[:1], fake_labels[:1]) == {
-        "intra_fid_classes": 0
-    }
+def test_intra_fid_is_all_classes_or_none() -> None:
+    """A class short of samples withholds intra-FID (a note names it) instead of averaging the others."""
+    n = conditional.INTRA_FID_MIN_N
+    real, fake = torch.randn(4 * n, 2), torch.randn(3 * n, 2)
+    real_labels = torch.arange(4 * n) % 2
+    fake_labels = torch.tensor([0] * (2 * n) + [1] * (n - 1) + [0])  # class 1: n - 1 generated samples
+    out = conditional.intra_fid(real, real_labels, fake, fake_labels)
+    assert "intra_fid" not in out
+    assert (out["intra_fid_classes"], out["intra_fid_n_fake"], out["intra_fid_n_real"]) == (2, n - 1, 2 * n)
+    assert out["intra_fid_note"].startswith(f"intra_fid: not computed, class 1 has {2 * n} real and {n - 1} generated")
+    fake_labels[-1] = 1  # now n of each class ... enough
+    out = conditional.intra_fid(real, real_labels, fake, fake_labels)
+    assert math.isfinite(out["intra_fid"]) and "intra_fid_note" not in out
+    assert conditional.intra_fid(real, real_labels, fake[:0], fake_labels[:0]) == {"intra_fid_classes": 0}
+
+
+def test_stacked_label_is_the_datasets_encoding() -> None:
+    per_channel = torch.tensor([[1, 2, 3], [0, 0, 9], [9, 9, 9]])
+    assert conditional.stacked_label(per_channel).tolist() == [123, 9, 999]
 
 
 def test_cas_is_high_for_correct_labels_and_chance_for_shuffled_ones() -> None:
@@ -107,3 +118,35 @@ def test_evaluation_labels_are_class_balanced() -> None:
     labels = sample_labels(models, 70, torch.device("cpu"))
     assert torch.bincount(labels, minlength=7).tolist() == [10] * 7
     assert sample_labels(SimpleNamespace(generator=SimpleNamespace(), spec=None), 5, torch.device("cpu")) is None
+
+
+def _class_accuracy_on(dataset: str, images: torch.Tensor, labels: torch.Tensor) -> dict:
+    """The registered ``class_accuracy`` metric on ``images`` generated "for" ``labels``."""
+    from ganbench_metrics import class_accuracy
+
+    from ganbench.data.base import DatasetOptions
+    from ganbench.metrics.inputs import MetricInputs
+    from ganbench.registry import get_registry
+
+    entry, _ = get_registry().dataset(dataset)
+    spec = entry.factory(DatasetOptions(root=".")).spec
+    values = {"fake": images, "fake_labels": labels}
+    inputs = MetricInputs(
+        "class_accuracy", frozenset({"fake", "fake_labels"}), spec, torch.device("cpu"), None, {}, values.__getitem__
+    )
+    return dict(class_accuracy(inputs))
+
+
+def test_class_accuracy_on_stacked_digits_reads_every_channel() -> None:
+    """Real stacked test digits labelled with their own triples score high; a wrong last digit scores zero."""
+    from ganbench_toydata.digits import make_stacked_digits
+
+    from ganbench.data.base import DatasetOptions
+
+    images, labels = make_stacked_digits(DatasetOptions(root=".")).tensors("test")
+    images, labels = images[:2000], labels[:2000]
+    assert labels.max() > 99 and int(labels.unique().numel()) > 500  # 1,000 classes, 100a + 10b + c
+    right = _class_accuracy_on("stacked-digits", images, labels)["class_accuracy"]
+    assert right > 0.85, right  # about the classifier's per-digit accuracy cubed
+    wrong_last = labels - labels % 10 + (labels % 10 + 1) % 10
+    assert _class_accuracy_on("stacked-digits", images, wrong_last)["class_accuracy"] < 0.05

@@ -160,3 +160,62 @@ def test_ganbench_table_reference_prints_both_columns_and_verdicts(tmp_path, cap
     with pytest.raises(SystemExit) as info:
         main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "latex"])
     assert info.value.code == 2 and "--reference prints text, markdown" in capsys.readouterr().err
+
+
+def _results_folder(tmp_path, suite=None):
+    import json
+
+    rows = _rows("pacgan2", "ring8", [8, 8, 7]) + _rows("pacgan1", "grid25", [20, 21])
+    pd.DataFrame([{**r, "steps": 1500, "batch_size": 100} for r in rows]).to_csv(tmp_path / "results.csv", index=False)
+    (tmp_path / "run.json").write_text(json.dumps({"invocations": [{"suite": suite}]}))
+    return tmp_path
+
+
+def test_report_shows_the_tables_the_suite_declares(tmp_path):
+    from ganbench.report import write_report
+
+    folder = _results_folder(tmp_path, {"name": "pacgan-2d-cpu", "references": ["pacgan-table1"]})
+    md_path, html_path = write_report(folder)
+    page, md = html_path.read_text(), md_path.read_text()
+    for text in (page, md):
+        assert "Published results" in text and "PacGAN" in text
+        assert "7.7 ± 0.3 (n=3)" in text and "20.5 ± 0.5 (n=2)" in text and "differs" in text
+    assert "<td>7.9 ± 0.1</td>" in page  # the paper's column, escaped like every other table
+
+
+def test_report_reference_option_and_its_absence(tmp_path, capsys):
+    from ganbench.cli import main
+    from ganbench.report import write_report
+
+    folder = _results_folder(tmp_path)  # no suite: no published table unless asked
+    assert "Published results" not in write_report(folder)[1].read_text()
+    with pytest.raises(SystemExit) as info:
+        main(["report", str(folder), "--reference", "pacgan-table1"])
+    assert info.value.code in (0, None)
+    assert "7.7 ± 0.3 (n=3)" in (folder / "report.html").read_text()
+    with pytest.raises(SystemExit) as info:
+        main(["report", str(folder), "--reference", "nope"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert info.value.code == 2 and len(err) == 1 and "valid choices" in err[0] and "pacgan-table1" in err[0]
+
+
+def test_a_table_that_cannot_be_compared_is_a_note_not_a_failure(tmp_path):
+    from ganbench.report import write_report
+
+    folder = _results_folder(tmp_path, {"references": ["pacgan-table1"]})
+    frame = pd.read_csv(folder / "results.csv")
+    frame.loc[0, "steps"] = 3000  # two budgets in one cell
+    frame.to_csv(folder / "results.csv", index=False)
+    page = write_report(folder)[1].read_text()
+    assert "pacgan-table1: not compared: pacgan2 on ring8 has rows with steps 1500, 3000" in page
+
+
+def test_a_suite_naming_an_unknown_table_fails_before_planning(tmp_path, capsys):
+    from ganbench.cli import main
+
+    suite = tmp_path / "s.toml"
+    suite.write_text('variants = ["dcgan"]\ndatasets = ["ring8"]\nreferences = ["nope"]\n')
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--config", str(suite), "--steps", "1", "--results-dir", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert info.value.code == 2 and len(err) == 1 and "nope" in err[0], err

@@ -67,7 +67,7 @@ CASES = [
 def test_equals_torch_fidelity_in_float64(n1: int, n2: int, d: int, params: KidParams) -> None:
     f1, f2 = _features(n1, d, 1), _features(n2, d, 2, shift=0.2)
     want_mean, want_std = _torch_fidelity(f1.double(), f2.double(), params)
-    got = kid(f1, f2, params)
+    got = kid(f1.double(), f2.double(), params)  # float64 features: float64 throughout
     assert got["kid_mean"] == pytest.approx(want_mean, rel=RTOL_F64)
     assert got["kid_std"] == pytest.approx(want_std, rel=RTOL_F64)
     assert got["kid_subset_size"] == min(params.subset_size, n1, n2)
@@ -79,7 +79,7 @@ def test_same_distribution_near_zero_equals_torch_fidelity() -> None:
     f1, f2 = _features(900, 8, 3), _features(900, 8, 4)
     params = KidParams(subsets=5, subset_size=400)
     want_mean, _ = _torch_fidelity(f1.double(), f2.double(), params)
-    got = kid(f1, f2, params)["kid_mean"]
+    got = kid(f1.double(), f2.double(), params)["kid_mean"]
     assert abs(got) < 1e-2
     assert got == pytest.approx(want_mean, abs=1e-12)
 
@@ -88,10 +88,37 @@ def test_same_distribution_near_zero_equals_torch_fidelity() -> None:
 def test_within_float32_bound_of_torch_fidelity_on_float32_features(n1: int, n2: int, d: int, params) -> None:
     f1, f2 = _features(n1, d, 1), _features(n2, d, 2, shift=0.2)
     tf32_mean, _ = _torch_fidelity(f1, f2, params)
-    ours = kid(f1, f2, params)["kid_mean"]
-    bound = _float32_error_bound(f1, f2, params)
-    assert abs(ours - tf32_mean) <= bound
-    assert bound < 1e-3 * abs(ours)  # the bound is tight enough to mean something
+    ours = kid(f1, f2, params)["kid_mean"]  # float32 features: float32 products, float64 powers and sums
+    exact = kid(f1.double(), f2.double(), params)["kid_mean"]
+    tf_bound, our_bound = _float32_error_bound(f1, f2, params), _float32_products_bound(f1, f2, params)
+    assert abs(ours - exact) <= our_bound  # our float32 products against float64 throughout
+    assert abs(ours - tf32_mean) <= tf_bound + our_bound  # both sides' round-off, each bounded
+    # worst-case first-order bounds (~1e-3 relative here; the measured errors are ~1e-7 on both sides)
+    assert tf_bound + our_bound < 2e-3 * abs(ours)  # tight enough to mean something
+
+
+def _magnitude_estimator(f1: torch.Tensor, f2: torch.Tensor, params: KidParams) -> torch.Tensor:
+    """Per subset, the MMD² estimator on |x|, |y|, |γ|, |c| with weights 1, 1, +2: what every error bound scales."""
+    n1, n2, d = f1.shape[0], f2.shape[0], f1.shape[1]
+    size = effective_subset_size(params, n1, n2)
+    abs_params = KidParams(
+        params.subsets, params.subset_size, params.seed, params.degree, abs(params.resolved_gamma(d)), abs(params.coef0)
+    )
+    i1, i2 = (torch.from_numpy(i) for i in subset_indices(n1, n2, params.subsets, size, params.seed))
+    s11, s22, s12 = kernel_sums(f1.double().abs(), f2.double().abs(), i1, i2, abs_params)
+    return (s11 + s22) / (size * (size - 1)) + 2.0 * s12 / (size * size)
+
+
+def _float32_products_bound(f1: torch.Tensor, f2: torch.Tensor, params: KidParams) -> float:
+    """First-order bound on |ganbench on float32 features − exact| for the KID mean.
+
+    Only the fused product ``c + γ x·y`` is float32 (d roundings in the dot product, 2 for the scaling and
+    the shift): the kernel argument is off by ≤ (d + 2)·u·(γ|x|·|y| + |c|), and the float64 power
+    multiplies a relative error by p. Powers and sums in float64 add terms of order 2⁻⁵³, far below.
+    The feature-map route (low d) is float64 throughout, so this bound is generous there.
+    """
+    d = f1.shape[1]
+    return float(params.degree * (d + 2) * 2.0**-24 * _magnitude_estimator(f1, f2, params).max())
 
 
 def _float32_error_bound(f1: torch.Tensor, f2: torch.Tensor, params: KidParams) -> float:
@@ -107,20 +134,14 @@ def _float32_error_bound(f1: torch.Tensor, f2: torch.Tensor, params: KidParams) 
     which ganbench's code computes exactly when given |x|, |y|, |γ| and |c|. The mean's
     error is at most the largest subset's.
     """
-    n1, n2, d = f1.shape[0], f2.shape[0], f1.shape[1]
-    size = effective_subset_size(params, n1, n2)
-    abs_params = KidParams(
-        params.subsets, params.subset_size, params.seed, params.degree, abs(params.resolved_gamma(d)), abs(params.coef0)
-    )
-    i1, i2 = (torch.from_numpy(i) for i in subset_indices(n1, n2, params.subsets, size, params.seed))
-    s11, s22, s12 = kernel_sums(f1.double().abs(), f2.double().abs(), i1, i2, abs_params)
-    magnitude = (s11 + s22) / (size * (size - 1)) + 2.0 * s12 / (size * size)
+    d = f1.shape[1]
+    size = effective_subset_size(params, f1.shape[0], f2.shape[0])
     factor = (params.degree * (d + 2) + 2 + math.log2(size * size)) * 2.0**-24
-    return float(factor * magnitude.max())
+    return float(factor * _magnitude_estimator(f1, f2, params).max())
 
 
 def test_kernel_blocks_and_feature_map_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    f1, f2 = _features(400, 3, 5), _features(450, 3, 6, shift=0.1)
+    f1, f2 = _features(400, 3, 5).double(), _features(450, 3, 6, shift=0.1).double()
     params = KidParams(subsets=4, subset_size=300)
     fm = kid(f1, f2, params)
     monkeypatch.setattr(kid_mod, "FEATURE_MAP_MAX_DIM", 0)
@@ -151,7 +172,8 @@ def test_cache_key_names_every_parameter() -> None:
     ]
     keys = {kid_cache_key(p, 10_000, 10_000, 192) for p in [base, *variants]}
     keys |= {kid_cache_key(base, 9_999, 10_000, 192), kid_cache_key(base, 10_000, 10_000, 64)}
-    assert len(keys) == len(variants) + 3
+    keys.add(kid_cache_key(base, 10_000, 10_000, 192, torch.float64))  # float64 products: other sums
+    assert len(keys) == len(variants) + 4
     assert kid_cache_key(KidParams(gamma=1 / 192), 10_000, 10_000, 192) == kid_cache_key(base, 10_000, 10_000, 192)
 
 

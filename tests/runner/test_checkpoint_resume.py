@@ -215,7 +215,8 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_pa
 
 
 def test_ctrl_c_marks_the_cell_interrupted_keeps_the_rest_and_resume_finishes(tmp_path):
-    args = ["--plugins", "dcgan", "--dataset", "ring8", "--seeds", "0,1", "--steps", "200", "--batch-size", "32"]
+    # 2,000 steps (a few seconds on a quiet core): at 200 the second cell could finish before SIGINT arrived
+    args = ["--plugins", "dcgan", "--dataset", "ring8", "--seeds", "0,1", "--steps", "2000", "--batch-size", "32"]
     proc = _ganbench("run", *args, "--no-eval", "-q", "--results-dir", str(tmp_path), "--out", "c")
     run_dir = tmp_path / "c"
     first = run_dir / "dcgan-ring8-s0" / "metrics.json"

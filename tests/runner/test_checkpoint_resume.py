@@ -168,8 +168,16 @@ def test_checkpoint_from_another_configuration_is_not_continued(tmp_path):
     assert row["status"] == "failed" and "different configuration (train differ)" in row["error"]
 
 
+def _default_sigint() -> None:
+    """A job started in the background by a non-interactive shell inherits SIGINT ignored (POSIX), and Python
+    then installs no KeyboardInterrupt handler; the child must see Ctrl-C as a terminal user's run would."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _ganbench(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([*GANBENCH, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*GANBENCH, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint
+    )
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 300) -> None:
@@ -215,8 +223,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_pa
 
 
 def test_ctrl_c_marks_the_cell_interrupted_keeps_the_rest_and_resume_finishes(tmp_path):
-    # 2,000 steps (a few seconds on a quiet core): at 200 the second cell could finish before SIGINT arrived
-    args = ["--plugins", "dcgan", "--dataset", "ring8", "--seeds", "0,1", "--steps", "2000", "--batch-size", "32"]
+    args = ["--plugins", "dcgan", "--dataset", "ring8", "--seeds", "0,1", "--steps", "200", "--batch-size", "32"]
     proc = _ganbench("run", *args, "--no-eval", "-q", "--results-dir", str(tmp_path), "--out", "c")
     run_dir = tmp_path / "c"
     first = run_dir / "dcgan-ring8-s0" / "metrics.json"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ganbench import columns
-from ganbench.results.display import mean_std_text
+from ganbench.results.display import key_text, mean_std_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,14 +83,6 @@ def split_by_kind(table: pd.DataFrame) -> list[tuple[columns.DataKindKey, pd.Dat
     return parts  # type: ignore[return-value]
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def runs_table(table: pd.DataFrame, *, width: int | None, wide: bool = False) -> str:
     """One line per run: keys, steps, status, then the kind's headline metrics."""
     blocks = []
@@ -102,7 +94,7 @@ def runs_table(table: pd.DataFrame, *, width: int | None, wide: bool = False) ->
         header = keys + [_header(m) for m in metrics]
         limit = 10**6 if wide else MAX_TEXT
         rows = [
-            [_cut(_text(r.get(k)), limit) for k in keys] + [columns.format_metric(m, r.get(m)) for m in metrics]
+            [_cut(key_text(r.get(k)), limit) for k in keys] + [columns.format_metric(m, r.get(m)) for m in metrics]
             for r in part.to_dict("records")
         ]
         numeric = {i for i, k in enumerate(keys) if k in NUMERIC_KEYS} | set(range(len(keys), len(header)))
@@ -125,7 +117,7 @@ def summary_table(table: pd.DataFrame, *, width: int | None, wide: bool = False)
         rows = []
         for r in agg.to_dict("records"):
             n_seeds = int(r.get("n_seeds") or 0)
-            keys = [_text(r.get("variant")), _text(r.get("dataset")), str(n_seeds), _text(r.get("status"))]
+            keys = [key_text(r.get("variant")), key_text(r.get("dataset")), str(n_seeds), key_text(r.get("status"))]
             cells = [_cut(k, limit) for k in keys]
             for m in metrics:
                 n = int(r.get(f"n_{m}") or 0)

@@ -21,7 +21,7 @@ from ganbench.report import plots
 from ganbench.report.collect import CellArtifacts
 from ganbench.report.figures import ReportFigure, image_mime
 from ganbench.results.aggregate import RUN_COLUMNS_FIRST, aggregate, metric_columns
-from ganbench.results.display import mean_std_text, metric_header
+from ganbench.results.display import key_text, mean_std_text, metric_header
 
 MIN_IMAGE_PX = 256
 """Sample and real-data grids are shown at least this many pixels on their shorter side."""
@@ -196,14 +196,6 @@ def flatten_pairs(obj: Mapping[str, Any], prefix: str = "") -> list[tuple[str, s
     return pairs
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Per (variant, dataset): ``mean ± std`` of every metric in its fixed format, headline metrics first."""
     agg = aggregate(table)
@@ -229,6 +221,6 @@ def runs_frame(table: pd.DataFrame) -> pd.DataFrame:
     if sort_cols:
         table = table.sort_values(sort_cols, kind="stable")
     keys = [c for c in RUN_COLUMNS_FIRST if c in table.columns and table[c].notna().any()]
-    data = {c: table[c].map(_text) for c in keys}
+    data = {c: table[c].map(key_text) for c in keys}
     data.update({metric_header(m): table[m].map(lambda v, m=m: columns.format_metric(m, v)) for m in metrics})
     return pd.DataFrame(data).reset_index(drop=True)

@@ -6,8 +6,18 @@ Shared by the terminal tables and the report so a value never looks different in
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ganbench import columns
+
+
+def key_text(value: Any) -> str:
+    """A key or status cell: empty for None/NaN, whole floats without ``.0`` (a seed read back as 3.0)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def mean_std_text(metric: str, mean: float, std: float, n: int | None = None, n_seeds: int | None = None) -> str:

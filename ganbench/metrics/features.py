@@ -33,7 +33,7 @@ from torch_fidelity.utils import create_feature_extractor
 from ganbench.errors import IncompatibleError
 from ganbench.metrics import digits_classifier
 from ganbench.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor
-from ganbench.metrics.inception import inception_state_dict, resolve_inception_weights
+from ganbench.metrics.inception import inception_provenance, inception_state_dict, resolve_inception_weights
 from ganbench.registry import PluginRegistry, get_registry
 from ganbench.safeload import reserialised
 
@@ -98,13 +98,15 @@ def _torch_fidelity_model(name: str, layer: str, weights: str | None, device: st
 def _inception(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
     weights = resolve_inception_weights(inception_weights)
     model = _torch_fidelity_model("inception-v3-compat", "2048", str(weights), str(device))
+    provenance = inception_provenance(weights)
     return FeatureExtractor(
         "inception-v3-compat",
         "2048",
-        weights_hash(weights),
+        provenance["fid_weights_sha256"][:16],
         lambda x: model(to_uint8_rgb(x))[0],
         device,
         min(batch_size, 64),  # 299×299 activations: keep memory bounded
+        provenance=provenance,
     )
 
 

@@ -119,8 +119,7 @@ def test_interval_never_leaves_the_valid_range():
 
 def _collapsed_grid25_table(tmp_path: Path) -> pd.DataFrame:
     """Two healthy seeds and one that collapsed (no sample within 3σ of any centre), scored for real."""
-    from ganbench_toydata.mixtures import GRID25, make_mixture
-
+    from ganbench.builtins.toydata.mixtures import GRID25, make_mixture
     from ganbench.data.base import DatasetOptions
     from ganbench.metrics.modes import mixture_modes
 

@@ -17,9 +17,9 @@ PYTEST_ARGS ?=
 
 .PHONY: run test bench lint install gpu-check clean
 
-# The venv is (re)installed when pyproject.toml changes: torch first (TORCH_SPEC from TORCH_INDEX), then ganbench
-# itself without extras (Ray is an extra: pip install 'ganbench[ray]').
-$(STAMP): pyproject.toml
+# The venv is (re)installed when pyproject.toml or setup.py changes: torch first (TORCH_SPEC from
+# TORCH_INDEX), then ganbench itself without extras (Ray is an extra: pip install 'ganbench[ray]').
+$(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH_INDEX_FLAG) $(TORCH_SPEC)

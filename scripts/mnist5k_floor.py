@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ganbench.metrics.cache import select_real
-from ganbench.metrics.suite import evaluate_samples
+from ganbench.metrics.evaluate import evaluate_samples
 from ganbench.registry import get_registry
 from ganbench.results.atomic import finite_or_null, write_json
 from ganbench.runner.plan import DataConfig, load_dataset

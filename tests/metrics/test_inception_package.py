@@ -189,7 +189,7 @@ def test_resolution_order_ends_with_the_package(fid_inception: Path, tmp_path: P
 # -- real features --------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def mnist_sets() -> dict[str, torch.Tensor]:
-    from ganbench_toydata.mnist5k import csv_path, load_mnist5k
+    from ganbench.builtins.toydata.mnist5k import csv_path, load_mnist5k
 
     images, _ = load_mnist5k(csv_path())
     noise = torch.randint(0, 256, (N_SET, 1, 28, 28), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)

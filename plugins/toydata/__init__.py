@@ -5,20 +5,20 @@ Registered through the same registrar as any third-party dataset.
 
 from __future__ import annotations
 
-from ganbench.plugin import Registrar, hookimpl
-from ganbench_toydata.digits import (
+from ganbench.builtins.toydata.digits import (
     DIGITS_DEFAULT_RESOLUTION,
     DIGITS_TRAIN_SIZE,
     STACKED_TRAIN_SIZE,
     make_digits,
     make_stacked_digits,
 )
-from ganbench_toydata.mixtures import GRID25, MIXTURE_OPTIONS, RING8, make_mixture
-from ganbench_toydata.mnist5k import DESCRIPTION as MNIST5K_DESCRIPTION
-from ganbench_toydata.mnist5k import NAME as MNIST5K
-from ganbench_toydata.mnist5k import SIDE as MNIST5K_SIDE
-from ganbench_toydata.mnist5k import SIZE as MNIST5K_SIZE
-from ganbench_toydata.mnist5k import make_mnist5k
+from ganbench.builtins.toydata.mixtures import GRID25, MIXTURE_OPTIONS, RING8, make_mixture
+from ganbench.builtins.toydata.mnist5k import DESCRIPTION as MNIST5K_DESCRIPTION
+from ganbench.builtins.toydata.mnist5k import NAME as MNIST5K
+from ganbench.builtins.toydata.mnist5k import SIDE as MNIST5K_SIDE
+from ganbench.builtins.toydata.mnist5k import SIZE as MNIST5K_SIZE
+from ganbench.builtins.toydata.mnist5k import make_mnist5k
+from ganbench.plugin import Registrar, hookimpl
 
 
 @hookimpl

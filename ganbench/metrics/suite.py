@@ -47,8 +47,14 @@ METRIC_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 TEXT_COLUMNS = frozenset(
     {
-        "fid_extractor", "fid_layer", "fid_split", "fid_note", "real_stats_key", "class_accuracy_note",
-        "fid_weights", "fid_weights_sha256",
+        "fid_extractor",
+        "fid_layer",
+        "fid_split",
+        "fid_note",
+        "real_stats_key",
+        "class_accuracy_note",
+        "fid_weights",
+        "fid_weights_sha256",
     }
 )
 

@@ -166,7 +166,7 @@ def test_context_rows_and_untrained_flag():
          "fid_extractor": "raw", "modes_total": 8, "modes": [8, 8, 7, 3, 2, 4],
          "hq_fraction": [0.95, 0.9, 0.97, 0.1, 0.05, 0.14], "kl_modes": [0.01, 0.02, 0.05, 1.0, 1.2, 0.9]}
     )  # fmt: skip
-    from ganbench_toydata.mixtures import RING8
+    from ganbench.builtins.toydata.mixtures import RING8
 
     perfect = perfect_mixture_scores(RING8.centres, RING8.std, 2500)
     assert perfect["hq_fraction"] == pytest.approx(1 - math.exp(-4.5), abs=0.005)  # chi-square, 2 d.o.f.
@@ -217,8 +217,7 @@ def test_interval_never_leaves_the_valid_range():
 
 def _collapsed_grid25_table(tmp_path: Path) -> pd.DataFrame:
     """Two healthy seeds and one that collapsed (no sample within 3σ of any centre), scored for real."""
-    from ganbench_toydata.mixtures import GRID25, make_mixture
-
+    from ganbench.builtins.toydata.mixtures import GRID25, make_mixture
     from ganbench.data.base import DatasetOptions
     from ganbench.metrics.modes import mixture_modes
 

@@ -33,10 +33,7 @@ from ganbench.metrics.suite import TEXT_COLUMNS, fid_split_of, ndb_fit, prdc_fit
 from ganbench.registrar import MetricEntry
 from ganbench.registry import PluginRegistry, get_registry
 
-FEATURE_PROTOCOL = (
-    "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key",
-    "fid_weights", "fid_weights_sha256",
-)  # fmt: skip
+FEATURE_PROTOCOL = ("fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key")
 """How the run's features were measured; written whenever a selected metric uses them."""
 DIGIT_LABELS = "ganbench-digits/labels"
 """``MetricInputs.shared`` key: the digit classifier's labels of ``fake``, from the same pass as its features."""
@@ -99,7 +96,7 @@ class _Sources:
         )
         if name == self.extractor:
             self.row.update(fid_layer=fx.layer, fid_n_real=real.key.n, real_stats_key=str(real.key))
-            self.row.update(fx.provenance)
+            self.row.update(fx.provenance)  # where the weights came from (Inception: fid_weights, *_sha256)
         if fx.name == DIGITS_EXTRACTOR and _labels_digits(self.dataset.spec):
             # One CNN pass for the FID features and the mode labels (the same network and layer).
             fake_features, labels = load_digit_classifier(self.device).features_and_labels(self.fake)

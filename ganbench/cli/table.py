@@ -72,17 +72,24 @@ def register(app: typer.Typer) -> None:
         """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
         import pandas as pd
 
+        from ganbench.cli.terminal import terminal_width
         from ganbench.metrics.reference_points import CONTEXT_LABEL, reference_points
         from ganbench.results.compare import load_table
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
 
+        width = None if wide else terminal_width()
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
         if reference is not None:
             from ganbench.results.references import reference_table
 
             typer.echo(
                 reference_table(
-                    frame, reference, fmt, allow_protocol_change=allow_protocol_change, ignore_budget=ignore_budget
+                    frame,
+                    reference,
+                    fmt,
+                    allow_protocol_change=allow_protocol_change,
+                    ignore_budget=ignore_budget,
+                    width=width,
                 )
             )
             return
@@ -101,6 +108,4 @@ def register(app: typer.Typer) -> None:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(2) from None
-        from ganbench.cli.terminal import terminal_width
-
-        typer.echo(render(board, fmt, None if wide else terminal_width()), nl=False)
+        typer.echo(render(board, fmt, width), nl=False)

@@ -12,6 +12,7 @@ from typing import Any
 import typer
 import typer.core
 
+SWEEP = "Sweep"
 WHAT = "What to run"
 TRAINING = "Training"
 EVALUATION = "Evaluation"
@@ -19,7 +20,7 @@ OUTPUT = "Output"
 SCALE_OUT = "Scale-out"
 OTHER = "Options"
 """Where an option without a panel goes (``--help``)."""
-ORDER = (WHAT, TRAINING, EVALUATION, OUTPUT, SCALE_OUT)
+ORDER = (SWEEP, WHAT, TRAINING, EVALUATION, OUTPUT, SCALE_OUT)
 """Panels print in this order; others follow in the order they first appear, then :data:`OTHER`."""
 
 

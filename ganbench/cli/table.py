@@ -55,7 +55,8 @@ def register(app: typer.Typer) -> None:
         """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
         import pandas as pd
 
-        from ganbench.results.compare import load_table
+        from ganbench.results.compare import is_sweep_folder, load_table
+        from ganbench.results.sweep_table import sweep_comparison
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
 
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
@@ -64,17 +65,20 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(reference_table(frame, reference, fmt, allow_protocol_change=allow_protocol_change))
             return
+        sweeps = [path for path in results if is_sweep_folder(path)]
+        settings = {"baseline": baseline, "metrics": split_list(metrics) or None, "ci": ci, "test": test}
         try:
-            board = build_leaderboard(
-                frame,
-                baseline=baseline,
-                metrics=split_list(metrics) or None,
-                ci=ci,
-                test=test,
-                allow_protocol_change=allow_protocol_change,
-            )
+            try:
+                board = build_leaderboard(frame, allow_protocol_change=allow_protocol_change, **settings)
+            except ProtocolMismatch as exc:  # a sweep searches the batch size: its rows may differ in it
+                if not sweeps or len(sweeps) != len(results) or not all(" batch_size " in x for x in exc.lines):
+                    raise
+                board = build_leaderboard(frame, allow_protocol_change=True, **settings)
         except ProtocolMismatch as exc:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(2) from None
         typer.echo(render(board, fmt), nl=False)
+        if fmt in ("text", "markdown"):
+            for path in sweeps:
+                typer.echo("\n" + sweep_comparison(path, markdown=fmt == "markdown"))

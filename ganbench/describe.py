@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ganbench.registrar import DatasetEntry, ExtractorEntry, MetricEntry, SearchSpaceEntry, VariantEntry
-from ganbench.search_space import range_text
 from ganbench.registry import PluginRegistry
+from ganbench.search_space import range_text
 
 NO_OPTIONS = (MetricEntry, ExtractorEntry, DatasetEntry, VariantEntry)
 """Entries whose callables take ganbench's own arguments, not user options."""

@@ -448,7 +448,13 @@ class Registrar:
 
 
 def _entry_kind(
-    entry: ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry | SearchSpaceEntry,
+    entry: ComponentEntry
+    | DatasetEntry
+    | VariantEntry
+    | MetricEntry
+    | ExtractorEntry
+    | TrainingEntry
+    | SearchSpaceEntry,
 ) -> ComponentKind:
     if isinstance(entry, SearchSpaceEntry):
         return "search_space"

@@ -119,7 +119,9 @@ def range_text(value: Range) -> str:
     """``1e-05..0.01 (log)``, ``2..10 (int)`` or ``one of 1, 5`` for listings and help."""
     if isinstance(value, Choice):
         return "one of " + ", ".join(map(str, value.values))
-    suffix = " (int" + (", log)" if value.log else ")") if isinstance(value, IntRange) else (" (log)" if value.log else "")
+    suffix = (
+        " (int" + (", log)" if value.log else ")") if isinstance(value, IntRange) else (" (log)" if value.log else "")
+    )
     return f"{value.low:g}..{value.high:g}{suffix}"
 
 

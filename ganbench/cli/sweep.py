@@ -16,13 +16,13 @@ from typing import Annotated, Any
 import typer
 
 from ganbench.cli import run as run_cli
-from ganbench.cli.panels import SWEEP, PanelledCommand
+from ganbench.cli.panels import SWEEP, SweepCommand
 from ganbench.errors import UserError
 
 NOT_FOR_SWEEP = frozenset(
     {
         "seeds", "resume", "config", "suite_name", "nproc", "sync_bn", "vectorize_seeds", "overwrite",
-        "checkpoint_every", "eval_every", "ema", "ema_start",
+        "checkpoint_every", "eval_every", "ema", "ema_start", "quiet", "wide",
     }
 )  # fmt: skip
 """``run`` options a sweep does not take: its seeds are --seed and --reeval-seeds, and it resumes by itself."""
@@ -35,7 +35,9 @@ def _sweep_options(
     ] = 20,
     metric: Annotated[
         str | None,
-        typer.Option(help="Ranked metric column to optimise (default: the data's headline metric).", rich_help_panel=SWEEP),
+        typer.Option(
+            help="Ranked metric column to optimise (default: the data's headline metric).", rich_help_panel=SWEEP
+        ),
     ] = None,
     storage: Annotated[
         str | None,
@@ -44,9 +46,7 @@ def _sweep_options(
             rich_help_panel=SWEEP,
         ),
     ] = None,
-    sampler: Annotated[
-        str, typer.Option(help="random (as Lucic et al.) or tpe.", rich_help_panel=SWEEP)
-    ] = "random",
+    sampler: Annotated[str, typer.Option(help="random (as Lucic et al.) or tpe.", rich_help_panel=SWEEP)] = "random",
     sampler_seed: Annotated[int, typer.Option(help="Seed of the sampler.", rich_help_panel=SWEEP)] = 0,
     seed: Annotated[int, typer.Option(help="Training seed of every trial.", rich_help_panel=SWEEP)] = 0,
     reeval_seeds: Annotated[
@@ -58,7 +58,9 @@ def _sweep_options(
     ] = "1-5",
     space: Annotated[
         Path | None,
-        typer.Option(help="TOML file of ranges overriding the declared ones (see docs/sweeps.md).", rich_help_panel=SWEEP),
+        typer.Option(
+            help="TOML file of ranges overriding the declared ones (see docs/sweeps.md).", rich_help_panel=SWEEP
+        ),
     ] = None,
 ) -> None:
     """Holds the sweep's own options (merged into the command's signature)."""
@@ -174,4 +176,4 @@ sweep.__signature__, sweep.__annotations__ = _signature()  # type: ignore[attr-d
 
 
 def register(app: typer.Typer) -> None:
-    app.command("sweep", cls=PanelledCommand)(sweep)
+    app.command("sweep", cls=SweepCommand)(sweep)

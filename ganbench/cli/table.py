@@ -56,8 +56,8 @@ def register(app: typer.Typer) -> None:
         import pandas as pd
 
         from ganbench.results.compare import is_sweep_folder, load_table
-        from ganbench.results.sweep_table import sweep_comparison
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
+        from ganbench.results.sweep_table import sweep_comparison
 
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
         if reference is not None:

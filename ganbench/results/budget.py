@@ -22,8 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import gammaln
 
-DEFAULT_BOOTSTRAP = 2000
-"""Resamples for the band (its percentiles move by well under 1% of the band between runs)."""
+from ganbench.results.stats.bootstrap import RESAMPLES, SEED, percentile_interval, resample_indices
 
 
 def _log_comb(n: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -60,21 +59,20 @@ def bootstrap_band(
     *,
     higher: bool = True,
     level: float = 0.95,
-    n_boot: int = DEFAULT_BOOTSTRAP,
-    seed: int = 0,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap band ``(low, high)`` of :func:`expected_best`, k = 1..n."""
+    """Percentile bootstrap band ``(low, high)`` of :func:`expected_best`, k = 1..n (the project's seeded
+    resampling, :mod:`ganbench.results.stats.bootstrap`)."""
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
     x = _oriented(scores, higher)
-    rng = np.random.default_rng(seed)
-    samples = np.sort(x[rng.integers(0, len(x), size=(n_boot, len(x)))], axis=1)
+    samples = np.sort(x[resample_indices(len(x), resamples, np.random.default_rng(seed))], axis=1)
     curves = samples @ order_weights(len(x))
     if not higher:
         curves = -curves
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(curves, [tail, 100 - tail], axis=0)
-    return low, high
+    bands = np.array([percentile_interval(curves[:, k], level) for k in range(len(x))])
+    return bands[:, 0], bands[:, 1]
 
 
 def failed_score(finished: Sequence[float], *, higher: bool, low: float | None, high: float | None) -> float:

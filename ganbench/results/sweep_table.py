@@ -81,7 +81,7 @@ def budget_text(summary: pd.DataFrame, budget: pd.DataFrame, *, width: int = 100
     parts = []
     for title, frame in budget_frames(summary, budget).items():
         parts.append(f"{title}\n{frame.to_string(index=False, line_width=width)}")
-    return "\n\n".join(parts + [NOTE]) if parts else "no finished sweep studies"
+    return "\n\n".join([*parts, NOTE]) if parts else "no finished sweep studies"
 
 
 def budget_markdown(summary: pd.DataFrame, budget: pd.DataFrame) -> str:
@@ -91,7 +91,7 @@ def budget_markdown(summary: pd.DataFrame, budget: pd.DataFrame) -> str:
         head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
         body = "".join("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |\n" for row in frame.values)
         parts.append(f"**{title}**\n\n{head}{body}")
-    return "\n".join(parts + [NOTE + "\n"]) if parts else ""
+    return "\n".join([*parts, NOTE + "\n"]) if parts else ""
 
 
 def sweep_comparison(run_dir: Path, *, markdown: bool = False) -> str:

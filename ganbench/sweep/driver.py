@@ -241,7 +241,9 @@ def _run_study(
         batch = Plan(cells, {sp.cell.dataset: plan.datasets[sp.cell.dataset]}, plan.data)
         started = time.perf_counter()
         try:
-            check_results_folder(trials_dir, plan_fingerprints(registry, batch, config.evaluation, device), overwrite=False)
+            check_results_folder(
+                trials_dir, plan_fingerprints(registry, batch, config.evaluation, device), overwrite=False
+            )
             _execute(registry, batch, trials_dir, options, config, device)
         except BaseException:
             studies.record_interrupted(study, [t.number for t in asked])
@@ -407,22 +409,22 @@ def _reevaluate(
         or recorded_fingerprint(best_dir / c.cell_id) != fingerprints[c.cell_id].fields
     ]  # fmt: skip
     if todo:
-        echo(f"re-evaluating the best settings on seeds {','.join(map(str, options.reeval_seeds))}: {len(todo)} cell(s)")
+        echo(
+            f"re-evaluating the best settings on seeds {','.join(map(str, options.reeval_seeds))}: {len(todo)} cell(s)"
+        )
         _execute(registry, Plan(todo, plan.datasets, plan.data), best_dir, options, config, device)
     return rebuild(best_dir) if cells else pd.DataFrame()
 
 
-def summary_frame(
-    trials: pd.DataFrame, budget: pd.DataFrame, best: pd.DataFrame | None, metric: str
-) -> pd.DataFrame:
+def summary_frame(trials: pd.DataFrame, budget: pd.DataFrame, best: pd.DataFrame | None, metric: str) -> pd.DataFrame:
     """Per (variant, dataset): trials, failures, the best trial and its settings, E[best of K] with its
     band, and the best settings re-evaluated on fresh seeds (mean, std, n)."""
     col = columns.column(metric)
     higher = col is None or col.direction != "lower"
     rows = []
-    for (variant, dataset), group in trials[trials["counted"]].groupby(["variant", "dataset"], sort=False) if len(
-        trials
-    ) else []:
+    for (variant, dataset), group in (
+        trials[trials["counted"]].groupby(["variant", "dataset"], sort=False) if len(trials) else []
+    ):
         finished = group[group["score"].notna()]
         row: dict[str, Any] = {
             "variant": variant, "dataset": dataset, "metric": metric, "n_trials": len(group),
@@ -447,7 +449,7 @@ def summary_frame(
             row.update(
                 reeval_mean=float(values.mean()) if len(values) else math.nan,
                 reeval_std=float(values.std(ddof=1)) if len(values) > 1 else math.nan,
-                reeval_n=int(len(values)),
+                reeval_n=len(values),
                 reeval_failed=int(len(mine) - len(values)),
             )
         rows.append(row)

@@ -127,9 +127,7 @@ def ganbench_register(registrar: Registrar) -> None:
     registrar.add_schedule("linear", linear, description="Linear decay to end_factor (default 0) x the rate.")
     registrar.add_schedule("cosine", cosine, description="Cosine annealing to eta_min (default 0) over the run.")
     registrar.add_search_space("optimizer", "adam", ADAM_SPACE)
-    registrar.add_search_space(
-        "optimizer", "adamw", {**ADAM_SPACE, "weight_decay": FloatRange(1e-4, 1e-1, log=True)}
-    )
+    registrar.add_search_space("optimizer", "adamw", {**ADAM_SPACE, "weight_decay": FloatRange(1e-4, 1e-1, log=True)})
     registrar.add_search_space("optimizer", "rmsprop", {"lr": LEARNING_RATE, "alpha": FloatRange(0.9, 0.999)})
     registrar.add_search_space(
         "optimizer", "sgd", {"lr": FloatRange(1e-4, 1e-1, log=True), "momentum": FloatRange(0.0, 0.95)}

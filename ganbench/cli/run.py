@@ -579,19 +579,13 @@ def report(table: pd.DataFrame, run_dir: Path, *, wide: bool = False) -> None:
         typer.echo(summary_table(table, width=width, wide=wide))
     typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (+ .parquet), {SUMMARY_STEM}.csv")
     typer.echo("next:")
-    steps = [(f"ganbench report {run_dir}", "HTML report: curves, samples, leaderboard")]
-    if _has_command("table"):
-        steps.append((f"ganbench table {run_dir}", "the leaderboard in the terminal"))
+    steps = [
+        (f"ganbench report {run_dir}", "HTML report: curves, samples, leaderboard"),
+        (f"ganbench table {run_dir}", "the leaderboard in the terminal"),
+    ]
     if any(run_dir.glob("*/tensorboard")):
         steps.append((f"tensorboard --logdir {run_dir}", "losses, metrics and samples per step"))
     for command, why in steps:
         typer.echo(f"  {command}" + (f"  # {why}" if len(command) + len(why) + 6 <= width else ""))
     if len(table) and (table["status"] != "ok").all():
         raise typer.Exit(1)
-
-
-def _has_command(name: str) -> bool:
-    """Whether ``ganbench NAME`` exists (the next-step hints name only commands this install has)."""
-    from ganbench.cli import app
-
-    return name in {c.name for c in app.registered_commands}

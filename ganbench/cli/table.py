@@ -14,7 +14,7 @@ import typer
 from ganbench.cli.common import split_list
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
-TESTS = ("welch", "mannwhitney", "paired")
+TESTS = ("permutation", "welch", "mannwhitney", "paired")
 """The choices of :mod:`ganbench.results.leaderboard` (pandas and scipy), repeated here so that ``--help``
 imports neither; a test keeps the two equal."""
 
@@ -35,8 +35,25 @@ def register(app: typer.Typer) -> None:
             typer.Option("--metrics", help="Comma-separated metrics (default: the dataset's headline metrics)."),
         ] = None,
         fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(FORMATS)}.")] = "text",
-        ci: Annotated[float, typer.Option("--ci", help="Confidence level of the Student-t intervals.")] = 0.95,
-        test: Annotated[str, typer.Option("--test", help=f"Test against --baseline: {', '.join(TESTS)}.")] = "welch",
+        ci: Annotated[float, typer.Option("--ci", help="Confidence level of the intervals.")] = 0.95,
+        test: Annotated[
+            str,
+            typer.Option(
+                "--test",
+                help=f"Exact permutation test against --baseline, by statistic: {', '.join(TESTS)} "
+                "(permutation: difference of means; paired: sign flips over shared seeds).",
+            ),
+        ] = "permutation",
+        wide: Annotated[
+            bool, typer.Option("--wide", help="Text format: one grid per table, however wide (default: fit COLUMNS).")
+        ] = False,
+        ignore_budget: Annotated[
+            bool,
+            typer.Option(
+                "--ignore-budget",
+                help="With --reference: give agrees/differs even where our training budget is not the paper's.",
+            ),
+        ] = False,
         allow_protocol_change: Annotated[
             bool,
             typer.Option(
@@ -55,6 +72,7 @@ def register(app: typer.Typer) -> None:
         """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
         import pandas as pd
 
+        from ganbench.metrics.reference_points import CONTEXT_LABEL, reference_points
         from ganbench.results.compare import is_sweep_folder, load_table
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
         from ganbench.results.sweep_table import sweep_comparison
@@ -63,10 +81,17 @@ def register(app: typer.Typer) -> None:
         if reference is not None:
             from ganbench.results.references import reference_table
 
-            typer.echo(reference_table(frame, reference, fmt, allow_protocol_change=allow_protocol_change))
+            typer.echo(
+                reference_table(
+                    frame, reference, fmt, allow_protocol_change=allow_protocol_change, ignore_budget=ignore_budget
+                )
+            )
             return
         sweeps = [path for path in results if is_sweep_folder(path)]
-        settings = {"baseline": baseline, "metrics": split_list(metrics) or None, "ci": ci, "test": test}
+        settings = {
+            "baseline": baseline, "metrics": split_list(metrics) or None, "ci": ci, "test": test,
+            "context": reference_points(frame), "context_label": CONTEXT_LABEL,
+        }  # fmt: skip
         try:
             try:
                 board = build_leaderboard(frame, allow_protocol_change=allow_protocol_change, **settings)
@@ -78,7 +103,9 @@ def register(app: typer.Typer) -> None:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(2) from None
-        typer.echo(render(board, fmt), nl=False)
+        from ganbench.cli.terminal import terminal_width
+
+        typer.echo(render(board, fmt, None if wide else terminal_width()), nl=False)
         if fmt in ("text", "markdown"):
             for path in sweeps:
                 typer.echo("\n" + sweep_comparison(path, markdown=fmt == "markdown"))

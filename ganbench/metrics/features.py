@@ -15,7 +15,7 @@ Built in:
 * ``raw`` - the samples themselves (2D mixtures: FID on the coordinates).
 
 The factories below are registered by the built-in ``metrics`` plugin
-(``plugins/ganbench_metrics``) through ``Registrar.add_feature_extractor``,
+(``plugins/metrics``) through ``Registrar.add_feature_extractor``,
 the same way a third-party extractor is; :func:`get_extractor` looks names up
 in the plugin registry.
 """
@@ -95,7 +95,9 @@ def _torch_fidelity_model(name: str, layer: str, weights: str | None, device: st
     return create_feature_extractor(name, [layer], cuda=False, verbose=False, **kwargs).to(device)
 
 
-def _inception(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
+def inception_extractor(
+    *, device: torch.device, inception_weights: Path | str | None, batch_size: int
+) -> FeatureExtractor:
     weights = resolve_inception_weights(inception_weights)
     model = _torch_fidelity_model("inception-v3-compat", "2048", str(weights), str(device))
     return FeatureExtractor(
@@ -108,7 +110,9 @@ def _inception(*, device: torch.device, inception_weights: Path | str | None, ba
     )
 
 
-def _digits(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
+def digits_extractor(
+    *, device: torch.device, inception_weights: Path | str | None, batch_size: int
+) -> FeatureExtractor:
     model = _torch_fidelity_model(digits_classifier.EXTRACTOR_NAME, "penultimate", None, str(device))
 
     def fn(x: torch.Tensor) -> torch.Tensor:
@@ -126,5 +130,5 @@ def _digits(*, device: torch.device, inception_weights: Path | str | None, batch
     )
 
 
-def _raw(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
+def raw_extractor(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
     return FeatureExtractor("raw", "coords", "none", lambda x: x.flatten(1).float(), device, max(batch_size, 8192))

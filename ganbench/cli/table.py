@@ -72,18 +72,25 @@ def register(app: typer.Typer) -> None:
         """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
         import pandas as pd
 
+        from ganbench.cli.terminal import terminal_width
         from ganbench.metrics.reference_points import CONTEXT_LABEL, reference_points
         from ganbench.results.compare import is_sweep_folder, load_table
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
         from ganbench.results.sweep_table import sweep_comparison
 
+        width = None if wide else terminal_width()
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
         if reference is not None:
             from ganbench.results.references import reference_table
 
             typer.echo(
                 reference_table(
-                    frame, reference, fmt, allow_protocol_change=allow_protocol_change, ignore_budget=ignore_budget
+                    frame,
+                    reference,
+                    fmt,
+                    allow_protocol_change=allow_protocol_change,
+                    ignore_budget=ignore_budget,
+                    width=width,
                 )
             )
             return
@@ -103,9 +110,13 @@ def register(app: typer.Typer) -> None:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(2) from None
+<<<<<<< HEAD
         from ganbench.cli.terminal import terminal_width
 
         typer.echo(render(board, fmt, None if wide else terminal_width()), nl=False)
         if fmt in ("text", "markdown"):
             for path in sweeps:
                 typer.echo("\n" + sweep_comparison(path, markdown=fmt == "markdown"))
+=======
+        typer.echo(render(board, fmt, width), nl=False)
+>>>>>>> main

@@ -110,13 +110,7 @@ def register(app: typer.Typer) -> None:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(2) from None
-<<<<<<< HEAD
-        from ganbench.cli.terminal import terminal_width
-
-        typer.echo(render(board, fmt, None if wide else terminal_width()), nl=False)
+        typer.echo(render(board, fmt, width), nl=False)
         if fmt in ("text", "markdown"):
             for path in sweeps:
                 typer.echo("\n" + sweep_comparison(path, markdown=fmt == "markdown"))
-=======
-        typer.echo(render(board, fmt, width), nl=False)
->>>>>>> main

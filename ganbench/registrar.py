@@ -94,6 +94,7 @@ RESERVED_COLUMNS: frozenset[str] = frozenset(
         "cell_id", "step",
         # written by the evaluation itself for every metric that uses features:
         "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key",
+        "fid_weights", "fid_weights_sha256",
     }
 )  # fmt: skip
 """Row keys the runner and the evaluation write themselves; a metric cannot claim them."""

@@ -28,7 +28,8 @@ PARAM_KEYS = {
     "device": "device", "generator": "generator", "discriminator": "discriminator", "loss": "loss",
     "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
     "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
-    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor", "metrics": "metrics",
+    "eval_samples": "eval_samples", "eval_real_samples": "eval_real_samples", "eval_every": "eval_every",
+    "extractor": "extractor", "metrics": "metrics",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "data_opt": "data_options",
     "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
@@ -127,6 +128,13 @@ def run(
         int | None,
         typer.Option(
             help="Generated samples scored (default 2,500 for 2D, 10,000 for images).", rich_help_panel=EVALUATION
+        ),
+    ] = None,
+    eval_real_samples: Annotated[
+        int | None,
+        typer.Option(
+            help="Real samples scored against (default: the dataset's FID split, at most 10,000).",
+            rich_help_panel=EVALUATION,
         ),
     ] = None,
     eval_every: Annotated[
@@ -445,6 +453,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         ),
         evaluation=EvalOptions(
             n_samples=options["eval_samples"],
+            n_real=options.get("eval_real_samples"),
             eval_every=options["eval_every"],
             enabled=options["eval"],
             extractor=options["extractor"],

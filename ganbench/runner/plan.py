@@ -63,11 +63,14 @@ class Cell:
     seed: int
     train: TrainConfig
     composition: Composition = field(default_factory=Composition)
+    trial: int | None = None
+    """The sweep trial this cell is (``ganbench sweep``): trials of one study differ in settings, not seed."""
 
     @property
     def cell_id(self) -> str:
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.dataset).strip("_")[:60]
-        return f"{self.variant}-{slug}-s{self.seed}"
+        trial = "" if self.trial is None else f"-t{self.trial:04d}"
+        return f"{self.variant}-{slug}-s{self.seed}{trial}"
 
 
 DATA_OPTIONS_KEY = "data_options"

@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from ganbench.columns import MetricColumn
 from ganbench.columns import column as column_declaration
-from ganbench.components import Recipe, Variant
-from ganbench.data.base import DataKind
+from ganbench.data.spec import DataKind
 from ganbench.errors import PluginError
+from ganbench.lazy import LazyFactory
+from ganbench.recipes import Recipe, Variant
 
 ComponentKind = Literal["generator", "discriminator", "loss", "dataset", "variant", "metric", "extractor"]
 TrainingKind = Literal["optimizer", "schedule", "training_step"]
@@ -131,7 +132,7 @@ class ExtractorEntry:
     factory: Callable[..., Any]
     description: str
     data_kinds: frozenset[str]
-    torch_fidelity: type | None
+    torch_fidelity: type | LazyFactory | None
     """The torch-fidelity ``FeatureExtractorBase`` subclass registered under ``name`` (or none)."""
     origin: PluginOrigin
 
@@ -298,7 +299,7 @@ class Registrar:
         *,
         description: str,
         data_kinds: tuple[str, ...] = ("image",),
-        torch_fidelity: type | None = None,
+        torch_fidelity: type | LazyFactory | None = None,
     ) -> None:
         """Register a feature extractor ``factory(*, device, weights, batch_size) -> FeatureExtractor``.
 
@@ -307,13 +308,17 @@ class Registrar:
         ``weights`` is the file the user gave (``--inception-weights``) or ``None``; read weight
         files with ``load_weights`` (``torch.load(..., weights_only=True)``). ``torch_fidelity``: a
         ``torch_fidelity.FeatureExtractorBase`` subclass, registered in torch-fidelity's own registry
-        under ``name`` so ``torch_fidelity.calculate_metrics(feature_extractor=name)`` works too.
+        under ``name`` so ``torch_fidelity.calculate_metrics(feature_extractor=name)`` works too (give
+        ``lazy("pkg.mod:Class")`` to keep torch-fidelity unimported until an extractor is built; then call
+        ``ganbench.registry.publish_to_torch_fidelity()`` before using the name from torch-fidelity directly).
         """
         self._check_name("extractor", name)
         self._check_callable("extractor", name, factory)
         self._check_description("extractor", name, description)
         kinds = self._check_data_kinds("extractor", name, data_kinds)
-        if torch_fidelity is not None:
+        if isinstance(torch_fidelity, LazyFactory):
+            pass  # checked when published to torch-fidelity (ganbench.registry.publish_to_torch_fidelity)
+        elif torch_fidelity is not None:
             from torch_fidelity.feature_extractor_base import FeatureExtractorBase
             from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 

@@ -6,8 +6,8 @@ STAMP   = $(VENV)/.installed
 
 .PHONY: run test bench lint install clean
 
-# The venv is (re)installed when pyproject.toml changes.
-$(STAMP): pyproject.toml
+# The venv is (re)installed when pyproject.toml or setup.py changes.
+$(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.14.1 torchvision==0.29.1

@@ -7,14 +7,17 @@ variants with each other over their seeds. Statistics: :mod:`ganbench.results.le
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ganbench.cli.common import split_list
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 FORMATS = ("text", "markdown", "latex", "csv", "json")
-TESTS = ("welch", "mannwhitney", "paired")
+TESTS = ("permutation", "welch", "mannwhitney", "paired")
 """The choices of :mod:`ganbench.results.leaderboard` (pandas and scipy), repeated here so that ``--help``
 imports neither; a test keeps the two equal."""
 
@@ -35,8 +38,25 @@ def register(app: typer.Typer) -> None:
             typer.Option("--metrics", help="Comma-separated metrics (default: the dataset's headline metrics)."),
         ] = None,
         fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(FORMATS)}.")] = "text",
-        ci: Annotated[float, typer.Option("--ci", help="Confidence level of the Student-t intervals.")] = 0.95,
-        test: Annotated[str, typer.Option("--test", help=f"Test against --baseline: {', '.join(TESTS)}.")] = "welch",
+        ci: Annotated[float, typer.Option("--ci", help="Confidence level of the intervals.")] = 0.95,
+        test: Annotated[
+            str,
+            typer.Option(
+                "--test",
+                help=f"Exact permutation test against --baseline, by statistic: {', '.join(TESTS)} "
+                "(permutation: difference of means; paired: sign flips over shared seeds).",
+            ),
+        ] = "permutation",
+        wide: Annotated[
+            bool, typer.Option("--wide", help="Text format: one grid per table, however wide (default: fit COLUMNS).")
+        ] = False,
+        ignore_budget: Annotated[
+            bool,
+            typer.Option(
+                "--ignore-budget",
+                help="With --reference: give agrees/differs even where our training budget is not the paper's.",
+            ),
+        ] = False,
         allow_protocol_change: Annotated[
             bool,
             typer.Option(
@@ -62,7 +82,11 @@ def register(app: typer.Typer) -> None:
         if reference is not None:
             from ganbench.results.references import reference_table
 
-            typer.echo(reference_table(frame, reference, fmt, allow_protocol_change=allow_protocol_change))
+            typer.echo(
+                reference_table(
+                    frame, reference, fmt, allow_protocol_change=allow_protocol_change, ignore_budget=ignore_budget
+                )
+            )
             return
         try:
             board = build_leaderboard(
@@ -72,9 +96,47 @@ def register(app: typer.Typer) -> None:
                 ci=ci,
                 test=test,
                 allow_protocol_change=allow_protocol_change,
+                context=reference_points(frame),
+                context_label=CONTEXT_LABEL,
             )
         except ProtocolMismatch as exc:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(2) from None
-        typer.echo(render(board, fmt), nl=False)
+        from ganbench.cli.terminal import terminal_width
+
+        typer.echo(render(board, fmt, None if wide else terminal_width()), nl=False)
+
+
+CONTEXT_LABEL = (
+    "(reference): a perfect sampler, i.e. the true mixture sampled (N points as the runs, mean of "
+    "10 draws) and scored with the same mode metric"
+)
+
+
+def reference_points(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per 2D-mixture dataset in ``frame``, what a perfect sampler scores (modes, hq_fraction, kl_modes);
+    datasets the registry cannot build, or that have no mode centres, get none."""
+    import pandas as pd
+
+    from ganbench import columns
+    from ganbench.data.base import DatasetOptions
+    from ganbench.data.paths import default_data_root
+    from ganbench.metrics.modes import PERFECT_SAMPLES, perfect_mixture_scores
+    from ganbench.registry import get_registry
+
+    out: dict[str, dict[str, float]] = {}
+    for dataset, rows in frame.groupby(frame["dataset"].astype(str), sort=True):
+        if columns.data_kind_of(rows.iloc[0].to_dict()) != "points":
+            continue
+        try:
+            entry, argument = get_registry().dataset(str(dataset))
+            spec = entry.factory(DatasetOptions(root=default_data_root(), argument=argument, download=False)).spec
+        except Exception:  # an unknown or unbuildable dataset only loses its context row
+            continue
+        if spec.mode_centres is None or spec.mode_std is None:
+            continue
+        counts = pd.to_numeric(rows["fid_n_fake"], errors="coerce").dropna() if "fid_n_fake" in rows else []
+        n = int(counts.iloc[0]) if len(counts) and counts.nunique() == 1 else PERFECT_SAMPLES
+        out[str(dataset)] = perfect_mixture_scores(spec.mode_centres, float(spec.mode_std), n)
+    return out

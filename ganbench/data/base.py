@@ -23,6 +23,7 @@ from ganbench.data.spec import DataKind, DatasetOptions, DataSpec
 
 __all__ = ["DataKind", "DataSpec", "DatasetOptions", "GanDataset", "TensorGanDataset"]
 
+
 class GanDataset(abc.ABC):
     """A dataset as the engine and the metrics see it."""
 

@@ -5,15 +5,11 @@ Registered through the same registrar as any third-party dataset.
 
 from __future__ import annotations
 
-from ganbench.builtins.toydata.digits import (
-    DIGITS_DEFAULT_RESOLUTION,
-    DIGITS_TRAIN_SIZE,
-    STACKED_TRAIN_SIZE,
-    make_digits,
-    make_stacked_digits,
-)
-from ganbench.builtins.toydata.mixtures import GRID25, MIXTURE_OPTIONS, RING8, make_mixture
-from ganbench.plugin import Registrar, hookimpl
+from functools import partial
+
+from ganbench.plugin import Registrar, hookimpl, lazy
+
+from .catalogue import DIGITS_DEFAULT_RESOLUTION, DIGITS_TRAIN_SIZE, GRID25, MIXTURE_OPTIONS, RING8, STACKED_TRAIN_SIZE
 
 
 @hookimpl
@@ -21,7 +17,7 @@ def ganbench_register(registrar: Registrar) -> None:
     for mixture in (RING8, GRID25):
         registrar.add_dataset(
             mixture.name,
-            make_mixture(mixture),
+            partial(lazy(f"{__name__}.mixtures:load_mixture"), mixture),
             description=mixture.description,
             kind="points",
             shape=(2,),
@@ -31,7 +27,7 @@ def ganbench_register(registrar: Registrar) -> None:
     side = DIGITS_DEFAULT_RESOLUTION
     registrar.add_dataset(
         "digits",
-        make_digits,
+        lazy(f"{__name__}.digits:make_digits"),
         description="scikit-learn's bundled 8x8 handwritten digits (1,797), resized; 10 classes",
         kind="image",
         shape=(1, side, side),
@@ -39,7 +35,7 @@ def ganbench_register(registrar: Registrar) -> None:
     )
     registrar.add_dataset(
         "stacked-digits",
-        make_stacked_digits,
+        lazy(f"{__name__}.digits:make_stacked_digits"),
         description="three independent digits stacked as RGB channels: 1,000 modes (PacGAN/VEEGAN protocol)",
         kind="image",
         shape=(3, side, side),

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import ganbench.builtins.minibatch
-from ganbench.builtins.minibatch import MinibatchDiscriminator, minibatch_discriminator
+from ganbench.builtins.minibatch.discriminator import MinibatchDiscriminator, minibatch_discriminator
 from ganbench.builtins.minibatch.layer import MinibatchDiscrimination
 from ganbench.builtins.vanilla.discriminators import (
     DCGANDiscriminator,
@@ -74,7 +74,7 @@ def test_layer_gradients_match_the_masked_double_sum() -> None:
     weights = torch.randn(9, 4, dtype=torch.float64)
 
     def paper(f: torch.Tensor) -> torch.Tensor:
-        m = f @ layer.T.view(6, 4 * 3)
+        m = f @ layer.T  # (N, B·C)
         m = m.view(9, 4, 3)
         dist = (m[:, None] - m[None, :]).abs().sum(-1)  # (N, N, B)
         others = ~torch.eye(9, dtype=torch.bool)[:, :, None]
@@ -82,7 +82,7 @@ def test_layer_gradients_match_the_masked_double_sum() -> None:
 
     got = torch.autograd.grad((layer(f) * weights).sum(), (f, layer.T))
     want = torch.autograd.grad((paper(f) * weights).sum(), (f, layer.T))
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         torch.testing.assert_close(g, w, rtol=1e-10, atol=1e-12)
 
 

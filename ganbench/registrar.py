@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ganbench.columns import MetricColumn
 from ganbench.columns import column as column_declaration
-from ganbench.data.spec import DataKind
+from ganbench.data.spec import DataKind, DataSpec
 from ganbench.errors import PluginError
 from ganbench.lazy import LazyFactory
 from ganbench.recipes import Recipe, Variant
@@ -72,6 +72,8 @@ class DatasetEntry:
     """Returns where the files are under a data root, or ``None`` if absent; ``None`` = embedded."""
     options: tuple[str, ...] = ()
     """Names of the options its factory reads from ``DatasetOptions.options`` (``--data-opt``)."""
+    spec: DataSpec | None = None
+    """The dataset's :class:`DataSpec` when known without loading it (``table`` reads mode centres from it)."""
 
 
 @dataclass(frozen=True)
@@ -196,10 +198,13 @@ class Registrar:
         parameterised: bool = False,
         locate: Callable[[Path], Path | None] | None = None,
         options: tuple[str, ...] = (),
+        spec: DataSpec | None = None,
     ) -> None:
         """Register a dataset factory ``factory(options: DatasetOptions) -> GanDataset``.
 
         ``options`` names the keys it accepts in ``DatasetOptions.options``; others are refused before loading.
+        ``spec``: the :class:`DataSpec` the factory's datasets have, if it is known without loading (commands
+        that only read results, such as ``table``, then use its facts without building the dataset).
         """
         self._check_name("dataset", name)
         self._check_callable("dataset", name, factory)
@@ -212,8 +217,22 @@ class Registrar:
             self._fail(f"dataset {name!r}: locate must be callable")
         if not (isinstance(options, tuple) and all(isinstance(o, str) and o for o in options)):
             self._fail(f"dataset {name!r}: options must be a tuple of option names, got {options!r}")
+        if spec is not None and not (isinstance(spec, DataSpec) and spec.name == name and spec.kind == kind):
+            self._fail(f"dataset {name!r}: spec must be a DataSpec with name {name!r} and kind {kind!r}")
         self.entries.append(
-            DatasetEntry(name, factory, description, kind, shape, size, self.origin, parameterised, locate, options)  # type: ignore[arg-type]
+            DatasetEntry(
+                name,
+                factory,
+                description,
+                kind,
+                shape,
+                size,
+                self.origin,
+                parameterised,
+                locate,
+                options,
+                spec,  # type: ignore[arg-type]
+            )
         )
 
     def add_variant(self, variant: Variant) -> None:

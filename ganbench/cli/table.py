@@ -120,8 +120,8 @@ def reference_points(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     import pandas as pd
 
     from ganbench import columns
-    from ganbench.data.base import DatasetOptions
     from ganbench.data.paths import default_data_root
+    from ganbench.data.spec import DatasetOptions
     from ganbench.metrics.modes import PERFECT_SAMPLES, perfect_mixture_scores
     from ganbench.registry import get_registry
 
@@ -131,7 +131,12 @@ def reference_points(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
             continue
         try:
             entry, argument = get_registry().dataset(str(dataset))
-            spec = entry.factory(DatasetOptions(root=default_data_root(), argument=argument, download=False)).spec
+            spec = (
+                entry.spec
+                or entry.factory(  # a declared spec: no dataset (nor torch) to load
+                    DatasetOptions(root=default_data_root(), argument=argument, download=False)
+                ).spec
+            )
         except Exception:  # an unknown or unbuildable dataset only loses its context row
             continue
         if spec.mode_centres is None or spec.mode_std is None:

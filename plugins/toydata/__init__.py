@@ -9,7 +9,15 @@ from functools import partial
 
 from ganbench.plugin import Registrar, hookimpl, lazy
 
-from .catalogue import DIGITS_DEFAULT_RESOLUTION, DIGITS_TRAIN_SIZE, GRID25, MIXTURE_OPTIONS, RING8, STACKED_TRAIN_SIZE
+from .catalogue import (
+    DIGITS_DEFAULT_RESOLUTION,
+    DIGITS_TRAIN_SIZE,
+    GRID25,
+    MIXTURE_OPTIONS,
+    RING8,
+    STACKED_TRAIN_SIZE,
+    mixture_spec,
+)
 
 
 @hookimpl
@@ -23,6 +31,7 @@ def ganbench_register(registrar: Registrar) -> None:
             shape=(2,),
             size=mixture.train_size,
             options=MIXTURE_OPTIONS,
+            spec=mixture_spec(mixture),
         )
     side = DIGITS_DEFAULT_RESOLUTION
     registrar.add_dataset(

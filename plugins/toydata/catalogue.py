@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ganbench.plugin import DataSpec
+
 
 @dataclass(frozen=True)
 class Mixture:
@@ -29,6 +31,20 @@ def grid_centres(values: tuple[float, ...] = (-4.0, -2.0, 0.0, 2.0, 4.0)) -> tup
 
 RING8 = Mixture("ring8", "8 Gaussians on a unit circle, std 0.01 (PacGAN/VEEGAN)", ring_centres(), 0.01)
 GRID25 = Mixture("grid25", "25 Gaussians on a 5x5 grid with spacing 2, std 0.05 (PacGAN/VEEGAN)", grid_centres(), 0.05)
+
+
+def mixture_spec(mixture: Mixture) -> DataSpec:
+    """The :class:`DataSpec` of a mixture dataset (registered with it, and given to every loaded copy)."""
+    return DataSpec(
+        name=mixture.name,
+        kind="points",
+        shape=(2,),
+        num_classes=len(mixture.centres),
+        mode_centres=mixture.centres,
+        mode_std=mixture.std,
+        fid_extractor="raw",
+        fid_split="test",
+    )
 
 
 MIXTURE_OPTIONS = ("size",)

@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 import torch
 
-from ganbench.plugin import DatasetOptions, DataSpec, IncompatibleError, TensorGanDataset
+from ganbench.plugin import DatasetOptions, IncompatibleError, TensorGanDataset
 
-from .catalogue import GRID25, MIXTURE_OPTIONS, RING8, Mixture, grid_centres, ring_centres
+from .catalogue import GRID25, MIXTURE_OPTIONS, RING8, Mixture, grid_centres, mixture_spec, ring_centres
 
 __all__ = [
-    "GRID25", "MIXTURE_OPTIONS", "RING8", "Mixture", "grid_centres", "load_mixture", "make_mixture", "ring_centres",
+    "GRID25", "MIXTURE_OPTIONS", "RING8", "Mixture", "grid_centres", "load_mixture", "make_mixture", "mixture_spec",
+    "ring_centres",
     "sample_mixture", "train_size",
 ]  # fmt: skip
 
@@ -48,16 +49,7 @@ def make_mixture(mixture: Mixture) -> Callable[[DatasetOptions], TensorGanDatase
     def factory(options: DatasetOptions) -> TensorGanDataset:
         size = train_size(mixture, options)
         generator = torch.Generator().manual_seed(10_007 + options.seed)
-        spec = DataSpec(
-            name=mixture.name,
-            kind="points",
-            shape=(2,),
-            num_classes=len(mixture.centres),
-            mode_centres=mixture.centres,
-            mode_std=mixture.std,
-            fid_extractor="raw",
-            fid_split="test",
-        )
+        spec = mixture_spec(mixture)
         splits = {
             "train": sample_mixture(mixture, size, generator),
             "test": sample_mixture(mixture, mixture.test_size, generator),

@@ -8,7 +8,8 @@ against them before any training starts.
 
 Defaults are those of DCGAN (Radford et al. 2016): Adam with ``lr`` 2e-4 and
 ``beta1`` 0.5 (the ``lr_g``/``lr_d``/``beta1``/``beta2`` training options),
-constant learning rate, alternating updates.
+constant learning rate, alternating updates. The ``simultaneous`` step is ALI's rule, which the
+PacGAN variants use (their paper's code trains with it).
 """
 
 from __future__ import annotations
@@ -47,4 +48,9 @@ def ganbench_register(registrar: Registrar) -> None:
         "alternating",
         lazy(f"{__name__}.factories:alternating"),
         description="d_steps D updates with G fixed, then one G update (Goodfellow et al. 2014, Algorithm 1).",
+    )
+    registrar.add_training_step(
+        "simultaneous",
+        lazy(f"{__name__}.factories:simultaneous"),
+        description="D and G gradients at the same parameters, applied together (ALI; PacGAN's official code).",
     )

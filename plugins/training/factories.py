@@ -1,4 +1,4 @@
-"""The built-in optimisers, learning-rate schedules and training step (registered in ``__init__``)."""
+"""The built-in optimisers, learning-rate schedules and training steps (registered in ``__init__``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import math
 
 import torch
 
-from ganbench.plugin import OptimizerContext, ScheduleContext, TrainingStep
+from ganbench.plugin import (
+    LossOutput,
+    OptimizerContext,
+    ScheduleContext,
+    StepContext,
+    TrainingStep,
+)
 
 
 # -- optimisers ------------------------------------------------------------------------
@@ -87,3 +93,29 @@ def cosine(
 def alternating() -> TrainingStep:
     """``d_steps`` discriminator updates with G fixed, then one generator update (Goodfellow et al. 2014)."""
     return TrainingStep()
+
+
+class SimultaneousStep(TrainingStep):
+    """Both players' gradients at the same parameters, applied together: the update rule of ALI (Dumoulin et
+    al. 2017, ``ali_algorithm``), which the PacGAN paper's official code trains with (Lin et al. 2018).
+
+    With ``d_steps`` > 1 the first ``d_steps − 1`` discriminator updates run alone, as in ``alternating``;
+    the last one and the generator update are simultaneous. On one batch: the discriminator's loss sees
+    the fake detached, the generator's loss sees the discriminator *before* its update (not after, as in
+    ``alternating``). The generator is stepped first: the discriminator's graph holds no generator
+    parameter, so its gradient is still the one at the step's starting point.
+    """
+
+    def run(self, ctx: StepContext) -> tuple[LossOutput, LossOutput]:
+        for _ in range(ctx.d_steps - 1):
+            self.discriminator_step(ctx, ctx.draw(keep_graph=False))
+        batch = ctx.draw(keep_graph=True)
+        d_out = ctx.discriminator_loss(batch)  # forward only: D is stepped after G's gradient is taken
+        g_out = self.generator_step(ctx, batch)
+        ctx.update(d_out.total, "d")
+        return d_out, g_out
+
+
+def simultaneous() -> TrainingStep:
+    """One discriminator and one generator update from the same parameters, applied together (ALI, PacGAN)."""
+    return SimultaneousStep()

@@ -22,6 +22,7 @@ from ganbench.lazy import lazy
 from ganbench.recipes import Recipe, Variant
 from ganbench.registrar import Registrar
 from ganbench.registry import API_VERSION
+from ganbench.search_space import Choice, FloatRange, IntRange
 
 if TYPE_CHECKING:
     from ganbench.components import BuildContext, Discriminator, GANLoss, Generator, LossOutput
@@ -56,15 +57,18 @@ hookimpl = pluggy.HookimplMarker("ganbench")
 __all__ = [
     "API_VERSION",
     "BuildContext",
+    "Choice",
     "DataSpec",
     "DatasetOptions",
     "DatasetUnavailableError",
     "Discriminator",
     "FeatureExtractor",
+    "FloatRange",
     "GANLoss",
     "GanDataset",
     "Generator",
     "IncompatibleError",
+    "IntRange",
     "LossOutput",
     "MetricColumn",
     "MetricInputs",

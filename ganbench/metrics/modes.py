@@ -134,6 +134,16 @@ def stacked_modes(labels: Any, num_classes: int = 10) -> dict[str, float | int]:
     return {"modes": int((counts > 0).sum()), "modes_total": total, "kl_modes": kl_to_uniform(counts, total)}
 
 
+def sample_true_mixture(centres: Any, std: float, n: int, generator: Any) -> Any:
+    """``n`` float64 points of the mixture itself (a torch tensor, drawn with the torch ``generator``): a
+    uniformly chosen centre plus isotropic N(0, std²) noise."""
+    import torch  # the FID floor of the context rows compares these with a dataset's real tensors
+
+    c = torch.as_tensor(np.asarray(centres, dtype=np.float64))
+    labels = torch.randint(len(c), (n,), generator=generator)
+    return c[labels] + std * torch.randn(n, c.shape[1], generator=generator, dtype=torch.float64)
+
+
 def perfect_mixture_scores(
     centres: Sequence[Sequence[float]], std: float, n: int = PERFECT_SAMPLES, draws: int = PERFECT_DRAWS, seed: int = 0
 ) -> dict[str, float]:

@@ -8,7 +8,7 @@ the loss's ``categorical``, ``n_continuous``, ``make_codes`` and
 
 from __future__ import annotations
 
-from ganbench.plugin import Recipe, Registrar, Variant, hookimpl, lazy
+from ganbench.plugin import FloatRange, Recipe, Registrar, Variant, hookimpl, lazy
 
 
 @hookimpl
@@ -18,6 +18,7 @@ def ganbench_register(registrar: Registrar) -> None:
         lazy(f"{__name__}.factory:infogan_loss"),
         description="InfoGAN: non-saturating GAN loss + λ·(code NLL under a Q head sharing D's body).",
     )
+    registrar.add_search_space("loss", "infogan", {"lambda_": FloatRange(0.1, 2.0, log=True)})  # weight of the code NLL
     registrar.add_variant(
         Variant(
             name="infogan",

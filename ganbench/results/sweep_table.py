@@ -96,11 +96,16 @@ def budget_markdown(summary: pd.DataFrame, budget: pd.DataFrame) -> str:
 
 def sweep_comparison(run_dir: Path, *, markdown: bool = False) -> str:
     """The comparison of a sweep folder, read from its ``sweep_summary`` and ``expected_best`` tables."""
-    summary, budget = (_read(run_dir, stem) for stem in ("sweep_summary", "expected_best"))
+    summary, budget = read_sweep_tables(run_dir)
     if summary is None or budget is None:
         return f"{run_dir}: the sweep has not finished (no sweep_summary.csv yet)"
     title = f"equal-budget comparison ({run_dir}):"
     return f"{title}\n\n" + (budget_markdown(summary, budget) if markdown else budget_text(summary, budget))
+
+
+def read_sweep_tables(run_dir: Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """``(sweep_summary, expected_best)`` of a sweep folder; ``None`` for a table not written yet."""
+    return _read(run_dir, "sweep_summary"), _read(run_dir, "expected_best")
 
 
 def _read(run_dir: Path, stem: str) -> pd.DataFrame | None:

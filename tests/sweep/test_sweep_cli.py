@@ -106,6 +106,11 @@ def test_a_plugins_declared_space_is_sampled_into_normal_cells_with_sqlite_stora
     code, out, err = run_cli(capsys, "table", str(run))  # ganbench table reads a sweep folder
     assert code == 0, err
     assert "scaled" in out and "equal-budget comparison" in out
+    code, out, err = run_cli(capsys, "report", str(run))  # and so does the report: table and plot
+    assert code == 0, err
+    report = (run / "report.md").read_text()
+    assert "## Equal-budget comparison (sweep)" in report and "E\\[best of 3\\]" in report
+    assert (run / "report_assets" / "sweep_expected_best.png").is_file()
 
 
 def test_a_killed_trial_is_rerun_and_the_trial_count_continues(tmp_path, capsys):

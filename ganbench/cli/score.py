@@ -52,7 +52,7 @@ def score(
     from ganbench.engine.seeding import check_seed
     from ganbench.metrics.evaluate import evaluate_samples
     from ganbench.results import atomic
-    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, load_dataset
+    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, check_weights_path, load_dataset
     from ganbench.scoring import MIN_SAMPLES, load_samples
 
     if n is not None and n < MIN_SAMPLES:
@@ -60,6 +60,7 @@ def score(
     check_seed(seed, "--seed")
     if out is not None:
         check_output_file(out, "--out")
+    check_weights_path(inception_weights)
     registry = load_registry(ctx)
     evaluation = EvalOptions(
         n_samples=n, extractor=extractor, metrics=tuple(split_list(metrics)) or None, n_real=n_real

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ganbench.cli.common import load_registry, split_list
+from ganbench.cli.common import load_registry, parse_options, split_list
 from ganbench.cli.outputs import check_output_file
 from ganbench.errors import UserError
 
@@ -32,6 +32,9 @@ def score(
     ] = None,
     resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
     extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    extractor_opt: Annotated[
+        list[str] | None, typer.Option(help="Feature extractor option KEY=VALUE (repeatable).")
+    ] = None,
     metrics: Annotated[
         str | None, typer.Option(help="Comma-separated metrics to compute (default: all default ones).")
     ] = None,
@@ -57,7 +60,12 @@ def score(
     if out is not None:
         check_output_file(out, "--out")
     registry = load_registry(ctx)
-    evaluation = EvalOptions(n_samples=n, extractor=extractor, metrics=tuple(split_list(metrics)) or None)
+    evaluation = EvalOptions(
+        n_samples=n,
+        extractor=extractor,
+        metrics=tuple(split_list(metrics)) or None,
+        extractor_options=parse_options(extractor_opt, "--extractor-opt"),
+    )
     check_evaluation(registry, evaluation)  # unknown names fail before any sample is read
     torch_device = resolve_device(device)
     data = load_dataset(registry, dataset, DataConfig(root=resolve_data_root(data_root), resolution=resolution))
@@ -73,6 +81,7 @@ def score(
         inception_weights=inception_weights,
         metrics=evaluation.metrics,
         registry=registry,
+        extractor_options=evaluation.extractor_options,
     )
     scores = {
         "samples": str(samples),

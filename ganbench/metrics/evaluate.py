@@ -13,6 +13,7 @@ one-line :class:`~ganbench.metrics.inception.InceptionWeightsMissingError` propa
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -57,8 +58,10 @@ class _Sources:
         registry: PluginRegistry,
         row: dict[str, object],
         fake_labels: torch.Tensor | None = None,
+        extractor_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.fake_labels = fake_labels
+        self.extractor_options = dict(extractor_options or {})
         self.fake, self.dataset, self.device, self.n_real = fake, dataset, device, n_real
         self.cache_dir, self.extractor, self.inception_weights = cache_dir, extractor, inception_weights
         self.strict, self.models, self.registry, self.row = strict, models, registry, row
@@ -77,9 +80,11 @@ class _Sources:
 
     def _compute_features(self, name: str) -> tuple[RealStats, torch.Tensor] | None:
         try:
+            options = self.extractor_options if name == self.extractor else {}  # the run's extractor's options
             fx = get_extractor(
-                name, device=self.device, inception_weights=self.inception_weights, registry=self.registry
-            )
+                name, device=self.device, inception_weights=self.inception_weights, registry=self.registry,
+                options=options,
+            )  # fmt: skip
         except InceptionWeightsMissingError as err:
             if self.strict:
                 raise
@@ -165,6 +170,7 @@ def evaluate_metrics(
     models: Any = None,
     registry: PluginRegistry | None = None,
     fake_labels: torch.Tensor | None = None,
+    extractor_options: Mapping[str, Any] | None = None,
 ) -> dict[str, object]:
     """Every selected metric's columns for ``fake`` (NaN/None where a metric does not apply), plus ``eval_s``.
 
@@ -190,6 +196,8 @@ def evaluate_metrics(
     if any("features" in e.needs and e.extractor in (None, run_extractor) for e in entries):
         row.update({k: _empty(k) for k in (*FEATURE_PROTOCOL, "fid_note")})
         row.update(fid_extractor=run_extractor, fid_n_fake=int(fake.shape[0]), fid_split=fid_split_of(dataset))
+        if extractor_options:  # absent without options, so rows of runs without them keep their columns
+            row["fid_extractor_options"] = json.dumps(dict(extractor_options), sort_keys=True)
     for entry in entries:
         row.update({k: _empty(k) for k in entry.keys if k not in row})
     sources = _Sources(
@@ -205,6 +213,7 @@ def evaluate_metrics(
         registry=registry,
         row=row,
         fake_labels=None if fake_labels is None else fake_labels.detach().cpu().long(),
+        extractor_options=extractor_options,
     )
     for entry in entries:
         inputs = MetricInputs(
@@ -214,7 +223,7 @@ def evaluate_metrics(
             device,
             (entry.extractor or run_extractor) if "features" in entry.needs else None,
             sources.shared,
-            lambda name, entry=entry: sources.get(entry, name),
+            source=lambda name, entry=entry: sources.get(entry, name),
         )
         try:
             values = entry.fn(inputs)

@@ -34,6 +34,9 @@ class FeatureExtractor:
     batch_size: int = DEFAULT_BATCH_SIZE
     calls: int = 0
     """Number of batches processed (lets tests check that cached features are reused)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The options the extractor was built with (``--extractor-opt``; set by ganbench): part of the
+    real-feature cache key and of the results row, since they change the features."""
 
     @torch.no_grad()
     def extract_batches(self, batches: Iterable[torch.Tensor]) -> torch.Tensor:

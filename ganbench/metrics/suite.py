@@ -17,7 +17,7 @@ the other metrics still run, unless ``strict=True`` (then the one-line
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +51,11 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "prdc_k_pr", "prdc_k_dc", "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s",
 )  # fmt: skip
 TEXT_COLUMNS = frozenset(
-    {"fid_extractor", "fid_layer", "fid_split", "fid_note", "real_stats_key", "class_accuracy_note"}
-)
+    {
+        "fid_extractor", "fid_extractor_options", "fid_layer", "fid_split", "fid_note", "real_stats_key",
+        "class_accuracy_note",
+    }
+)  # fmt: skip
 
 
 def empty_row() -> dict[str, object]:
@@ -184,6 +187,7 @@ def evaluate_samples(
     models: Any = None,
     registry: PluginRegistry | None = None,
     fake_labels: torch.Tensor | None = None,
+    extractor_options: Mapping[str, Any] | None = None,
 ) -> dict[str, object]:
     """Score ``fake`` (dataset conventions, any device) against ``dataset``; returns the metric columns.
 
@@ -208,4 +212,5 @@ def evaluate_samples(
         models=models,
         registry=registry,
         fake_labels=fake_labels,
+        extractor_options=extractor_options,
     )

@@ -454,6 +454,7 @@ def score_samples(
         models=models,
         registry=ctx.registry,
         fake_labels=fake_labels,
+        extractor_options=e.extractor_options,
     )
 
 

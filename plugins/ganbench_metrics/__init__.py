@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -23,7 +22,7 @@ from ganbench.metrics import conditional, features, suite
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
 from ganbench.metrics.digits_classifier import FeatureExtractorGanbenchDigits, load_digit_classifier
 from ganbench.metrics.evaluate import DIGIT_LABELS
-from ganbench.plugin import FeatureExtractor, MetricColumn, MetricInputs, Registrar, hookimpl
+from ganbench.plugin import MetricColumn, MetricInputs, Registrar, hookimpl
 
 
 def _declared(*names: str) -> list[MetricColumn]:
@@ -31,16 +30,6 @@ def _declared(*names: str) -> list[MetricColumn]:
     found = [columns.column(n) for n in names]
     assert all(found), names
     return found  # type: ignore[return-value]
-
-
-def _adapt(factory: Any) -> Any:
-    """The extractor seam's ``(device, weights, batch_size)`` onto :mod:`ganbench.metrics.features`' factories."""
-
-    def build(*, device: torch.device, weights: Path | str | None, batch_size: int) -> FeatureExtractor:
-        return factory(device=device, inception_weights=weights, batch_size=batch_size)
-
-    build.__doc__ = factory.__doc__
-    return build
 
 
 def fid_kid(inputs: MetricInputs) -> Mapping[str, Any]:
@@ -126,18 +115,18 @@ def cas(inputs: MetricInputs) -> Mapping[str, Any]:
 def ganbench_register(registrar: Registrar) -> None:
     registrar.add_feature_extractor(
         "inception-v3-compat",
-        _adapt(features._inception),
+        features._inception,
         description="torch-fidelity's TF-ported InceptionV3, pool3 (2048-D): FID comparable with the literature.",
     )
     registrar.add_feature_extractor(
         DIGITS_EXTRACTOR,
-        _adapt(features._digits),
+        features._digits,
         description="The shipped digit CNN's penultimate layer (64-D per channel, concatenated).",
         torch_fidelity=FeatureExtractorGanbenchDigits,
     )
     registrar.add_feature_extractor(
         "raw",
-        _adapt(features._raw),
+        features._raw,
         description="The samples themselves, flattened (2D mixtures: FID on the coordinates).",
         data_kinds=("image", "points"),
     )

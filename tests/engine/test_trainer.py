@@ -180,5 +180,7 @@ def test_loss_terms_are_logged_per_interval_with_side_prefixed_names():
     assert history_columns(result.history) == ["step", "d_loss", "g_loss", "d_calls", "g_adv", "g_loss_term", "d_lazy"]
     assert [{k: v for k, v in h.items() if k != "step"} for h in result.history] == logged
     assert (term_column("d", "d_real"), term_column("g", "d_real"), term_column("d", "loss")) == (
-        "d_real", "g_d_real", "d_loss_term"
+        "d_real",
+        "g_d_real",
+        "d_loss_term",
     )

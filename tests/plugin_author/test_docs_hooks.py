@@ -279,9 +279,21 @@ def test_extractor_example_gives_fid_on_its_features(tmp_path):
     assert row["fid"] == pytest.approx(expected, rel=1e-3, abs=1e-6)
     weights = tmp_path / "w.pt"
     torch.save({"w": torch.ones(256, 32)}, weights)
-    loaded = get_extractor("my-projection", inception_weights=weights, registry=registry)
+    loaded = get_extractor("my-projection", options={"weights": str(weights)}, registry=registry)
     assert loaded.weights_hash != fx.weights_hash
     torch.testing.assert_close(loaded(fake), (fake.flatten(1).sum(1, keepdim=True) / 16).expand(-1, 32))
+    # the Inception weights never reach it (it does not ask for them): no crash, the seeded projection
+    inception = get_extractor("my-projection", inception_weights=tmp_path / "inception.pt", registry=registry)
+    torch.testing.assert_close(inception(fake), fx(fake))
+    wide = get_extractor("my-projection", options={"dim": 8, "seed": 3}, registry=registry)
+    assert wide(fake).shape == (500, 8) and wide.layer == "proj8" and wide.options == {"dim": 8, "seed": 3}
+    # the run's options reach the extractor and are recorded; the real features are cached per options
+    row8 = evaluate_metrics(
+        fake, dataset, device="cpu", cache_dir=tmp_path, metrics=["fid"], extractor="my-projection", registry=registry,
+        extractor_options={"dim": 8, "seed": 3},
+    )  # fmt: skip
+    assert (row8["fid_layer"], row8["fid_extractor_options"]) == ("proj8", '{"dim": 8, "seed": 3}')
+    assert row8["real_stats_key"] != row["real_stats_key"] and "fid_extractor_options" not in row
 
 
 # -- the training-seam and label examples work ------------------------------------------------

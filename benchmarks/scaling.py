@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import common
 from benchmarks.common import GanbenchRun, apply_threads, bench_device, load_dataset
-from ganbench.metrics.suite import evaluate_samples
+from ganbench.metrics.evaluate import evaluate_samples
 
 
 def ints(text: str) -> list[int]:

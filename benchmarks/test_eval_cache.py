@@ -33,7 +33,7 @@ from ganbench.engine.build import build_models, resolve_recipe
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
 from ganbench.metrics.digits_classifier import load_digit_classifier
-from ganbench.metrics.suite import evaluate_samples
+from ganbench.metrics.evaluate import evaluate_samples
 from ganbench.registry import get_registry
 
 N = env_int("GANBENCH_BENCH_EVAL_N", 10_000)

@@ -384,7 +384,7 @@ class Registrar:
         if not isinstance(name, str) or not _NAME_RE.match(name):
             self._fail(f"{kind} name {name!r} is invalid: use lowercase letters, digits, '.', '_' or '-'")
         earlier = self.taken(kind, name) or next(
-            (e.origin for e in self.entries if _entry_kind(e) == kind and e.name == name), None
+            (e.origin for e in self.entries if entry_kind(e) == kind and e.name == name), None
         )
         if earlier is not None:
             self._fail(f"duplicate {kind} name {name!r}: already registered by {earlier}")
@@ -401,9 +401,10 @@ class Registrar:
         raise PluginError(f"{self.origin}: {message}")
 
 
-def _entry_kind(
+def entry_kind(
     entry: ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry,
 ) -> ComponentKind:
+    """The kind an entry registers (the registry files it under this name, and names are unique per kind)."""
     if isinstance(entry, MetricEntry):
         return "metric"
     if isinstance(entry, ExtractorEntry):

@@ -33,7 +33,7 @@ from ganbench.registrar import (
     PluginOrigin,
     Registrar,
     VariantEntry,
-    _entry_kind,
+    entry_kind,
 )
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ class PluginRegistry:
             return False
         info = PluginInfo(origin, api)
         for entry in registrar.entries:
-            kind = _entry_kind(entry)
+            kind = entry_kind(entry)
             self._entries[kind][entry.name] = entry
             info.registered.append(f"{kind}:{entry.name}")
         self.plugins.append(info)

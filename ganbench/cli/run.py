@@ -11,7 +11,9 @@ import typer
 
 from ganbench.cli.common import load_registry, parse_options, split_list
 from ganbench.cli.outputs import check_output_dir
+from ganbench.cli.panels import EVALUATION, OUTPUT, SCALE_OUT, TRAINING, WHAT, PanelledCommand
 from ganbench.errors import DiskFullError, UserError
+from ganbench.suites import shipped
 
 if TYPE_CHECKING:  # torch and pandas load when the command runs, never for --help
     import pandas as pd
@@ -45,111 +47,219 @@ RESUME_COMPATIBLE = {"executor", "address", "workers", "quiet", "wide"}
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run)
+    app.command("run", cls=PanelledCommand)(run)
 
 
 def run(
     ctx: typer.Context,
     plugins: Annotated[
-        str | None, typer.Option("--plugins", "-p", help="Comma-separated variants to run, e.g. dcgan,infogan.")
+        str | None,
+        typer.Option(
+            "--plugins", "-p", help="Comma-separated variants to run, e.g. dcgan,infogan.", rich_help_panel=WHAT
+        ),
     ] = None,
     dataset: Annotated[
-        str, typer.Option("--dataset", "-d", help="Comma-separated datasets, e.g. ring8,digits.")
+        str, typer.Option("--dataset", "-d", help="Comma-separated datasets, e.g. ring8,digits.", rich_help_panel=WHAT)
     ] = "ring8",
-    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds and ranges, e.g. 0,3 or 0-7.")] = "0",
-    steps: Annotated[int | None, typer.Option(help="Generator updates per cell (default 1000).")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Batch size (default 64).")] = None,
-    lr_g: Annotated[float | None, typer.Option(help="Generator learning rate (default 2e-4).")] = None,
-    lr_d: Annotated[float | None, typer.Option(help="Discriminator learning rate (default 2e-4).")] = None,
-    beta1: Annotated[float | None, typer.Option(help="Adam β1 (default 0.5).")] = None,
-    d_steps: Annotated[int | None, typer.Option(help="D updates per G update (default 1).")] = None,
+    seeds: Annotated[
+        str, typer.Option("--seeds", help="Comma-separated seeds and ranges, e.g. 0,3 or 0-7.", rich_help_panel=WHAT)
+    ] = "0",
+    steps: Annotated[
+        int | None, typer.Option(help="Generator updates per cell (default 1000).", rich_help_panel=TRAINING)
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Batch size (default 64).", rich_help_panel=TRAINING)] = None,
+    lr_g: Annotated[
+        float | None, typer.Option(help="Generator learning rate (default 2e-4).", rich_help_panel=TRAINING)
+    ] = None,
+    lr_d: Annotated[
+        float | None, typer.Option(help="Discriminator learning rate (default 2e-4).", rich_help_panel=TRAINING)
+    ] = None,
+    beta1: Annotated[float | None, typer.Option(help="Adam β1 (default 0.5).", rich_help_panel=TRAINING)] = None,
+    d_steps: Annotated[
+        int | None, typer.Option(help="D updates per G update (default 1).", rich_help_panel=TRAINING)
+    ] = None,
     log_every: Annotated[
-        int | None, typer.Option(help="Steps between loss read-outs and history.csv rows (default 50).")
+        int | None,
+        typer.Option(help="Steps between loss read-outs and history.csv rows (default 50).", rich_help_panel=TRAINING),
     ] = None,
-    device: Annotated[str, typer.Option(help="auto (CUDA, then MPS, then CPU), cpu, cuda[:N] or mps.")] = "auto",
-    generator: Annotated[str | None, typer.Option(help="Use this generator instead of the variant's.")] = None,
-    discriminator: Annotated[str | None, typer.Option(help="Use this discriminator instead of the variant's.")] = None,
-    loss: Annotated[str | None, typer.Option(help="Use this loss instead of the variant's.")] = None,
-    gen_opt: Annotated[list[str] | None, typer.Option(help="Generator option KEY=VALUE (repeatable).")] = None,
-    disc_opt: Annotated[list[str] | None, typer.Option(help="Discriminator option KEY=VALUE (repeatable).")] = None,
-    loss_opt: Annotated[list[str] | None, typer.Option(help="Loss option KEY=VALUE (repeatable).")] = None,
-    out: Annotated[str | None, typer.Option(help="Name of the results folder (default: a timestamp).")] = None,
-    results_dir: Annotated[Path, typer.Option(help="Where results folders go.")] = Path("results"),
+    device: Annotated[
+        str, typer.Option(help="auto (CUDA, then MPS, then CPU), cpu, cuda[:N] or mps.", rich_help_panel=TRAINING)
+    ] = "auto",
+    generator: Annotated[
+        str | None, typer.Option(help="Use this generator instead of the variant's.", rich_help_panel=WHAT)
+    ] = None,
+    discriminator: Annotated[
+        str | None, typer.Option(help="Use this discriminator instead of the variant's.", rich_help_panel=WHAT)
+    ] = None,
+    loss: Annotated[
+        str | None, typer.Option(help="Use this loss instead of the variant's.", rich_help_panel=WHAT)
+    ] = None,
+    gen_opt: Annotated[
+        list[str] | None, typer.Option(help="Generator option KEY=VALUE (repeatable).", rich_help_panel=WHAT)
+    ] = None,
+    disc_opt: Annotated[
+        list[str] | None, typer.Option(help="Discriminator option KEY=VALUE (repeatable).", rich_help_panel=WHAT)
+    ] = None,
+    loss_opt: Annotated[
+        list[str] | None, typer.Option(help="Loss option KEY=VALUE (repeatable).", rich_help_panel=WHAT)
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Name of the results folder (default: a timestamp).", rich_help_panel=OUTPUT)
+    ] = None,
+    results_dir: Annotated[Path, typer.Option(help="Where results folders go.", rich_help_panel=OUTPUT)] = Path(
+        "results"
+    ),
     data_root: Annotated[
-        Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
+        Path | None,
+        typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.", rich_help_panel=WHAT),
     ] = None,
-    resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
+    resolution: Annotated[
+        int | None, typer.Option(help="Image side in pixels (default: the dataset's).", rich_help_panel=WHAT)
+    ] = None,
     data_opt: Annotated[
-        list[str] | None, typer.Option(help="Dataset option KEY=VALUE (repeatable), e.g. size=100000 for ring8.")
+        list[str] | None,
+        typer.Option(help="Dataset option KEY=VALUE (repeatable), e.g. size=100000 for ring8.", rich_help_panel=WHAT),
     ] = None,
-    evaluate: Annotated[bool, typer.Option("--eval/--no-eval", help="Score each cell after training.")] = True,
+    evaluate: Annotated[
+        bool, typer.Option("--eval/--no-eval", help="Score each cell after training.", rich_help_panel=EVALUATION)
+    ] = True,
     eval_samples: Annotated[
-        int | None, typer.Option(help="Generated samples scored (default 2,500 for 2D, 10,000 for images).")
+        int | None,
+        typer.Option(
+            help="Generated samples scored (default 2,500 for 2D, 10,000 for images).", rich_help_panel=EVALUATION
+        ),
     ] = None,
-    eval_every: Annotated[int | None, typer.Option(help="Also evaluate every N steps during training.")] = None,
-    extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    eval_every: Annotated[
+        int | None, typer.Option(help="Also evaluate every N steps during training.", rich_help_panel=EVALUATION)
+    ] = None,
+    extractor: Annotated[
+        str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).", rich_help_panel=EVALUATION)
+    ] = None,
     extractor_opt: Annotated[
         list[str] | None,
-        typer.Option(help="Feature extractor option KEY=VALUE (repeatable; see ganbench plugins --components)."),
+        typer.Option(
+            help="Feature extractor option KEY=VALUE (repeatable; see ganbench plugins --components).",
+            rich_help_panel=EVALUATION,
+        ),
     ] = None,
     metrics: Annotated[
         str | None,
-        typer.Option(help="Comma-separated metrics to compute (default: all default ones; see ganbench plugins)."),
+        typer.Option(
+            help="Comma-separated metrics to compute (default: all default ones; see ganbench plugins).",
+            rich_help_panel=EVALUATION,
+        ),
     ] = None,
     inception_weights: Annotated[
         Path | None,
-        typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file."),
+        typer.Option(
+            envvar="GANBENCH_INCEPTION_WEIGHTS",
+            help="Local InceptionV3 (FID) weights file.",
+            rich_help_panel=EVALUATION,
+        ),
     ] = None,
-    tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Write TensorBoard event files per cell.")] = False,
+    tensorboard: Annotated[
+        bool, typer.Option("--tensorboard", help="Write TensorBoard event files per cell.", rich_help_panel=OUTPUT)
+    ] = False,
     config: Annotated[
-        Path | None, typer.Option("--config", help="A TOML suite file; flags given here override it.")
+        Path | None,
+        typer.Option("--config", help="A TOML suite file; flags given here override it.", rich_help_panel=WHAT),
     ] = None,
     suite_name: Annotated[
-        str | None, typer.Option("--suite", help="A suite shipped with ganbench, e.g. ci (see docs/ci.md).")
+        str | None,
+        typer.Option(
+            "--suite",
+            metavar="NAME",
+            help=f"A suite shipped with ganbench: {', '.join(shipped())} (see docs/suites.md).",
+            rich_help_panel=WHAT,
+        ),
     ] = None,
     executor: Annotated[
-        str, typer.Option(help="local (one cell at a time, in this process) or ray (cells as Ray tasks).")
+        str,
+        typer.Option(
+            help="local (one cell at a time, in this process) or ray (cells as Ray tasks).", rich_help_panel=SCALE_OUT
+        ),
     ] = "local",
     address: Annotated[
-        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray instance).")
+        str | None,
+        typer.Option(help="Ray cluster to join (default: start a local Ray instance).", rich_help_panel=SCALE_OUT),
     ] = None,
-    workers: Annotated[int | None, typer.Option(help="Ray: at most this many cells at once.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Ray: at most this many cells at once.", rich_help_panel=SCALE_OUT)
+    ] = None,
     checkpoint_every: Annotated[
-        int | None, typer.Option(help="Save each cell's checkpoint.pt every N steps (for --resume).")
+        int | None,
+        typer.Option(help="Save each cell's checkpoint.pt every N steps (for --resume).", rich_help_panel=OUTPUT),
     ] = None,
     resume: Annotated[
         Path | None,
-        typer.Option(help="Continue the unfinished cells of this results folder from their checkpoints."),
+        typer.Option(
+            help="Continue the unfinished cells of this results folder from their checkpoints.", rich_help_panel=WHAT
+        ),
     ] = None,
     channels_last: Annotated[
-        bool, typer.Option("--channels-last", help="Fast path: NHWC memory format for models and batches.")
+        bool,
+        typer.Option(
+            "--channels-last", help="Fast path: NHWC memory format for models and batches.", rich_help_panel=TRAINING
+        ),
     ] = False,
-    amp: Annotated[str, typer.Option(help="Fast path: mixed precision off, bf16 (CPU/CUDA) or fp16 (CUDA).")] = "off",
+    amp: Annotated[
+        str,
+        typer.Option(help="Fast path: mixed precision off, bf16 (CPU/CUDA) or fp16 (CUDA).", rich_help_panel=TRAINING),
+    ] = "off",
     compile_: Annotated[
-        bool, typer.Option("--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).")
+        bool,
+        typer.Option(
+            "--compile", help="Fast path: torch.compile G and the losses (CPU needs g++).", rich_help_panel=TRAINING
+        ),
     ] = False,
     vectorize_seeds: Annotated[
         bool,
-        typer.Option("--vectorize-seeds", help="Train each cell's seeds together as one batched model (small models)."),
+        typer.Option(
+            "--vectorize-seeds",
+            help="Train each cell's seeds together as one batched model (small models).",
+            rich_help_panel=SCALE_OUT,
+        ),
     ] = False,
     optimizer_g: Annotated[
-        str | None, typer.Option(help="Generator optimiser: adam (default), adamw, rmsprop, sgd or a plugin's.")
+        str | None,
+        typer.Option(
+            help="Generator optimiser: adam (default), adamw, rmsprop, sgd or a plugin's.", rich_help_panel=TRAINING
+        ),
     ] = None,
-    optimizer_d: Annotated[str | None, typer.Option(help="Discriminator optimiser (default adam).")] = None,
+    optimizer_d: Annotated[
+        str | None, typer.Option(help="Discriminator optimiser (default adam).", rich_help_panel=TRAINING)
+    ] = None,
     optimizer_g_opt: Annotated[
-        list[str] | None, typer.Option(help="Generator optimiser option KEY=VALUE, e.g. weight_decay=0.01.")
+        list[str] | None,
+        typer.Option(help="Generator optimiser option KEY=VALUE, e.g. weight_decay=0.01.", rich_help_panel=TRAINING),
     ] = None,
-    optimizer_d_opt: Annotated[list[str] | None, typer.Option(help="Discriminator optimiser option KEY=VALUE.")] = None,
+    optimizer_d_opt: Annotated[
+        list[str] | None, typer.Option(help="Discriminator optimiser option KEY=VALUE.", rich_help_panel=TRAINING)
+    ] = None,
     schedule_g: Annotated[
-        str | None, typer.Option(help="Generator learning-rate schedule: constant (default), linear, cosine.")
+        str | None,
+        typer.Option(
+            help="Generator learning-rate schedule: constant (default), linear, cosine.", rich_help_panel=TRAINING
+        ),
     ] = None,
-    schedule_d: Annotated[str | None, typer.Option(help="Discriminator learning-rate schedule.")] = None,
-    schedule_g_opt: Annotated[list[str] | None, typer.Option(help="Generator schedule option KEY=VALUE.")] = None,
-    schedule_d_opt: Annotated[list[str] | None, typer.Option(help="Discriminator schedule option KEY=VALUE.")] = None,
+    schedule_d: Annotated[
+        str | None, typer.Option(help="Discriminator learning-rate schedule.", rich_help_panel=TRAINING)
+    ] = None,
+    schedule_g_opt: Annotated[
+        list[str] | None, typer.Option(help="Generator schedule option KEY=VALUE.", rich_help_panel=TRAINING)
+    ] = None,
+    schedule_d_opt: Annotated[
+        list[str] | None, typer.Option(help="Discriminator schedule option KEY=VALUE.", rich_help_panel=TRAINING)
+    ] = None,
     training_step: Annotated[
-        str | None, typer.Option(help="Training step: alternating (default) or a plugin's, e.g. unrolled.")
+        str | None,
+        typer.Option(
+            help="Training step: alternating (default) or a plugin's, e.g. unrolled.", rich_help_panel=TRAINING
+        ),
     ] = None,
-    training_step_opt: Annotated[list[str] | None, typer.Option(help="Training step option KEY=VALUE.")] = None,
+    training_step_opt: Annotated[
+        list[str] | None, typer.Option(help="Training step option KEY=VALUE.", rich_help_panel=TRAINING)
+    ] = None,
     ema: Annotated[
         float | None,
         typer.Option(
@@ -157,32 +267,50 @@ def run(
             metavar="DECAY",
             help="Also keep an exponential moving average of G's weights with this decay (e.g. 0.999) and score "
             "it as variant <variant>+ema.",
+            rich_help_panel=TRAINING,
         ),
     ] = None,
     ema_start: Annotated[
         int | None,
         typer.Option(
-            "--ema-start", metavar="STEP", help="Step at which the EMA starts averaging (before: a copy; default 0)."
+            "--ema-start",
+            metavar="STEP",
+            help="Step at which the EMA starts averaging (before: a copy; default 0).",
+            rich_help_panel=TRAINING,
         ),
     ] = None,
     overwrite: Annotated[
         bool,
         typer.Option(
-            "--overwrite", help="Replace cells of --out that were made with other settings (default: stop, exit 2)."
+            "--overwrite",
+            help="Replace cells of --out that were made with other settings (default: stop, exit 2).",
+            rich_help_panel=OUTPUT,
         ),
     ] = False,
     nproc: Annotated[
         int | None,
-        typer.Option(help="Train each cell data-parallel (DDP) over N local processes; --batch-size is global."),
+        typer.Option(
+            help="Train each cell data-parallel (DDP) over N local processes; --batch-size is global.",
+            rich_help_panel=SCALE_OUT,
+        ),
     ] = None,
     sync_bn: Annotated[
-        bool, typer.Option("--sync-bn", help="DDP: SyncBatchNorm (global-batch statistics; CUDA only).")
+        bool,
+        typer.Option(
+            "--sync-bn", help="DDP: SyncBatchNorm (global-batch statistics; CUDA only).", rich_help_panel=SCALE_OUT
+        ),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar: one line per finished cell instead.")
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar: one line per finished cell instead.", rich_help_panel=OUTPUT
+        ),
     ] = False,
     wide: Annotated[
-        bool, typer.Option("--wide", help="Print every metric column (default: the headline metrics that fit).")
+        bool,
+        typer.Option(
+            "--wide", help="Print every metric column (default: the headline metrics that fit).", rich_help_panel=OUTPUT
+        ),
     ] = False,
 ) -> None:
     """Train each variant on each dataset with each seed, score it, and write the results table."""
@@ -460,19 +588,13 @@ def report(table: pd.DataFrame, run_dir: Path, *, wide: bool = False) -> None:
         typer.echo(summary_table(table, width=width, wide=wide))
     typer.echo(f"\nresults: {run_dir}{os.sep}results.csv (+ .parquet), {SUMMARY_STEM}.csv")
     typer.echo("next:")
-    steps = [(f"ganbench report {run_dir}", "HTML report: curves, samples, leaderboard")]
-    if _has_command("table"):
-        steps.append((f"ganbench table {run_dir}", "the leaderboard in the terminal"))
+    steps = [
+        (f"ganbench report {run_dir}", "HTML report: curves, samples, leaderboard"),
+        (f"ganbench table {run_dir}", "the leaderboard in the terminal"),
+    ]
     if any(run_dir.glob("*/tensorboard")):
         steps.append((f"tensorboard --logdir {run_dir}", "losses, metrics and samples per step"))
     for command, why in steps:
         typer.echo(f"  {command}" + (f"  # {why}" if len(command) + len(why) + 6 <= width else ""))
     if len(table) and (table["status"] != "ok").all():
         raise typer.Exit(1)
-
-
-def _has_command(name: str) -> bool:
-    """Whether ``ganbench NAME`` exists (the next-step hints name only commands this install has)."""
-    from ganbench.cli import app
-
-    return name in {c.name for c in app.registered_commands}

@@ -49,7 +49,7 @@ def score(
     from ganbench.data.paths import resolve_data_root
     from ganbench.engine.devices import resolve_device
     from ganbench.engine.seeding import check_seed
-    from ganbench.metrics.suite import evaluate_samples
+    from ganbench.metrics.evaluate import evaluate_samples
     from ganbench.results import atomic
     from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, load_dataset
     from ganbench.scoring import MIN_SAMPLES, load_samples

@@ -1,6 +1,7 @@
 """Sample-quality metrics: one module per job.
 
-* :mod:`.suite` - ``evaluate_samples``: every metric column of a results row;
+* :mod:`.evaluate` - ``evaluate_samples``: every registered metric on one set of samples (a results row);
+* :mod:`.suite` - the built-in metrics' computations and the metric columns;
 * :mod:`.fid` - FID through torch-fidelity, plus a float64 cross-check;
 * :mod:`.kid` - KID in torch, equal to torch-fidelity's (real-side sums cacheable);
 * :mod:`.features` - feature extractors by name (inception-v3-compat, ganbench-digits, raw);

@@ -22,15 +22,15 @@ from typing import Any
 
 import torch
 
-from ganbench.data.base import GanDataset
-from ganbench.errors import PluginError
+from ganbench.data.base import DataSpec, GanDataset
+from ganbench.errors import IncompatibleError, PluginError
 from ganbench.metrics.cache import DEFAULT_N_REAL, RealStats, real_stats, select_real
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
 from ganbench.metrics.digits_classifier import load_digit_classifier
 from ganbench.metrics.features import get_extractor
 from ganbench.metrics.inception import InceptionWeightsMissingError
 from ganbench.metrics.inputs import MetricInputs, MetricUnavailableError
-from ganbench.metrics.suite import TEXT_COLUMNS, _check_fake, _labels_digits, _ndb_fit, _prdc_fit, fid_split_of
+from ganbench.metrics.suite import TEXT_COLUMNS, fid_split_of, ndb_fit, prdc_fit
 from ganbench.registrar import MetricEntry
 from ganbench.registry import PluginRegistry, get_registry
 
@@ -96,8 +96,8 @@ class _Sources:
             split=self.split,
             n_real=self.n_real,
             cache_dir=self.cache_dir,
-            ndb_fit=_ndb_fit,
-            prdc_fit=_prdc_fit,
+            ndb_fit=ndb_fit,
+            prdc_fit=prdc_fit,
         )
         if name == self.extractor:
             self.row.update(fid_layer=fx.layer, fid_n_real=real.key.n, real_stats_key=str(real.key))
@@ -145,6 +145,22 @@ class _Sources:
             return self.models
         real, fake_features = self.features(entry.extractor or self.extractor)
         return {"real_features": real.features, "fake_features": fake_features, "real_stats": real}[name]
+
+
+def _check_fake(fake: torch.Tensor, spec: DataSpec) -> None:
+    if fake.dim() < 2 or tuple(fake.shape[1:]) != tuple(spec.shape):
+        want = ", ".join(map(str, spec.shape))
+        got = tuple(fake.shape)
+        raise IncompatibleError(f"generated samples have shape {got}; dataset {spec.name!r} needs (N, {want})")
+
+
+def _labels_digits(spec: DataSpec) -> bool:
+    """Whether mode counting labels the samples with the shipped digit classifier."""
+    return (
+        spec.kind == "image"
+        and spec.fid_extractor == DIGITS_EXTRACTOR
+        and bool(spec.extra.get("stacked") or spec.num_classes)
+    )
 
 
 def selected_metrics(registry: PluginRegistry, names: Sequence[str] | None) -> list[MetricEntry]:
@@ -232,6 +248,47 @@ def evaluate_metrics(
         row.update(_checked(entry, values))
     row["eval_s"] = time.perf_counter() - start
     return row
+
+
+def evaluate_samples(
+    fake: torch.Tensor,
+    dataset: GanDataset,
+    *,
+    device: torch.device | str,
+    n_real: int | None = None,
+    cache_dir: Path | None = None,
+    extractor: str | None = None,
+    inception_weights: Path | None = None,
+    strict: bool = False,
+    metrics: Sequence[str] | None = None,
+    models: Any = None,
+    registry: PluginRegistry | None = None,
+    fake_labels: torch.Tensor | None = None,
+    extractor_options: Mapping[str, Any] | None = None,
+) -> dict[str, object]:
+    """Score ``fake`` (dataset conventions, any device) against ``dataset``; returns the metric columns.
+
+    ``n_real`` real samples (default: the whole FID split, at most
+    ``DEFAULT_N_REAL``) are drawn with a fixed seed; ``extractor`` overrides
+    ``spec.fid_extractor``. Columns that do not apply are NaN/None. The
+    metrics are the registered ones (``metrics``: names; default: every
+    default metric), run by :func:`evaluate_metrics`.
+    """
+    return evaluate_metrics(
+        fake,
+        dataset,
+        device=device,
+        n_real=n_real,
+        cache_dir=cache_dir,
+        extractor=extractor,
+        inception_weights=inception_weights,
+        strict=strict,
+        metrics=metrics,
+        models=models,
+        registry=registry,
+        fake_labels=fake_labels,
+        extractor_options=extractor_options,
+    )
 
 
 def _checked(entry: MetricEntry, values: object) -> dict[str, object]:

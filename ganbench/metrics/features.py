@@ -148,7 +148,9 @@ def _torch_fidelity_model(name: str, layer: str, weights: str | None, device: st
     return create_feature_extractor(name, [layer], cuda=False, verbose=False, **kwargs).to(device)
 
 
-def _inception(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
+def inception_extractor(
+    *, device: torch.device, inception_weights: Path | str | None, batch_size: int
+) -> FeatureExtractor:
     weights = resolve_inception_weights(inception_weights)
     model = _torch_fidelity_model("inception-v3-compat", "2048", str(weights), str(device))
     return FeatureExtractor(
@@ -161,7 +163,7 @@ def _inception(*, device: torch.device, inception_weights: Path | str | None, ba
     )
 
 
-def _digits(*, device: torch.device, batch_size: int) -> FeatureExtractor:
+def digits_extractor(*, device: torch.device, batch_size: int) -> FeatureExtractor:
     model = _torch_fidelity_model(digits_classifier.EXTRACTOR_NAME, "penultimate", None, str(device))
 
     def fn(x: torch.Tensor) -> torch.Tensor:
@@ -179,5 +181,5 @@ def _digits(*, device: torch.device, batch_size: int) -> FeatureExtractor:
     )
 
 
-def _raw(*, device: torch.device, batch_size: int) -> FeatureExtractor:
+def raw_extractor(*, device: torch.device, batch_size: int) -> FeatureExtractor:
     return FeatureExtractor("raw", "coords", "none", lambda x: x.flatten(1).float(), device, max(batch_size, 8192))

@@ -1,4 +1,4 @@
-"""One call that scores generated samples against a dataset: the metric columns of a results row.
+"""The built-in metrics' computations and the metric columns of a results row.
 
 What runs depends on the dataset (its :class:`~ganbench.data.base.DataSpec`):
 
@@ -8,18 +8,15 @@ What runs depends on the dataset (its :class:`~ganbench.data.base.DataSpec`):
 * digits (``num_classes`` and the ``ganbench-digits`` extractor): the shipped
   classifier labels each sample; stacked digits label each channel (1000 modes).
 
-The real side comes from the on-disk cache (:mod:`.cache`). If the Inception
-weights are missing, FID/KID/PRDC/NDB are NaN with ``fid_note`` saying why and
-the other metrics still run, unless ``strict=True`` (then the one-line
-:class:`~ganbench.metrics.inception.InceptionWeightsMissingError` propagates).
+The built-in ``metrics`` plugin registers these functions; the one call that scores samples with
+every registered metric is :func:`ganbench.metrics.evaluate.evaluate_samples` (which imports this
+module, never the other way round). The real side comes from the on-disk cache (:mod:`.cache`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
@@ -38,9 +35,6 @@ from ganbench.metrics.kid import kid_with_cache
 from ganbench.metrics.modes import class_modes, mixture_modes, stacked_modes
 from ganbench.metrics.ndb import NDB, max_bins
 from ganbench.metrics.prdc import K_DC, K_PR, prdc, real_knn_radii
-
-if TYPE_CHECKING:
-    from ganbench.registry import PluginRegistry
 
 NDB_K = 100
 NDB_SEED = 0
@@ -68,21 +62,14 @@ def fid_split_of(dataset: GanDataset) -> str:
     return spec.fid_split if spec.fid_split in dataset.splits else dataset.splits[0]
 
 
-def _check_fake(fake: torch.Tensor, spec: DataSpec) -> None:
-    if fake.dim() < 2 or tuple(fake.shape[1:]) != tuple(spec.shape):
-        want = ", ".join(map(str, spec.shape))
-        got = tuple(fake.shape)
-        raise IncompatibleError(f"generated samples have shape {got}; dataset {spec.name!r} needs (N, {want})")
-
-
-def _ndb_fit(features: torch.Tensor) -> dict[str, Any] | None:
+def ndb_fit(features: torch.Tensor) -> dict[str, Any] | None:
     """NDB bins on the real features (k-means, seeded); K shrinks with few samples, under 2 bins: none."""
     if max_bins(len(features), NDB_K) < 2:
         return None
     return NDB(features, k=NDB_K, seed=NDB_SEED).state_dict()
 
 
-def _prdc_fit(features: torch.Tensor) -> dict[int, torch.Tensor] | None:
+def prdc_fit(features: torch.Tensor) -> dict[int, torch.Tensor] | None:
     """PRDC's real k-NN radii, cached with the real features; none when k-NN balls are undefined."""
     if len(features) <= max(K_PR, K_DC):
         return None
@@ -140,15 +127,6 @@ def ndb_metrics(real: RealStats, fake_features: torch.Tensor) -> dict[str, objec
     return {"ndb": ndb["ndb"], "ndb_k": ndb["ndb_k"], "ndb_js": ndb["ndb_js"]}
 
 
-def _labels_digits(spec: DataSpec) -> bool:
-    """Whether mode counting labels the samples with the shipped digit classifier."""
-    return (
-        spec.kind == "image"
-        and spec.fid_extractor == DIGITS_EXTRACTOR
-        and bool(spec.extra.get("stacked") or spec.num_classes)
-    )
-
-
 def mode_metrics(
     fake: torch.Tensor, spec: DataSpec, device: torch.device, labels: torch.Tensor | None = None
 ) -> dict[str, object]:
@@ -171,46 +149,3 @@ def mode_metrics(
     if spec.num_classes:
         return dict(class_modes(labels, spec.num_classes))
     return {}
-
-
-def evaluate_samples(
-    fake: torch.Tensor,
-    dataset: GanDataset,
-    *,
-    device: torch.device | str,
-    n_real: int | None = None,
-    cache_dir: Path | None = None,
-    extractor: str | None = None,
-    inception_weights: Path | None = None,
-    strict: bool = False,
-    metrics: Sequence[str] | None = None,
-    models: Any = None,
-    registry: PluginRegistry | None = None,
-    fake_labels: torch.Tensor | None = None,
-    extractor_options: Mapping[str, Any] | None = None,
-) -> dict[str, object]:
-    """Score ``fake`` (dataset conventions, any device) against ``dataset``; returns the metric columns.
-
-    ``n_real`` real samples (default: the whole FID split, at most
-    ``DEFAULT_N_REAL``) are drawn with a fixed seed; ``extractor`` overrides
-    ``spec.fid_extractor``. Columns that do not apply are NaN/None. The
-    metrics are the registered ones (``metrics``: names; default: every
-    default metric), run by :func:`ganbench.metrics.evaluate.evaluate_metrics`.
-    """
-    from ganbench.metrics.evaluate import evaluate_metrics
-
-    return evaluate_metrics(
-        fake,
-        dataset,
-        device=device,
-        n_real=n_real,
-        cache_dir=cache_dir,
-        extractor=extractor,
-        inception_weights=inception_weights,
-        strict=strict,
-        metrics=metrics,
-        models=models,
-        registry=registry,
-        fake_labels=fake_labels,
-        extractor_options=extractor_options,
-    )

@@ -20,8 +20,6 @@ import math
 import platform
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +38,6 @@ from ganbench.engine.checkpoint import (
     save_checkpoint,
 )
 from ganbench.engine.devices import cpu_threads_for, peak_memory_mb, reset_peak_memory
-from ganbench.engine.distributed import CellGroup
 from ganbench.engine.ema import EmaGenerator
 from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
@@ -48,41 +45,16 @@ from ganbench.engine.seeding import seed_everything
 from ganbench.engine.terms import history_columns
 from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
 from ganbench.errors import DiskFullError
-from ganbench.registry import PluginRegistry
 from ganbench.results import atomic
 from ganbench.results.pictures import save_class_grid, save_image_grid, save_scatter
 from ganbench.results.table import EMA_ROW_FILE, EMA_SUFFIX, ROW_FILE
 from ganbench.results.tensorboard import TensorBoardLogger
+from ganbench.runner.context import CellContext, announce, score_samples
 from ganbench.runner.fingerprint import CONFIG_KEY, Fingerprint, cell_fingerprint
 from ganbench.runner.periodic import PeriodicEvaluator
-from ganbench.runner.plan import Cell, EvalOptions, check_models
+from ganbench.runner.plan import Cell, check_models
 
 GRID_SAMPLES = 64
-
-
-@dataclass
-class CellContext:
-    registry: PluginRegistry
-    dataset: GanDataset
-    device: torch.device
-    run_dir: Path
-    evaluation: EvalOptions
-    plugins: str = ""
-    on_log: Callable[[Cell, int, dict[str, float], float], None] | None = None
-    on_stage: Callable[[Cell, str], None] | None = None
-    """Told when the cell moves on: ``training``, ``evaluating``, ``writing`` (for a progress display)."""
-    tensorboard: bool = False
-    checkpoint_every: int | None = None
-    """Save ``checkpoint.pt`` every this many steps (and at the last step)."""
-    resume: bool = False
-    """Continue from the cell's ``checkpoint.pt`` when there is one."""
-    group: CellGroup | None = None
-    """Data-parallel ranks training this cell together (``--nproc``/torchrun); None: this process alone."""
-
-    @property
-    def writes(self) -> bool:
-        """Whether this process writes the cell's files and evaluates (rank 0, or a lone process)."""
-        return self.group is None or self.group.is_writer
 
 
 def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, Any]:
@@ -130,11 +102,6 @@ def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
     """Train and evaluate ``cell``; always returns (and writes) its row."""
     with cpu_threads_for(ctx.device, ctx.dataset.spec.kind):
         return _run_cell(cell, ctx)
-
-
-def announce(cell: Cell, ctx: CellContext, stage: str) -> None:
-    if ctx.on_stage is not None:
-        ctx.on_stage(cell, stage)
 
 
 def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
@@ -429,33 +396,6 @@ def save_real_grid(dataset: GanDataset, path: Path) -> None:
         )
     else:
         save_image_grid(x, path)
-
-
-def score_samples(
-    fake: torch.Tensor, ctx: CellContext, models: Models | None = None, *, fake_labels: torch.Tensor | None = None
-) -> dict[str, Any]:
-    """The registered metrics (``--metrics``); ``models`` for those that score the trained networks.
-
-    ``fake_labels``: the classes a conditional generator produced ``fake`` for (conditional metrics).
-    """
-    try:
-        from ganbench.metrics.suite import evaluate_samples
-    except ImportError:  # pragma: no cover - the suite ships with ganbench
-        return {"fid_note": "metrics suite unavailable"}
-    e = ctx.evaluation
-    return evaluate_samples(
-        fake,
-        ctx.dataset,
-        device=ctx.device,
-        cache_dir=e.cache_dir,
-        extractor=e.extractor,
-        inception_weights=e.inception_weights,
-        metrics=e.metrics,
-        models=models,
-        registry=ctx.registry,
-        fake_labels=fake_labels,
-        extractor_options=e.extractor_options,
-    )
 
 
 def save_code_traversal(models: Models, ctx: CellContext, cell_dir: Path) -> None:

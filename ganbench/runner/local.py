@@ -12,7 +12,8 @@ import torch
 
 from ganbench.errors import GanbenchError
 from ganbench.registry import PluginRegistry
-from ganbench.runner.cell import CellContext, run_cell
+from ganbench.runner.cell import run_cell
+from ganbench.runner.context import CellContext
 from ganbench.runner.plan import Cell, EvalOptions, Plan, RunConfig
 from ganbench.runner.rundir import rebuild, record_invocation
 

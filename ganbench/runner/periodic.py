@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import rng_state, set_rng_state
 from ganbench.results import atomic
+from ganbench.runner.context import announce, score_samples
 
 if TYPE_CHECKING:
     from ganbench.engine.build import Models
     from ganbench.results.tensorboard import TensorBoardLogger
-    from ganbench.runner.cell import CellContext
+    from ganbench.runner.context import CellContext
     from ganbench.runner.plan import Cell
 
 EVALS_FILE = "evals.csv"
@@ -42,8 +43,6 @@ class PeriodicEvaluator:
             self.evaluate(step)
 
     def evaluate(self, step: int) -> dict[str, Any]:
-        from ganbench.runner.cell import announce, score_samples
-
         announce(self.cell, self.ctx, "evaluating")
         start = time.perf_counter()
         state = rng_state()

@@ -43,7 +43,8 @@ from ganbench.errors import UserError
 from ganbench.registry import PluginRegistry, get_registry
 from ganbench.results import atomic
 from ganbench.results.table import ROW_FILE
-from ganbench.runner.cell import CellContext, base_row, run_cell
+from ganbench.runner.cell import base_row, run_cell
+from ganbench.runner.context import CellContext
 from ganbench.runner.local import RunSettings, cell_context, start_run
 from ganbench.runner.plan import Cell, DataConfig, EvalOptions, Plan, load_dataset
 from ganbench.runner.rundir import rebuild

@@ -23,7 +23,6 @@ from ganbench.engine.vectorized import train_vectorized
 from ganbench.errors import DiskFullError, UserError
 from ganbench.results import atomic
 from ganbench.runner.cell import (
-    CellContext,
     base_row,
     evaluate_cell,
     finish_row,
@@ -32,6 +31,7 @@ from ganbench.runner.cell import (
     write_config,
     write_history,
 )
+from ganbench.runner.context import CellContext
 from ganbench.runner.plan import Cell, check_models
 
 VECTORIZED_COLUMN = "trained_with"

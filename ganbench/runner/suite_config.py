@@ -225,8 +225,9 @@ def merge(cli: Mapping[str, Any], explicit: set[str], suite: Mapping[str, Any]) 
 
 def builtin_suites() -> dict[str, Path]:
     """The suites shipped in ``ganbench/suites`` (``ganbench run --suite NAME``)."""
-    folder = Path(__file__).resolve().parent.parent / "suites"
-    return {path.stem: path for path in sorted(folder.glob("*.toml"))}
+    from ganbench.suites import shipped
+
+    return shipped()
 
 
 def builtin_suite(name: str) -> Path:

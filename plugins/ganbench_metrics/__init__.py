@@ -115,18 +115,18 @@ def cas(inputs: MetricInputs) -> Mapping[str, Any]:
 def ganbench_register(registrar: Registrar) -> None:
     registrar.add_feature_extractor(
         "inception-v3-compat",
-        features._inception,
+        features.inception_extractor,
         description="torch-fidelity's TF-ported InceptionV3, pool3 (2048-D): FID comparable with the literature.",
     )
     registrar.add_feature_extractor(
         DIGITS_EXTRACTOR,
-        features._digits,
+        features.digits_extractor,
         description="The shipped digit CNN's penultimate layer (64-D per channel, concatenated).",
         torch_fidelity=FeatureExtractorGanbenchDigits,
     )
     registrar.add_feature_extractor(
         "raw",
-        features._raw,
+        features.raw_extractor,
         description="The samples themselves, flattened (2D mixtures: FID on the coordinates).",
         data_kinds=("image", "points"),
     )

@@ -21,7 +21,8 @@ from ganbench.engine.checkpoint import CHECKPOINT_FILE
 from ganbench.metrics import inception
 from ganbench.metrics.cache import RealStatsCache, RealStatsKey
 from ganbench.registry import get_registry
-from ganbench.runner.cell import CellContext, run_cell
+from ganbench.runner.cell import run_cell
+from ganbench.runner.context import CellContext
 from ganbench.runner.plan import DataConfig, EvalOptions, make_plan
 from ganbench.safeload import UnsafeFileError, load_tensors
 

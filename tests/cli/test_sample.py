@@ -14,7 +14,8 @@ from PIL import Image
 import ganbench
 from ganbench.cli import main
 from ganbench.cli.sample import generate_all, to_uint8
-from ganbench.runner.cell import CellContext, run_cell
+from ganbench.runner.cell import run_cell
+from ganbench.runner.context import CellContext
 from ganbench.runner.plan import DataConfig, EvalOptions, make_plan
 from tests.engine import test_labels
 

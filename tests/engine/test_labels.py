@@ -27,7 +27,8 @@ from ganbench.errors import IncompatibleError
 from ganbench.plugin import BuildContext, Discriminator, GANLoss, Generator, LossOutput, Recipe, Variant, hookimpl
 from ganbench.registrar import PluginOrigin
 from ganbench.registry import PluginRegistry
-from ganbench.runner.cell import CellContext, run_cell
+from ganbench.runner.cell import run_cell
+from ganbench.runner.context import CellContext
 from ganbench.runner.plan import DataConfig, EvalOptions, make_plan
 
 CPU = torch.device("cpu")

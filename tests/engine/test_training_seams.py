@@ -23,7 +23,8 @@ from ganbench.errors import PluginError, UserError
 from ganbench.plugin import TrainingStep, hookimpl
 from ganbench.registrar import PluginOrigin
 from ganbench.registry import PluginRegistry, get_registry
-from ganbench.runner.cell import CellContext, run_cell
+from ganbench.runner.cell import run_cell
+from ganbench.runner.context import CellContext
 from ganbench.runner.plan import DataConfig, EvalOptions, make_plan
 from tests.plugin_author.helpers import EXAMPLE, run_ganbench, subprocess_env
 

@@ -10,7 +10,7 @@ import torch
 
 from ganbench.data.base import DataSpec, TensorGanDataset
 from ganbench.metrics import cache as cache_mod
-from ganbench.metrics import suite
+from ganbench.metrics import evaluate, suite
 from ganbench.metrics.cache import RealStatsCache, default_cache_dir, real_stats, select_real
 from ganbench.metrics.features import get_extractor
 from ganbench.metrics.fid import feature_statistics
@@ -50,8 +50,8 @@ def test_suite_reuses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     original = cache_mod._extract_real
     monkeypatch.setattr(cache_mod, "_extract_real", lambda *a, **k: calls.append(1) or original(*a, **k))
     ds, fake = _points(), torch.randn(300, 2) * 2
-    a = suite.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
-    b = suite.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    a = evaluate.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    b = evaluate.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
     assert len(calls) == 1
     assert a["real_stats_key"] == b["real_stats_key"] and a["fid"] == b["fid"] and a["ndb"] == b["ndb"]
 
@@ -87,7 +87,7 @@ def test_corrupt_cache_file_is_recomputed(tmp_path: Path) -> None:
 
 def test_ndb_state_round_trips_through_weights_only_load(tmp_path: Path) -> None:
     ds = _points()
-    real = real_stats(ds, _raw(), split="test", n_real=500, cache_dir=tmp_path, ndb_fit=suite._ndb_fit)
+    real = real_stats(ds, _raw(), split="test", n_real=500, cache_dir=tmp_path, ndb_fit=suite.ndb_fit)
     loaded = RealStatsCache(tmp_path).load(real.key)
     assert loaded is not None and loaded.ndb_state is not None
     assert torch.equal(loaded.ndb_state["centres"], real.ndb_state["centres"])
@@ -105,8 +105,8 @@ def test_prdc_real_radii_are_cached_and_reused(tmp_path: Path, monkeypatch: pyte
     original = suite.real_knn_radii
     monkeypatch.setattr(suite, "real_knn_radii", lambda *a, **k: calls.append(1) or original(*a, **k))
     ds, fake = _points(), torch.randn(300, 2) * 2
-    a = suite.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
-    b = suite.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    a = evaluate.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    b = evaluate.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
     assert len(calls) == 1  # computed on the miss only
     real = real_stats(ds, _raw(), split="test", n_real=400, cache_dir=tmp_path)
     assert sorted(real.prdc_radii) == [3, 5] and real.prdc_radii[5].dtype == torch.float64
@@ -119,6 +119,6 @@ def test_file_without_prdc_radii_gets_them_added(tmp_path: Path) -> None:
     ds = _points()
     real = real_stats(ds, _raw(), split="test", n_real=500, cache_dir=tmp_path)  # no prdc_fit: none stored
     assert real.prdc_radii is None
-    again = real_stats(ds, _raw(), split="test", n_real=500, cache_dir=tmp_path, prdc_fit=suite._prdc_fit)
+    again = real_stats(ds, _raw(), split="test", n_real=500, cache_dir=tmp_path, prdc_fit=suite.prdc_fit)
     assert sorted(again.prdc_radii) == [3, 5]
     assert sorted(RealStatsCache(tmp_path).load(again.key).prdc_radii) == [3, 5]  # written back

@@ -18,9 +18,9 @@ from ganbench.data.base import DataSpec, TensorGanDataset
 from ganbench.errors import UnknownNameError, UserError
 from ganbench.metrics import digits_classifier as dc
 from ganbench.metrics import inception
+from ganbench.metrics.evaluate import evaluate_samples
 from ganbench.metrics.features import get_extractor, weights_hash
 from ganbench.metrics.inception import InceptionWeightsMissingError, resolve_inception_weights
-from ganbench.metrics.suite import evaluate_samples
 from ganbench.registry import get_registry
 
 

@@ -18,8 +18,8 @@ import pytest
 import torch
 from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
 
+from ganbench.metrics import evaluate
 from ganbench.metrics import kid as kid_mod
-from ganbench.metrics import suite
 from ganbench.metrics.cache import RealStatsCache, real_stats
 from ganbench.metrics.features import get_extractor
 from ganbench.metrics.fid import kid_from_features
@@ -210,8 +210,8 @@ def test_suite_caches_real_sums_and_skips_them_on_the_second_evaluation(
     monkeypatch.setattr(kid_mod, "kernel_sums", counting)
     ds = _points()
     fake = torch.randn(300, 2) * 2
-    a = suite.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
-    b = suite.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    a = evaluate.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    b = evaluate.evaluate_samples(fake, ds, device="cpu", n_real=400, cache_dir=tmp_path)
     assert computed == [True, False]  # real-real sums on the first evaluation only
     assert a["kid_mean"] == b["kid_mean"] and a["kid_std"] == b["kid_std"]
     real = real_stats(ds, _raw(), split="test", n_real=400, cache_dir=tmp_path)
@@ -221,6 +221,6 @@ def test_suite_caches_real_sums_and_skips_them_on_the_second_evaluation(
     want, _ = _torch_fidelity(get_extractor("raw")(fake).double(), real.features.double(), KidParams())
     assert a["kid_mean"] == pytest.approx(want, rel=RTOL_F64)
     # Another generated count draws other subsets: a second entry, the first kept.
-    suite.evaluate_samples(fake[:250], ds, device="cpu", n_real=400, cache_dir=tmp_path)
+    evaluate.evaluate_samples(fake[:250], ds, device="cpu", n_real=400, cache_dir=tmp_path)
     assert computed[-1] is True
     assert len(RealStatsCache(tmp_path).load(real.key).kid_sums) == 2

@@ -13,8 +13,9 @@ from ganbench_toydata.mixtures import RING8, make_mixture, sample_mixture
 from ganbench.data.base import DatasetOptions
 from ganbench.errors import IncompatibleError
 from ganbench.metrics import inception
+from ganbench.metrics.evaluate import evaluate_samples
 from ganbench.metrics.inception import InceptionWeightsMissingError
-from ganbench.metrics.suite import METRIC_COLUMNS, evaluate_samples
+from ganbench.metrics.suite import METRIC_COLUMNS
 
 LAYOUT_METRIC_COLUMNS = {
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",

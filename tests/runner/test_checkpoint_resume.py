@@ -16,7 +16,8 @@ import torch
 
 from ganbench.engine.checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
 from ganbench.registry import get_registry
-from ganbench.runner.cell import CellContext, run_cell
+from ganbench.runner.cell import run_cell
+from ganbench.runner.context import CellContext
 from ganbench.runner.local import RunSettings, run_plan
 from ganbench.runner.plan import DataConfig, EvalOptions, make_plan
 

@@ -22,7 +22,7 @@ import pytest
 import torch
 
 import ganbench.plugin
-from ganbench import hookspecs
+from ganbench import hookspecs, testing
 from ganbench.data.base import DataSpec
 from ganbench.engine.build import build_models
 from ganbench.engine.config import TrainConfig
@@ -102,15 +102,21 @@ def _python_blocks() -> list[str]:
 
 
 def test_public_api_names_in_the_document_exist():
-    """Every ``from ganbench...`` import in the document's code is a public name of ganbench.plugin."""
+    """Every ``from ganbench...`` import in the document's code is a public name of ganbench.plugin (or
+    ``from ganbench import testing``), and every ``testing.X`` it uses is a public name of ganbench.testing."""
     imported: set[str] = set()
     for block in _python_blocks():
         for node in ast.walk(ast.parse(block)):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ganbench"):
+                if node.module == "ganbench":  # the other public module: the in-process test helpers
+                    assert [alias.name for alias in node.names] == ["testing"]
+                    continue
                 assert node.module == "ganbench.plugin", node.module
                 imported |= {alias.name for alias in node.names}
     assert {"hookimpl", "Registrar", "Recipe", "Variant"} <= imported
     assert imported <= set(ganbench.plugin.__all__), imported - set(ganbench.plugin.__all__)
+    used = set(re.findall(r"(?<!torch\.)\btesting\.([A-Za-z_]+)", "\n".join(_python_blocks())))
+    assert used and used <= set(testing.__all__), used - set(testing.__all__)
 
 
 # -- drift is caught ---------------------------------------------------------------

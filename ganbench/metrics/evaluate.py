@@ -28,6 +28,7 @@ from ganbench.metrics.cache import DEFAULT_N_REAL, RealStats, real_stats, select
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
 from ganbench.metrics.digits_classifier import load_digit_classifier
 from ganbench.metrics.features import get_extractor
+from ganbench.metrics.fid import rank_note
 from ganbench.metrics.inception import InceptionWeightsMissingError
 from ganbench.metrics.inputs import MetricInputs, MetricUnavailableError
 from ganbench.metrics.suite import TEXT_COLUMNS, fid_split_of, ndb_fit, prdc_fit
@@ -67,6 +68,8 @@ class _Sources:
         self.strict, self.models, self.registry, self.row = strict, models, registry, row
         self.split = fid_split_of(dataset)
         self.shared: dict[str, Any] = {}
+        self.notes: list[str] = []
+        """``fid_note`` lines about the features themselves, written once whichever metrics used them."""
         self._features: dict[str, tuple[RealStats, torch.Tensor] | None] = {}
         self._real: tuple[torch.Tensor, torch.Tensor | None] | None = None
 
@@ -101,6 +104,9 @@ class _Sources:
         )
         if name == self.extractor:
             self.row.update(fid_layer=fx.layer, fid_n_real=real.key.n, real_stats_key=str(real.key))
+            note = rank_note(real.stats["sigma"], len(real.features))
+            if note is not None:
+                self.notes.append(note)
         if fx.name == DIGITS_EXTRACTOR and _labels_digits(self.dataset.spec):
             # One CNN pass for the FID features and the mode labels (the same network and layer).
             fake_features, labels = load_digit_classifier(self.device).features_and_labels(self.fake)
@@ -246,6 +252,10 @@ def evaluate_metrics(
         except MetricUnavailableError:
             continue
         row.update(_checked(entry, values))
+    if sources.notes:
+        previous = row.get("fid_note")
+        earlier = [previous] if isinstance(previous, str) and previous else []
+        row["fid_note"] = "; ".join([*earlier, *sources.notes])
     row["eval_s"] = time.perf_counter() - start
     return row
 

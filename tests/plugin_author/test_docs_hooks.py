@@ -17,6 +17,7 @@ import subprocess
 import sys
 import types
 
+import numpy as np
 import pluggy
 import pytest
 import torch
@@ -300,6 +301,23 @@ def test_extractor_example_gives_fid_on_its_features(tmp_path):
     )  # fmt: skip
     assert (row8["fid_layer"], row8["fid_extractor_options"]) == ("proj8", '{"dim": 8, "seed": 3}')
     assert row8["real_stats_key"] != row["real_stats_key"] and "fid_extractor_options" not in row
+    assert "rank" not in (row["fid_note"] or "")  # 256 values per image: full-rank 32-D features
+
+
+def test_rank_deficient_features_are_noted_once(tmp_path):
+    """2-D points projected to 32-D: finite FID, KID and PRDC, and one note in fid_note saying the rank."""
+    from ganbench.metrics.evaluate import evaluate_metrics
+
+    registry = _register_source(_python_block_after("<!-- example: extractor -->"), "doc_extractor_rank")
+    dataset, fake = _ring8(tmp_path)
+    row = evaluate_metrics(
+        fake, dataset, device="cpu", cache_dir=tmp_path, metrics=["fid", "prdc"], extractor="my-projection",
+        registry=registry,
+    )  # fmt: skip
+    assert all(np.isfinite(row[k]) for k in ("fid", "kid_mean", "precision", "recall"))
+    assert row["fid_note"].count("rank") == 1 and "rank 2 < dimension 32" in row["fid_note"]
+    raw = evaluate_metrics(fake, dataset, device="cpu", cache_dir=tmp_path, metrics=["fid", "prdc"], registry=registry)
+    assert "rank" not in (raw["fid_note"] or "")
 
 
 # -- the training-seam and label examples work ------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 import pluggy
 
 from ganbench import hookspecs
-from ganbench.columns import register_column
+from ganbench.columns import register_column, register_protocol_key
 from ganbench.errors import PluginError, UnknownNameError
 from ganbench.registrar import (
     ComponentEntry,
@@ -286,6 +286,8 @@ def _commit_evaluation(entries: Iterable[Any]) -> None:
         if isinstance(entry, MetricEntry):
             for col in entry.columns:
                 register_column(col)
+            for key in entry.protocol:
+                register_protocol_key(key)
         elif isinstance(entry, ExtractorEntry) and entry.torch_fidelity is not None:
             if FEATURE_EXTRACTORS_REGISTRY.get(entry.name) is not entry.torch_fidelity:
                 register_feature_extractor(entry.name, entry.torch_fidelity)

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from ganbench.data.base import DataSpec, GanDataset
@@ -37,6 +38,8 @@ from ganbench.registry import PluginRegistry, get_registry
 
 FEATURE_PROTOCOL = ("fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key")
 """How the run's features were measured; written whenever a selected metric uses them."""
+PROTOCOL_TYPES = (str, int, float, bool, np.generic)
+"""What a metric's protocol key may hold (plain scalars; numpy scalars count): one cell of the results table."""
 DIGIT_LABELS = "ganbench-digits/labels"
 """``MetricInputs.shared`` key: the digit classifier's labels of ``fake``, from the same pass as its features."""
 
@@ -311,4 +314,11 @@ def _checked(entry: MetricEntry, values: object) -> dict[str, object]:
             f"metric {entry.name!r} of {entry.origin} returned undeclared column(s) {', '.join(undeclared)}; "
             f"declare them in add_metric(columns=..., protocol=...); declared: {', '.join(entry.keys)}"
         )
+    for key in entry.protocol:
+        value = values.get(key)
+        if not (value is None or isinstance(value, PROTOCOL_TYPES)):
+            raise PluginError(
+                f"metric {entry.name!r} of {entry.origin} returned protocol key {key!r} as {type(value).__name__}; "
+                "protocol values are str, int, float, bool or None"
+            )
     return dict(values)

@@ -134,3 +134,22 @@ def test_extractor_options_are_validated_before_training(capsys, tmp_path, args,
     lines = err.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], err
     assert not (tmp_path / "x").exists()
+
+
+def test_plugins_json_lists_metric_columns_with_direction_and_description(capsys, monkeypatch):
+    import json
+
+    from ganbench import columns
+
+    monkeypatch.setenv("GANBENCH_LOAD_PLUGINS", "")
+    with pytest.raises(SystemExit) as info:
+        main(["plugins", "--json"])
+    assert info.value.code in (0, None)
+    listing = json.loads(capsys.readouterr().out)
+    [metrics] = [p for p in listing["plugins"] if p["plugin"] == "metrics"]
+    by_name = {c["name"]: c for c in metrics["columns"]}
+    assert by_name["fid"]["direction"] == "lower" and by_name["fid"]["metric"] == "fid"
+    assert by_name["recall"]["direction"] == "higher" and by_name["kid_std"]["direction"] is None
+    for name, record in by_name.items():
+        declared = columns.column(name)
+        assert (record["direction"], record["description"]) == (declared.direction, declared.description)

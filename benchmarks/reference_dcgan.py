@@ -6,7 +6,7 @@ real batch then on ``fake.detach()`` (two backward calls), the G step with
 label 1, ``.item()`` on every step (the example prints them every step), and
 Adam(lr 2e-4, betas (0.5, 0.999)). Nothing here imports ganbench.
 
-The networks are layer-for-layer the ones ``plugins/ganbench_vanilla`` builds
+The networks are layer-for-layer the ones ``plugins/vanilla`` builds
 (``tests/engine/test_fastpaths.py`` compares parameter counts and shapes), with
 one spelling difference kept from ganbench: D's last layer is a ``Linear`` on
 the flattened block, which is the example's final valid 4x4 convolution written

@@ -31,14 +31,14 @@ SEEDS = env_int("GANBENCH_BENCH_SEEDS", 8)
 class SeedSet:
     """S seeds of one variant on ring8, trainable in chunks either one by one or batched."""
 
-    def __init__(self, variant: str, device) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, variant: str, device, seeds: int = SEEDS) -> None:  # type: ignore[no-untyped-def]
         registry = get_registry()
         self.device = device
         data = load_dataset("ring8", side=None)
         recipe = resolve_recipe(registry, variant, data.spec)
         self.cfg = TrainConfig().with_overrides(dict(recipe.train_options))
         self.models, self.streams, self.optimizers = [], [], []
-        for seed in range(SEEDS):
+        for seed in range(seeds):
             seed_everything(seed)
             models = build_models(registry, recipe, data.spec)
             for module in models.modules().values():

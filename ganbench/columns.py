@@ -200,6 +200,18 @@ def columns() -> Mapping[str, MetricColumn]:
     return dict(_CATALOGUE)
 
 
+SCALE_NOTES: dict[str, str] = {"kid_mean": "raw", "kid_std": "raw"}
+"""Columns whose scale is easy to misread: papers often print KID ×10³ (or ×100); ganbench shows the raw
+MMD² everywhere, and says so in the header (``kid_mean(raw)``)."""
+SCALE_LEGEND = "kid_mean(raw): KID as computed (an unbiased MMD²), not multiplied by 10³ as some papers print it"
+
+
+def label(name: str) -> str:
+    """The column's name as a header, with its scale where that is easy to misread: ``kid_mean(raw)``."""
+    note = SCALE_NOTES.get(name)
+    return f"{name}({note})" if note else name
+
+
 def direction(name: str) -> Direction | None:
     col = _CATALOGUE.get(name)
     return col.direction if col else None

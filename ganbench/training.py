@@ -3,7 +3,7 @@
 Like components, each is registered by name through the :class:`~ganbench.registrar.Registrar`
 (``add_optimizer``, ``add_schedule``, ``add_training_step``) and chosen by a
 recipe's ``train_options`` or the command line. The built-in ones
-(``plugins/ganbench_training``) are registered the same way.
+(``plugins/training``) are registered the same way.
 
 * An **optimiser** factory ``factory(params, ctx: OptimizerContext, **options)``
   returns a ``torch.optim.Optimizer`` over ``params``.

@@ -13,3 +13,15 @@ def _fresh_registry_cache():
     registry._DEFAULT.clear()
     yield
     registry._DEFAULT.clear()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.cuda`` tests skip where no CUDA device is visible (``make gpu-check`` runs them on one)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs CUDA (make gpu-check runs it)")
+    for item in items:
+        if item.get_closest_marker("cuda") is not None:
+            item.add_marker(skip)

@@ -14,7 +14,7 @@ import typer
 from ganbench.cli.common import split_list
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
-TESTS = ("welch", "mannwhitney", "paired")
+TESTS = ("permutation", "welch", "mannwhitney", "paired")
 """The choices of :mod:`ganbench.results.leaderboard` (pandas and scipy), repeated here so that ``--help``
 imports neither; a test keeps the two equal."""
 
@@ -35,8 +35,25 @@ def register(app: typer.Typer) -> None:
             typer.Option("--metrics", help="Comma-separated metrics (default: the dataset's headline metrics)."),
         ] = None,
         fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(FORMATS)}.")] = "text",
-        ci: Annotated[float, typer.Option("--ci", help="Confidence level of the Student-t intervals.")] = 0.95,
-        test: Annotated[str, typer.Option("--test", help=f"Test against --baseline: {', '.join(TESTS)}.")] = "welch",
+        ci: Annotated[float, typer.Option("--ci", help="Confidence level of the intervals.")] = 0.95,
+        test: Annotated[
+            str,
+            typer.Option(
+                "--test",
+                help=f"Exact permutation test against --baseline, by statistic: {', '.join(TESTS)} "
+                "(permutation: difference of means; paired: sign flips over shared seeds).",
+            ),
+        ] = "permutation",
+        wide: Annotated[
+            bool, typer.Option("--wide", help="Text format: one grid per table, however wide (default: fit COLUMNS).")
+        ] = False,
+        ignore_budget: Annotated[
+            bool,
+            typer.Option(
+                "--ignore-budget",
+                help="With --reference: give agrees/differs even where our training budget is not the paper's.",
+            ),
+        ] = False,
         allow_protocol_change: Annotated[
             bool,
             typer.Option(
@@ -55,14 +72,26 @@ def register(app: typer.Typer) -> None:
         """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
         import pandas as pd
 
+        from ganbench.cli.terminal import terminal_width
+        from ganbench.metrics.reference_points import CONTEXT_LABEL, reference_points
         from ganbench.results.compare import load_table
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
 
+        width = None if wide else terminal_width()
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
         if reference is not None:
             from ganbench.results.references import reference_table
 
-            typer.echo(reference_table(frame, reference, fmt, allow_protocol_change=allow_protocol_change))
+            typer.echo(
+                reference_table(
+                    frame,
+                    reference,
+                    fmt,
+                    allow_protocol_change=allow_protocol_change,
+                    ignore_budget=ignore_budget,
+                    width=width,
+                )
+            )
             return
         try:
             board = build_leaderboard(
@@ -72,9 +101,11 @@ def register(app: typer.Typer) -> None:
                 ci=ci,
                 test=test,
                 allow_protocol_change=allow_protocol_change,
+                context=reference_points(frame),
+                context_label=CONTEXT_LABEL,
             )
         except ProtocolMismatch as exc:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(2) from None
-        typer.echo(render(board, fmt), nl=False)
+        typer.echo(render(board, fmt, width), nl=False)

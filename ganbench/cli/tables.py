@@ -42,7 +42,7 @@ def _metric_order(table: pd.DataFrame, kind: columns.DataKindKey, wide: bool) ->
 
 def _header(metric: str) -> str:
     arrow = {"lower": "↓", "higher": "↑"}.get(columns.direction(metric) or "", "")
-    return metric + arrow
+    return columns.label(metric) + arrow
 
 
 def _cut(text: str, limit: int) -> str:

@@ -15,7 +15,7 @@ Built in:
 * ``raw`` - the samples themselves (2D mixtures: FID on the coordinates).
 
 The factories below are registered by the built-in ``metrics`` plugin
-(``plugins/ganbench_metrics``) through ``Registrar.add_feature_extractor``,
+(``plugins/metrics``) through ``Registrar.add_feature_extractor``,
 the same way a third-party extractor is; :func:`get_extractor` looks names up
 in the plugin registry.
 """

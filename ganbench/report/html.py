@@ -213,7 +213,8 @@ def render_html(model: ReportModel) -> str:
     if board:
         parts.append(
             "<h2 id='leaderboard'>Leaderboard</h2><p class='note'>Per dataset, each variant's headline metrics "
-            "over its seeds, as <code>ganbench table</code> shows them; best mean per column in bold.</p>" + board
+            "over its seeds, as <code>ganbench table</code> shows them; a best mean is bold only where its interval is "
+            "clear of every other variant's.</p>" + board
         )
     if model.references:
         parts.append(_references_html(model))

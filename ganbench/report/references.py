@@ -59,7 +59,7 @@ def reference_sections(table: pd.DataFrame, names: Sequence[str]) -> list[Refere
                 name=name,
                 title=reference.title,
                 source=reference.source,
-                rule=ref_lib.agreement_rule(reference),
+                rule="; ".join([ref_lib.agreement_rule(reference), *ref_lib.budget_lines(reference, table)]),
                 verdicts=ref_lib.verdict_counts(comparisons),
                 frame=ref_lib.comparison_frame(comparisons),
             )

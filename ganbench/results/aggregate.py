@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ganbench import columns
+from ganbench.results.display import metric_header
 
 GROUP_KEYS = ["variant", "dataset"]
 
@@ -140,11 +141,6 @@ def format_mean_std(mean: float, std: float, n: int | None = None, total: int | 
     if math.isnan(std):
         return format_value(mean) + partial
     return f"{mean:.4g} ± {std:.2g}" + partial
-
-
-def metric_header(metric: str) -> str:
-    arrow = {"lower": " ↓", "higher": " ↑"}.get(columns.direction(metric) or "", "")
-    return metric + arrow
 
 
 def summary_display(table: pd.DataFrame) -> pd.DataFrame:

@@ -33,6 +33,6 @@ def mean_std_text(metric: str, mean: float, std: float, n: int | None = None, n_
 
 
 def metric_header(metric: str) -> str:
-    """``fid ↓``: the column name with the direction that is better."""
+    """``fid ↓``: the column name (with its scale where easy to misread) and the direction that is better."""
     arrow = {"lower": " ↓", "higher": " ↑"}.get(columns.direction(metric) or "", "")
-    return metric + arrow
+    return columns.label(metric) + arrow

@@ -7,7 +7,10 @@ one dataset), the ganbench variant/dataset it corresponds to and the published
 ``[value, standard error]``. :func:`compare` computes ganbench's mean and
 standard error over seeds for each cell and a verdict: *agrees* when
 ``|ours − paper| ≤ 2·sqrt(se_ours² + se_paper²)`` (two combined standard
-errors), *differs* otherwise. Shipped references live in
+errors), *differs* otherwise. A verdict compares like with like only if our runs had the paper's
+training budget (``[budget]``: generator updates, batch size, runs): where our rows record a different
+budget the verdict is *budget differs* and the table prints both budgets, unless the user asks for
+agrees/differs anyway (``ignore_budget``). Shipped references live in
 ``ganbench/references/*.toml``; any file path works too.
 """
 
@@ -24,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ganbench.errors import UserError
+from ganbench.results.textgrid import fitted, wrapped
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +40,7 @@ COMBINED_SE_FACTOR = 2.0
 REFERENCE_FORMATS = ("text", "markdown")
 DISPLAY_COLUMNS = ["row", "variant", "dataset", "metric", "ganbench", "paper", "difference", "verdict"]
 AGREES, DIFFERS, UNTESTED, MISSING = "agrees", "differs", "n/a (1 seed)", "no runs"
+BUDGET_DIFFERS = "budget differs"
 UNDEFINED = "n/a (no value)"
 """Finished rows whose metric is NaN, e.g. the mode KL of a run with no high-quality sample."""
 
@@ -61,6 +66,29 @@ class ReferenceCell:
     dataset: str
     values: Mapping[str, tuple[float, float]]
     """Metric column -> (published value, published standard error), in the paper's units."""
+    batch: int | None = None
+    """The paper's minibatch as ganbench's ``batch_size`` of this cell (e.g. 100 packs of 2 = 200 samples);
+    ``None``: the reference's ``budget.batch``."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The training budget behind a published table (any part may be unknown)."""
+
+    updates: int | None = None
+    """Generator updates per run."""
+    batch: int | None = None
+    """Samples (packs, for PacGAN) per minibatch."""
+    runs: int | None = None
+    note: str = ""
+
+    def describe(self) -> str:
+        parts = [
+            f"{self.updates:,} updates" if self.updates else "",
+            f"batch {self.batch}" if self.batch else "",
+            f"{self.runs} runs" if self.runs else "",
+        ]
+        return ", ".join(p for p in parts if p) or "unknown"
 
 
 @dataclass(frozen=True)
@@ -74,6 +102,7 @@ class Reference:
     cells: tuple[ReferenceCell, ...]
     url: str = ""
     runs: int | None = None
+    budget: Budget = Budget()
 
 
 @dataclass(frozen=True)
@@ -92,6 +121,8 @@ class Comparison:
     paper_se: float
     runs: int = 0
     """Finished rows for this cell, with or without a value of the metric."""
+    budget_differs: bool = False
+    """Our rows' steps or batch size are not the paper's (and the user did not ask to ignore it)."""
 
     @property
     def difference(self) -> float:
@@ -103,6 +134,8 @@ class Comparison:
             return UNDEFINED if self.runs else MISSING
         if self.n < 2:
             return UNTESTED
+        if self.budget_differs:
+            return BUDGET_DIFFERS
         bound = COMBINED_SE_FACTOR * math.hypot(self.se, self.paper_se)
         return AGREES if abs(self.difference) <= bound else DIFFERS
 
@@ -151,7 +184,7 @@ def _number(value: Any) -> float | None:
 
 def parse_reference(data: Mapping[str, Any], source: str = "reference") -> Reference:
     """Validate a parsed reference table; every problem is one line naming the file and the bad entry."""
-    known = {"name", "title", "source", "url", "code", "statistic", "runs", "protocol", "metrics", "cells"}
+    known = {"name", "title", "source", "url", "code", "statistic", "runs", "protocol", "metrics", "cells", "budget"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ReferenceError(f"{source}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(known))}")
@@ -181,8 +214,11 @@ def parse_reference(data: Mapping[str, Any], source: str = "reference") -> Refer
             raise ReferenceError(f"{where}: variant {variant!r} on {dataset!r} appears twice")
         seen.add((variant, dataset))
         values: dict[str, tuple[float, float]] = {}
+        batch = entry.get("batch")
+        if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+            raise ReferenceError(f"{where}: batch must be a positive integer (ganbench batch_size), got {batch!r}")
         for key, value in entry.items():
-            if key in ("row", "variant", "dataset"):
+            if key in ("row", "variant", "dataset", "batch"):
                 continue
             if key not in columns:
                 raise ReferenceError(f"{where}: {key!r} is not a metric column; valid: {', '.join(sorted(columns))}")
@@ -192,11 +228,12 @@ def parse_reference(data: Mapping[str, Any], source: str = "reference") -> Refer
             values[key] = (pair[0], pair[1])  # type: ignore[assignment]
         if not values:
             raise ReferenceError(f"{where}: no published values")
-        cells.append(ReferenceCell(row, variant, dataset, values))
+        cells.append(ReferenceCell(row, variant, dataset, values, batch))
     runs = data.get("runs")
     if runs is not None and (isinstance(runs, bool) or not isinstance(runs, int) or runs < 1):
         raise ReferenceError(f"{source}: runs must be a positive integer, got {runs!r}")
     return Reference(
+        budget=_budget(data.get("budget"), source, runs),
         name=_text(data, "name", source),
         title=_text(data, "title", source),
         source=_text(data, "source", source),
@@ -207,6 +244,24 @@ def parse_reference(data: Mapping[str, Any], source: str = "reference") -> Refer
         url=_text(data, "url", source, required=False),
         runs=runs,
     )
+
+
+def _budget(raw: Any, source: str, runs: int | None) -> Budget:
+    """The ``[budget]`` table: ``updates``, ``batch`` (positive integers) and an optional ``note``."""
+    if raw is None:
+        return Budget(runs=runs)
+    if not isinstance(raw, Mapping):
+        raise ReferenceError(f"{source}: budget must be a table (updates, batch, note)")
+    unknown = sorted(set(raw) - {"updates", "batch", "note"})
+    if unknown:
+        raise ReferenceError(f"{source}: budget: unknown key {unknown[0]!r}; valid keys: batch, note, updates")
+    values: dict[str, int | None] = {}
+    for key in ("updates", "batch"):
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ReferenceError(f"{source}: budget.{key} must be a positive integer, got {value!r}")
+        values[key] = value
+    return Budget(values["updates"], values["batch"], runs, _text(raw, "note", f"{source}: budget", required=False))
 
 
 def mean_se(values: Sequence[float]) -> tuple[float, float]:
@@ -221,12 +276,43 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     return mean, math.sqrt(var / n)
 
 
-def compare(reference: Reference, table: pd.DataFrame) -> list[Comparison]:
-    """Every (cell, metric) of ``reference`` against the finished rows of a results table."""
+def our_budget(rows: pd.DataFrame) -> Budget:
+    """The budget our rows record (steps = generator updates, batch_size); ``None`` parts when unknown or mixed."""
+
+    def one(column: str) -> int | None:
+        if column not in rows.columns:
+            return None
+        values = pd.to_numeric(rows[column], errors="coerce").dropna().unique()
+        return int(values[0]) if len(values) == 1 else None
+
+    seeds = int(rows["seed"].nunique()) if "seed" in rows.columns else len(rows)
+    return Budget(one("steps"), one("batch_size"), seeds or None)
+
+
+def cell_budget(reference: Reference, cell: ReferenceCell) -> Budget:
+    """The paper's budget for one cell, its batch in ganbench's ``batch_size`` units."""
+    b = reference.budget
+    return Budget(b.updates, cell.batch if cell.batch is not None else b.batch, b.runs, b.note)
+
+
+def budget_differs(paper: Budget, ours: Budget) -> bool:
+    """Whether our training budget is known to differ from the paper's (updates or batch size).
+
+    The number of runs is not part of it: fewer seeds widen our standard error, which the verdict uses."""
+    return any(
+        p is not None and o is not None and p != o
+        for p, o in ((paper.updates, ours.updates), (paper.batch, ours.batch))
+    )
+
+
+def compare(reference: Reference, table: pd.DataFrame, *, ignore_budget: bool = False) -> list[Comparison]:
+    """Every (cell, metric) of ``reference`` against the finished rows of a results table; where our rows'
+    budget differs from the paper's the verdict is ``budget differs`` unless ``ignore_budget``."""
     ok = table[table["status"] == "ok"] if "status" in table.columns else table
     out = []
     for cell in reference.cells:
         rows = ok[(ok["variant"] == cell.variant) & (ok["dataset"] == cell.dataset)]
+        differs = not ignore_budget and budget_differs(cell_budget(reference, cell), our_budget(rows))
         for metric in reference.metrics:
             if metric.column not in cell.values:
                 continue
@@ -236,7 +322,17 @@ def compare(reference: Reference, table: pd.DataFrame) -> list[Comparison]:
             mean, se = mean_se(values)
             out.append(
                 Comparison(
-                    cell.row, cell.variant, cell.dataset, metric, len(values), mean, se, paper, paper_se, len(rows)
+                    cell.row,
+                    cell.variant,
+                    cell.dataset,
+                    metric,
+                    len(values),
+                    mean,
+                    se,
+                    paper,
+                    paper_se,
+                    len(rows),
+                    differs,
                 )
             )
     return out
@@ -295,10 +391,56 @@ def agreement_rule(reference: Reference) -> str:
     return f"agrees = |ganbench − paper| ≤ {bound}; paper: {reference.statistic}"
 
 
-def render_reference(reference: Reference, comparisons: Sequence[Comparison], fmt: str = "text") -> str:
-    """The side-by-side table with its provenance, as plain text or Markdown."""
+def _summary(budgets: Sequence[Budget]) -> str:
+    """Several cells' budgets in one phrase: ``400,000 updates, batch 100/200/300/400, 10 runs``."""
+
+    def values(name: str) -> str:
+        seen = list(dict.fromkeys(getattr(b, name) for b in budgets))
+        if None in seen:
+            return ""
+        return "/".join(f"{v:,}" if name == "updates" else str(v) for v in seen)
+
+    parts = [f"{values('updates')} updates", f"batch {values('batch')}", f"{values('runs')} runs"]
+    return (
+        ", ".join(p for p, name in zip(parts, ("updates", "batch", "runs"), strict=True) if values(name)) or "unknown"
+    )
+
+
+def budget_lines(reference: Reference, table: pd.DataFrame, *, ignore_budget: bool = False) -> list[str]:
+    """The paper's training budget beside ours, and what the verdicts do about a difference."""
+    paper: list[Budget] = []
+    ours: list[Budget] = []
+    for cell in reference.cells:
+        rows = table[(table["variant"] == cell.variant) & (table["dataset"] == cell.dataset)]
+        if len(rows):
+            paper.append(cell_budget(reference, cell))
+            ours.append(our_budget(rows))
+    if not paper:
+        return [f"budget: paper {reference.budget.describe()}; ganbench has no rows for these cells"]
+    lines = [f"budget: paper {_summary(paper)}; ganbench {_summary(ours)}"]
+    if reference.budget.note:
+        lines.append(f"paper's budget: {reference.budget.note}")
+    if any(budget_differs(p, o) for p, o in zip(paper, ours, strict=True)):
+        lines.append(
+            "verdicts given anyway (--ignore-budget): a different budget alone can explain a difference"
+            if ignore_budget
+            else f"'{BUDGET_DIFFERS}': our runs had another training budget, so agreement is not tested "
+            "(--ignore-budget tests it anyway)"
+        )
+    return lines
+
+
+def render_reference(
+    reference: Reference,
+    comparisons: Sequence[Comparison],
+    fmt: str = "text",
+    budget: Sequence[str] = (),
+    width: int | None = None,
+) -> str:
+    """The side-by-side table with its provenance (and the ``budget`` lines), as plain text or Markdown;
+    ``width`` (the terminal's) wraps the text: columns that do not fit continue in a block below."""
     frame = comparison_frame(comparisons)
-    rule = agreement_rule(reference)
+    rule = "\n".join([agreement_rule(reference), *budget])
     if fmt == "markdown":
         header = "| " + " | ".join(frame.columns) + " |"
         lines = [
@@ -308,17 +450,27 @@ def render_reference(reference: Reference, comparisons: Sequence[Comparison], fm
             "|" + "---|" * len(frame.columns),
             *("| " + " | ".join(_md_escape(v) for v in row) + " |" for row in frame.itertuples(index=False)),
             "",
-            f"{_md_escape(rule)}. Verdicts: {_md_escape(verdict_counts(comparisons))}.",
+            "  \n".join(_md_escape(line) for line in rule.splitlines())
+            + f"  \nVerdicts: {_md_escape(verdict_counts(comparisons))}.",
         ]
         return "\n".join(lines)
     if fmt != "text":
         raise ReferenceError(f"unknown format {fmt!r}; valid choices: {', '.join(REFERENCE_FORMATS)}")
-    body = frame.to_string(index=False) if len(frame) else "(no cells)"
-    return f"{reference.title}\nsource: {reference.source}\n\n{body}\n\n{rule}\nverdicts: {verdict_counts(comparisons)}"
+    rows = [[str(v) for v in row] for row in frame.itertuples(index=False)]
+    body = fitted(list(frame.columns), rows, width, keys=2) if rows else ["(no cells)"]
+    head = wrapped([reference.title, f"source: {reference.source}"], width)
+    tail = wrapped([*rule.splitlines(), f"verdicts: {verdict_counts(comparisons)}"], width)
+    return "\n".join([*head, "", *body, "", *tail])
 
 
 def reference_table(
-    frame: pd.DataFrame, name_or_path: str, fmt: str = "text", *, allow_protocol_change: bool = False
+    frame: pd.DataFrame,
+    name_or_path: str,
+    fmt: str = "text",
+    *,
+    allow_protocol_change: bool = False,
+    ignore_budget: bool = False,
+    width: int | None = None,
 ) -> str:
     """``ganbench table RESULTS --reference NAME``: a results table's rows beside a published table.
 
@@ -330,7 +482,9 @@ def reference_table(
         raise ReferenceError(f"--reference prints {', '.join(REFERENCE_FORMATS)}; got --format {fmt!r}")
     if not allow_protocol_change:
         check_one_budget(reference, frame)
-    return render_reference(reference, compare(reference, frame), fmt)
+    budget = budget_lines(reference, frame, ignore_budget=ignore_budget)
+    comparisons = compare(reference, frame, ignore_budget=ignore_budget)
+    return render_reference(reference, comparisons, fmt, budget, width)
 
 
 BUDGET_COLUMNS = ("steps", "batch_size")

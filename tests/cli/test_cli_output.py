@@ -77,7 +77,7 @@ def test_tables_fit_the_width_with_headline_metrics_first(width: int):
     header = points.splitlines()[1].split()
     assert header[:5] == ["variant", "dataset", "seed", "steps", "status"]
     assert header[5:8] == ["modes↑", "hq_fraction↑", "kl_modes↓"]
-    assert images.splitlines()[0].split()[5:9] == ["fid↓", "kid_mean↓", "precision↑", "recall↑"]
+    assert images.splitlines()[0].split()[5:9] == ["fid↓", "kid_mean(raw)↓", "precision↑", "recall↑"]
     assert "fid" not in points.splitlines()[1]  # raw-coordinate FID is no headline metric on 2D data
     assert "5116" in runs and "5116.4" not in runs  # train_img_s: 0 decimals
 

@@ -10,10 +10,10 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 import torch
-from ganbench_toydata.mixtures import RING8, make_mixture, sample_mixture
 from scipy.spatial import cKDTree
 
 from ganbench import columns
+from ganbench.builtins.toydata.mixtures import RING8, make_mixture, sample_mixture
 from ganbench.data.base import DatasetOptions
 from ganbench.describe import describe_components
 from ganbench.errors import PluginError, UnknownNameError

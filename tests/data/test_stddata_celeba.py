@@ -6,9 +6,9 @@ import time
 
 import pytest
 import torch
-from ganbench_stddata import celeba
 from PIL import Image
 
+from ganbench.builtins.stddata import celeba
 from ganbench.plugin import DatasetOptions, DatasetUnavailableError, IncompatibleError
 from tests.data.fixtures import assert_one_line_unavailable, go_offline, make_celeba, patch_checksums
 

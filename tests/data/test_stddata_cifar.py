@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 import torch
-from ganbench_stddata import cifar
 
+from ganbench.builtins.stddata import cifar
 from ganbench.plugin import DatasetOptions, DatasetUnavailableError
 from tests.data.fixtures import assert_one_line_unavailable, go_offline, make_cifar10, md5, patch_checksums
 
@@ -40,8 +40,9 @@ def test_resolution_override(cifar_root):
     x, _ = dataset.tensors("train")
     assert x.shape == (40, 3, 16, 16) and dataset.spec.shape == (3, 16, 16)
     # the resize agrees with PIL's antialiased bilinear resize (the usual reference) to within rounding
-    from ganbench_stddata.common import resize_batch
     from PIL import Image
+
+    from ganbench.builtins.stddata.common import resize_batch
 
     image = cifar_root.splits["train"][0][0]
     reference = np.asarray(Image.fromarray(image).resize((16, 16), Image.Resampling.BILINEAR), dtype=np.float32)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from ganbench_stddata import folder
-from ganbench_stddata.common import convert_mode
 from PIL import Image
 
+from ganbench.builtins.stddata import folder
+from ganbench.builtins.stddata.common import convert_mode
 from ganbench.plugin import DatasetOptions, DatasetUnavailableError
 from tests.data.fixtures import make_image_folder
 

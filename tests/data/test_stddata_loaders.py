@@ -133,7 +133,7 @@ def test_all_samples_refuses_more_than_the_split_holds():
         all_samples(in_memory(), "train", 11, seed=0)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.cuda
 def test_cuda_stream_matches_cpu_order():
     cuda = torch.device("cuda")
     on_gpu, gpu_labels = next(batch_stream(in_memory(), "train", batch_size=4, device=cuda, seed=9))

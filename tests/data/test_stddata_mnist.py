@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 import torch
-from ganbench_stddata import mnist
 
+from ganbench.builtins.stddata import mnist
 from ganbench.plugin import DatasetOptions, DatasetUnavailableError, IncompatibleError
 from tests.data.fixtures import assert_one_line_unavailable, go_offline, make_mnist
 

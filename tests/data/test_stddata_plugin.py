@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from ganbench_stddata import celeba, cifar, mnist
 
+from ganbench.builtins.stddata import celeba, cifar, mnist
 from ganbench.plugin import DatasetOptions
 from ganbench.registry import get_registry
 from tests.data.fixtures import make_cifar10, make_image_folder, make_mnist, patch_checksums
@@ -67,7 +67,7 @@ def test_file_names_used_by_locate_match_torchvision():
     assert celeba.BASE_FOLDER == CelebA.base_folder
 
 
-@pytest.mark.parametrize("module", ["ganbench_stddata"])
+@pytest.mark.parametrize("module", ["ganbench.builtins.stddata"])
 def test_import_does_not_load_torchvision(module):
     code = f"import sys, {module}; print('torchvision' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

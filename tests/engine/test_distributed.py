@@ -150,7 +150,7 @@ def _failing_cell_then_next(world, rendezvous, run_dir: Path):
 class _FailingLossPlugin:
     @hookimpl
     def ganbench_register(self, registrar):
-        from ganbench_vanilla.losses import NonSaturatingLoss
+        from ganbench.builtins.vanilla.losses import NonSaturatingLoss
 
         class FailsOnRank1(NonSaturatingLoss):
             calls = 0

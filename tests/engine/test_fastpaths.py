@@ -36,7 +36,7 @@ def _shapes(module: torch.nn.Module) -> list[tuple[int, ...]]:
 
 @pytest.mark.parametrize("side", [16, 28, 32])
 def test_reference_nets_match_ganbench_layer_for_layer(side):
-    """benchmarks/reference_dcgan.py builds by hand what plugins/ganbench_vanilla builds."""
+    """benchmarks/reference_dcgan.py builds by hand what plugins/vanilla builds."""
     _, models = _models(side=side)
     ref_g, ref_d = NetG(100, 64, 1, side), NetD(64, 1, side)
     assert _shapes(ref_g) == _shapes(models.generator)

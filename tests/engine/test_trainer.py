@@ -90,8 +90,7 @@ def test_divergence_stops_with_the_exact_step():
     assert result.steps_done == 8  # the watch polls every 4 steps, before the read-out at step 10
 
 
-@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
-    not torch.cuda.is_available(), reason="needs CUDA"))])  # fmt: skip
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
 def test_divergence_stops_within_a_few_steps_not_at_the_read_out(device):
     """lr 1e30 makes DCGAN's losses non-finite at once; training must not go on to the 50-step read-out."""
     registry = get_registry()

@@ -122,8 +122,7 @@ def test_evaluation_labels_are_class_balanced() -> None:
 
 def _class_accuracy_on(dataset: str, images: torch.Tensor, labels: torch.Tensor) -> dict:
     """The registered ``class_accuracy`` metric on ``images`` generated "for" ``labels``."""
-    from ganbench_metrics import class_accuracy
-
+    from ganbench.builtins.metrics import class_accuracy
     from ganbench.data.base import DatasetOptions
     from ganbench.metrics.inputs import MetricInputs
     from ganbench.registry import get_registry
@@ -139,8 +138,7 @@ def _class_accuracy_on(dataset: str, images: torch.Tensor, labels: torch.Tensor)
 
 def test_class_accuracy_on_stacked_digits_reads_every_channel() -> None:
     """Real stacked test digits labelled with their own triples score high; a wrong last digit scores zero."""
-    from ganbench_toydata.digits import make_stacked_digits
-
+    from ganbench.builtins.toydata.digits import make_stacked_digits
     from ganbench.data.base import DatasetOptions
 
     images, labels = make_stacked_digits(DatasetOptions(root=".")).tensors("test")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from ganbench_toydata.digits import make_digits, make_stacked_digits
-from ganbench_toydata.mixtures import RING8, make_mixture, sample_mixture
 
+from ganbench.builtins.toydata.digits import make_digits, make_stacked_digits
+from ganbench.builtins.toydata.mixtures import RING8, make_mixture, sample_mixture
 from ganbench.data.base import DatasetOptions
 from ganbench.errors import IncompatibleError
 from ganbench.metrics import inception

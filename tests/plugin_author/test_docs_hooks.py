@@ -232,8 +232,7 @@ def test_checker_runs_as_a_script_from_anywhere(tmp_path):
 
 # -- the evaluation-seam examples work (metric, feature extractor) ------------------------
 def _ring8(tmp_path):
-    from ganbench_toydata.mixtures import RING8, make_mixture, sample_mixture
-
+    from ganbench.builtins.toydata.mixtures import RING8, make_mixture, sample_mixture
     from ganbench.data.base import DatasetOptions
 
     dataset = make_mixture(RING8)(DatasetOptions(root=tmp_path))
@@ -260,9 +259,9 @@ def test_metric_example_registers_a_column_and_scores(tmp_path):
 
 def test_extractor_example_gives_fid_on_its_features(tmp_path):
     import numpy as np
-    from ganbench_toydata.digits import make_digits
     from scipy import linalg
 
+    from ganbench.builtins.toydata.digits import make_digits
     from ganbench.data.base import DatasetOptions
     from ganbench.metrics.cache import DEFAULT_N_REAL, select_real
     from ganbench.metrics.evaluate import evaluate_metrics

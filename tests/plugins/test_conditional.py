@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from ganbench_conditional.acgan import acgan_loss
-from ganbench_conditional.generators import cond_dcgan_generator, cond_mlp_generator
-from ganbench_conditional.layers import ConditionalBatchNorm2d
-from ganbench_conditional.projection import ProjectionDiscriminator
-from ganbench_sngan.factories import conditional_resnet_generator
-from ganbench_sngan.resnet import ConditionalBatchNorm2d as ResNetCBN
 
+from ganbench.builtins.conditional.acgan import acgan_loss
+from ganbench.builtins.conditional.generators import cond_dcgan_generator, cond_mlp_generator
+from ganbench.builtins.conditional.layers import ConditionalBatchNorm2d
+from ganbench.builtins.conditional.projection import ProjectionDiscriminator
+from ganbench.builtins.sngan.factories import conditional_resnet_generator
+from ganbench.builtins.sngan.resnet import ConditionalBatchNorm2d as ResNetCBN
 from ganbench.engine.build import build_context, build_models
 from ganbench.plugin import BuildContext, DataSpec, Discriminator, IncompatibleError
 from ganbench.registry import PluginRegistry

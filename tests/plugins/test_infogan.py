@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-import ganbench_infogan
 import numpy as np
 import pytest
 import torch
-from ganbench_infogan import infogan_loss
-from ganbench_vanilla.discriminators import mlp_discriminator
 
+import ganbench.builtins.infogan
+from ganbench.builtins.infogan import infogan_loss
+from ganbench.builtins.vanilla.discriminators import mlp_discriminator
 from ganbench.plugin import BuildContext, DataSpec, IncompatibleError
 from ganbench.registrar import PluginOrigin
 from ganbench.registry import PluginRegistry
@@ -158,7 +158,7 @@ def test_options_are_checked() -> None:
 
 def test_registration() -> None:
     registry = PluginRegistry(strict=True)
-    assert registry.add_plugin(ganbench_infogan, PluginOrigin("infogan", "ganbench", "0"))
+    assert registry.add_plugin(ganbench.builtins.infogan, PluginOrigin("infogan", "ganbench", "0"))
     assert registry.names("loss") == ["infogan"]
     assert registry.names("variant") == ["infogan"]
     recipes = registry.variant("infogan").variant.recipes

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import ganbench_minibatch
 import numpy as np
 import pytest
 import torch
-from ganbench_minibatch import MinibatchDiscriminator, minibatch_discriminator
-from ganbench_minibatch.layer import MinibatchDiscrimination
-from ganbench_vanilla.discriminators import DCGANDiscriminator, MLPDiscriminator, dcgan_discriminator, mlp_discriminator
 
+import ganbench.builtins.minibatch
+from ganbench.builtins.minibatch import MinibatchDiscriminator, minibatch_discriminator
+from ganbench.builtins.minibatch.layer import MinibatchDiscrimination
+from ganbench.builtins.vanilla.discriminators import (
+    DCGANDiscriminator,
+    MLPDiscriminator,
+    dcgan_discriminator,
+    mlp_discriminator,
+)
 from ganbench.plugin import BuildContext, DataSpec, IncompatibleError
 from ganbench.registrar import PluginOrigin
 from ganbench.registry import PluginRegistry
@@ -140,7 +145,7 @@ def test_options_are_checked() -> None:
 
 def test_registration() -> None:
     registry = PluginRegistry(strict=True)
-    assert registry.add_plugin(ganbench_minibatch, PluginOrigin("minibatch", "ganbench", "0"))
+    assert registry.add_plugin(ganbench.builtins.minibatch, PluginOrigin("minibatch", "ganbench", "0"))
     assert registry.names("discriminator") == ["minibatch"]
     assert registry.names("variant") == ["minibatch"]
     assert registry.component("discriminator", "minibatch").data_kinds == frozenset({"image", "points"})

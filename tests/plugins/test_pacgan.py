@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from ganbench_pacgan.networks import BatchNormMLPGenerator, Maxout, MaxoutDiscriminator
-from ganbench_pacgan.packing import PacDiscriminator, pack_samples
 
+from ganbench.builtins.pacgan.networks import BatchNormMLPGenerator, Maxout, MaxoutDiscriminator
+from ganbench.builtins.pacgan.packing import PacDiscriminator, pack_samples
 from ganbench.cli import main
 from ganbench.data.base import DatasetOptions
 from ganbench.engine.build import build_models, resolve_recipe

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import ganbench_sngan
 import pytest
 import torch
-from ganbench_sngan.factories import resnet_discriminator, resnet_generator
-from ganbench_sngan.hinge import hinge_loss
-from ganbench_sngan.resnet import DiscriminatorBlock, OptimizedDiscriminatorBlock
 from torch import nn
 
+import ganbench.builtins.sngan
+from ganbench.builtins.sngan.factories import resnet_discriminator, resnet_generator
+from ganbench.builtins.sngan.hinge import hinge_loss
+from ganbench.builtins.sngan.resnet import DiscriminatorBlock, OptimizedDiscriminatorBlock
 from ganbench.plugin import BuildContext, DataSpec, Discriminator, IncompatibleError
 from ganbench.registry import PluginRegistry
 
@@ -106,7 +106,7 @@ def test_variant_registers_the_papers_optimiser() -> None:
     recipe = registry.variant("sngan").variant.recipe_for("image")
     assert (recipe.generator, recipe.discriminator, recipe.loss) == ("sngan-resnet", "sngan-resnet", "hinge")
     assert dict(recipe.train_options) == {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.0, "beta2": 0.9, "d_steps": 5}
-    assert ganbench_sngan.SNGAN_TRAIN is not None
+    assert ganbench.builtins.sngan.SNGAN_TRAIN is not None
 
 
 def test_sngan_trains_through_the_engine_with_five_d_steps() -> None:

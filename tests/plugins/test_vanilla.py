@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import math
 
-import ganbench_infogan
-import ganbench_minibatch
-import ganbench_vanilla
 import numpy as np
 import pytest
 import torch
-from ganbench_vanilla.discriminators import dcgan_discriminator, mlp_discriminator
-from ganbench_vanilla.generators import dcgan_generator, mlp_generator
-from ganbench_vanilla.losses import minimax_loss, nonsaturating_loss
 
+import ganbench.builtins.infogan
+import ganbench.builtins.minibatch
+import ganbench.builtins.vanilla
+from ganbench.builtins.vanilla.discriminators import dcgan_discriminator, mlp_discriminator
+from ganbench.builtins.vanilla.generators import dcgan_generator, mlp_generator
+from ganbench.builtins.vanilla.losses import minimax_loss, nonsaturating_loss
 from ganbench.plugin import BuildContext, DataSpec, Discriminator, IncompatibleError
 from ganbench.registrar import PluginOrigin
 from ganbench.registry import PluginRegistry
@@ -227,7 +227,8 @@ def test_d_steps_reduce_d_loss(d_factory, ctx, real) -> None:
 
 def builtin_registry() -> PluginRegistry:
     registry = PluginRegistry(strict=True)
-    plugins = {"vanilla": ganbench_vanilla, "minibatch": ganbench_minibatch, "infogan": ganbench_infogan}
+    builtins = ganbench.builtins
+    plugins = {"vanilla": builtins.vanilla, "minibatch": builtins.minibatch, "infogan": builtins.infogan}
     for name, module in plugins.items():
         assert registry.add_plugin(module, PluginOrigin(name, "ganbench", "0"))
     return registry
@@ -235,7 +236,7 @@ def builtin_registry() -> PluginRegistry:
 
 def test_vanilla_registration() -> None:
     registry = PluginRegistry(strict=True)
-    assert registry.add_plugin(ganbench_vanilla, PluginOrigin("vanilla", "ganbench", "0"))
+    assert registry.add_plugin(ganbench.builtins.vanilla, PluginOrigin("vanilla", "ganbench", "0"))
     assert registry.names("generator") == ["dcgan", "mlp"]
     assert registry.names("discriminator") == ["dcgan", "mlp"]
     assert registry.names("loss") == ["minimax", "nonsaturating"]

@@ -65,14 +65,16 @@ def test_report_leaderboard_is_ganbench_tables_with_the_best_in_bold(tmp_path: P
     direction), every name escaped, each dataset's table in a box of its own."""
     rows = []
     for variant, fid, recall in (("a<i>", 30.0, 0.2), ("b", 20.0, 0.1), ("c", 25.0, 0.3)):
-        for seed in (0, 1):
+        for seed in range(5):
             rows.append({"variant": variant, "dataset": "cifar10", "seed": seed, "status": "ok", "data_kind": "image",
-                         "fid": fid + seed, "kid_mean": 0.01 * seed, "precision": 0.5, "recall": recall + 0.01 * seed,
-                         "fid_extractor": "inception-v3-compat", "fid_n_fake": 1000})  # fmt: skip
+                         "fid": fid + seed / 10, "kid_mean": 0.01 * seed, "precision": 0.5,
+                         "recall": recall + 0.01 * seed, "fid_extractor": "inception-v3-compat",
+                         "fid_n_fake": 1000})  # fmt: skip
     html = leaderboard_html(pd.DataFrame(rows))
-    assert "<strong class='best'>20.50</strong>" in html  # fid: lower is better -> b
-    assert "<strong class='best'>0.305</strong>" in html  # recall: higher is better -> c
-    assert "<strong class='best'>30.50</strong>" not in html
+    assert "<strong class='best'>20.20</strong>" in html  # fid: lower is better -> b
+    assert "<strong class='best'>0.320</strong>" in html  # recall: higher is better -> c
+    assert "<strong class='best'>30.20</strong>" not in html
+    assert "<strong class='best'>0.500</strong>" not in html  # precision: all tied, nothing to beat
     assert "<i>" not in html and "a&lt;i&gt;" in html
     assert html.count("<div class='fit'><table class='leaderboard'>") == 1
     assert "no leaderboard" in leaderboard_html(pd.DataFrame({"x": [1]}))

@@ -19,9 +19,9 @@ from ganbench.results.leaderboard import (
     holm,
     leaderboard_html,
     p_value,
+    render,
     render_latex,
     render_markdown,
-    t_interval,
 )
 
 FID = {"dcgan": [30.0, 34.0, 29.0, 31.5], "wgan": [22.0, 25.0, 21.0, 26.5], "hinge": [28.0, 33.0, 35.0, 27.0]}
@@ -41,23 +41,40 @@ def _digits_table() -> pd.DataFrame:
     return pd.DataFrame(rows).sample(frac=1.0, random_state=3)  # row order must not matter (paired pairs seeds)
 
 
-def test_t_interval_matches_scipy():
-    x = FID["dcgan"]
-    want = stats.t.interval(0.9, len(x) - 1, loc=np.mean(x), scale=stats.sem(x))
-    assert t_interval(x, 0.9) == pytest.approx(want, rel=1e-12)
-    assert all(math.isnan(v) for v in t_interval([3.0], 0.95))
+def _perm(x, y, statistic, kind="independent"):
+    return stats.permutation_test(
+        (x, y), statistic, permutation_type=kind, n_resamples=np.inf, vectorized=True, axis=-1
+    ).pvalue
 
 
-@pytest.mark.parametrize(
-    ("test", "reference"),
-    [
-        ("welch", lambda a, b: stats.ttest_ind(a, b, equal_var=False).pvalue),
-        ("mannwhitney", lambda a, b: stats.mannwhitneyu(a, b, alternative="two-sided").pvalue),
-        ("paired", lambda a, b: stats.ttest_rel(a, b).pvalue),
-    ],
-)
-def test_p_values_match_scipy(test, reference):
-    assert p_value(FID["wgan"], FID["dcgan"], test) == pytest.approx(reference(FID["wgan"], FID["dcgan"]), rel=1e-12)
+def _mean_diff(a, b, axis=-1):
+    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+
+def _welch_t(a, b, axis=-1):
+    return stats.ttest_ind(a, b, equal_var=False, axis=axis).statistic
+
+
+def _rank_diff(a, b, axis=-1):
+    ranks = stats.rankdata(np.concatenate([a, b], axis=-1), axis=-1)  # mid-ranks of the pooled values
+    return ranks[..., : a.shape[-1]].mean(axis=-1) - ranks[..., a.shape[-1] :].mean(axis=-1)
+
+
+REFERENCES = {
+    "permutation": lambda a, b: _perm(a, b, _mean_diff),
+    "welch": lambda a, b: _perm(a, b, _welch_t),
+    "mannwhitney": lambda a, b: _perm(a, b, _rank_diff),
+    "paired": lambda a, b: _perm(a, b, _mean_diff, "samples"),
+}
+
+
+@pytest.mark.parametrize("test", list(REFERENCES))
+def test_p_values_match_scipy_exact(test):
+    want = REFERENCES[test](FID["wgan"], FID["dcgan"])
+    assert p_value(FID["wgan"], FID["dcgan"], test) == pytest.approx(want, rel=1e-12)
+    if test == "mannwhitney":  # without ties the rank test is scipy's exact Mann-Whitney test
+        exact = stats.mannwhitneyu(FID["wgan"], FID["dcgan"], method="exact").pvalue
+        assert p_value(FID["wgan"], FID["dcgan"], test) == pytest.approx(exact, rel=1e-12)
 
 
 def test_holm_by_hand():
@@ -67,32 +84,108 @@ def test_holm_by_hand():
     assert holm([0.4, 0.45]) == pytest.approx([0.8, 0.8])
 
 
-@pytest.mark.parametrize("test", ["welch", "mannwhitney", "paired"])
+def _wilson(p, n):
+    z = stats.norm.ppf(0.975)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize("test", list(REFERENCES))
 def test_leaderboard_cells_match_scipy(test):
     board = build_leaderboard(_digits_table(), baseline="dcgan", ci=0.95, test=test)
     (block,) = board.blocks
     assert block.metrics == ["fid", "kid_mean", "precision", "recall"]  # the headline metrics of images
     assert [r.variant for r in block.rows] == ["wgan", "hinge", "dcgan"]  # ordered by FID first
     rows = {r.variant: r for r in block.rows}
+    raw = []
     for variant in ("wgan", "hinge"):
         cells = rows[variant].cells
-        raw = []
+        x, b = FID[variant], FID["dcgan"]
+        lo, hi = stats.t.interval(0.95, len(x) - 1, loc=np.mean(x), scale=stats.sem(x))  # FID: unbounded above
+        assert (cells["fid"].low, cells["fid"].high) == pytest.approx((lo, hi), rel=1e-12)
+        assert cells["fid"].mean == pytest.approx(np.mean(x)) and cells["fid"].n == 4
+        # precision lies in [0, 1] and its t-interval stays inside: Student t, not clipped
+        p = PREC[variant]
+        want = stats.t.interval(0.95, len(p) - 1, loc=np.mean(p), scale=stats.sem(p))
+        assert (cells["precision"].low, cells["precision"].high) == pytest.approx(want, rel=1e-12)
+        assert cells["precision"].interval == "t"
         for metric, values in (("fid", FID), ("precision", PREC)):
-            x, b = values[variant], values["dcgan"]
-            lo, hi = stats.t.interval(0.95, len(x) - 1, loc=np.mean(x), scale=stats.sem(x))
-            assert (cells[metric].low, cells[metric].high) == pytest.approx((lo, hi), rel=1e-12)
-            assert cells[metric].mean == pytest.approx(np.mean(x)) and cells[metric].n == 4
-            if test == "welch":
-                raw.append(stats.ttest_ind(x, b, equal_var=False).pvalue)
-            elif test == "mannwhitney":
-                raw.append(stats.mannwhitneyu(x, b, alternative="two-sided").pvalue)
-            else:
-                raw.append(stats.ttest_rel(x, b).pvalue)  # FID/PREC lists are indexed by seed
-            assert cells[metric].p == pytest.approx(raw[-1], rel=1e-12)
-        family = [cells[m].p for m in block.metrics]  # Holm across the four metrics shown
-        assert [cells[m].p_holm for m in block.metrics] == pytest.approx(holm(family), nan_ok=True)
+            assert cells[metric].p == pytest.approx(REFERENCES[test](values[variant], values["dcgan"]), rel=1e-12)
+        # effect sizes: difference of means and P(X > Y) in the metric's direction (lower FID is better)
+        assert cells["fid"].diff.value == pytest.approx(np.mean(x) - np.mean(b))
+        u = stats.mannwhitneyu(b, x).statistic  # pairs where the baseline's FID is higher = variant better
+        assert cells["fid"].poi.value == pytest.approx(u / 16)
+        assert cells["fid"].poi.low <= cells["fid"].poi.value <= cells["fid"].poi.high
+        raw += [cells[m].p for m in block.metrics]
+    # one Holm family over every test the table prints: 2 variants x 4 metrics
+    assert board.family == 8
+    adjusted = [rows[v].cells[m].p_holm for v in ("wgan", "hinge") for m in block.metrics]
+    assert adjusted == pytest.approx(holm(raw), nan_ok=True)
     assert all(math.isnan(c.p) for c in rows["dcgan"].cells.values())
-    assert rows["wgan"].cells["fid"].best and rows["wgan"].cells["precision"].best
+    # 4 seeds: wgan's FID interval overlaps hinge's, so no best is claimed
+    assert not any(r.cells["fid"].best for r in block.rows)
+    text = render(board, "text")
+    floor = "0.125" if test == "paired" else "0.0286"  # 2 / 2^4 sign flips; 2 / C(8, 4) splits
+    assert "Holm-corrected over all 8 tests" in text and f"smallest attainable p here {floor}" in text
+    assert "fewer than 5 seeds (as few as n=4)" in text
+
+
+def test_p_is_never_zero_and_constant_samples_are_ties():
+    rows = [
+        {"variant": v, "dataset": "ring8", "seed": s, "status": "ok", "fid_extractor": "raw", "modes_total": 8,
+         "modes": m, "hq_fraction": 0.5, "kl_modes": 0.1}
+        for v, m in (("a", 8), ("b", 7)) for s in range(3)
+    ]  # fmt: skip
+    board = build_leaderboard(pd.DataFrame(rows), baseline="b", test="welch")
+    cell = next(r for r in board.blocks[0].rows if r.variant == "a").cells["modes"]
+    assert cell.p == pytest.approx(0.1) and cell.p_min == pytest.approx(0.1)  # Welch's t-test says p = 0
+    assert cell.tied and cell.low < 8.0 == cell.high  # all 8 modes on 3 seeds: not a zero-width interval
+    assert "all equal" in render(board, "text")
+    assert not cell.best  # the two Wilson intervals overlap at 3 seeds
+
+
+def test_aggregate_across_datasets_uses_stratified_bootstrap():
+    table = _digits_table()
+    other = table.assign(dataset="digits2")
+    board = build_leaderboard(pd.concat([table, other]), baseline="dcgan")
+    assert board.family == 16
+    agg = {(a.variant, a.metric): a for a in board.aggregates}
+    fid = agg[("wgan", "fid")]
+    assert fid.datasets == ["digits", "digits2"]
+    single = board.blocks[0].rows[0].cells["fid"].poi.value
+    assert fid.poi.value == pytest.approx(single) and fid.poi.low <= fid.poi.value <= fid.poi.high
+    assert "across datasets" in render(board, "text")
+
+
+def test_context_rows_and_untrained_flag():
+    from ganbench.metrics.modes import perfect_mixture_scores
+
+    table = pd.DataFrame(
+        {"variant": ["a"] * 3 + ["b"] * 3, "dataset": "ring8", "seed": [0, 1, 2] * 2, "status": "ok",
+         "fid_extractor": "raw", "modes_total": 8, "modes": [8, 8, 7, 3, 2, 4],
+         "hq_fraction": [0.95, 0.9, 0.97, 0.1, 0.05, 0.14], "kl_modes": [0.01, 0.02, 0.05, 1.0, 1.2, 0.9]}
+    )  # fmt: skip
+    from ganbench.builtins.toydata.mixtures import RING8
+
+    perfect = perfect_mixture_scores(RING8.centres, RING8.std, 2500)
+    assert perfect["hq_fraction"] == pytest.approx(1 - math.exp(-4.5), abs=0.005)  # chi-square, 2 d.o.f.
+    assert perfect["modes"] == pytest.approx(8) and 0 < perfect["kl_modes"] < 0.01
+    board = build_leaderboard(table, context={"ring8": perfect}, context_label="(reference): perfect sampler")
+    rows = {r.variant: r for r in board.blocks[0].rows}
+    assert rows["b"].untrained and not rows["a"].untrained
+    text = render(board, "text")
+    assert "(reference)" in text and "b untrained?" in text and "perfect sampler" in text
+
+
+def test_text_fits_the_width():
+    table = _digits_table()
+    board = build_leaderboard(table, baseline="dcgan")
+    for width in (60, 80, 120):
+        text = render(board, "text", width)
+        assert max(map(len, text.splitlines())) <= width
+        assert text.count("wgan") >= 2  # nothing dropped: the grid is split, not cut
+    assert max(map(len, render(board, "text").splitlines())) > 120
 
 
 def test_single_seed_says_n1_without_an_interval():
@@ -110,17 +203,21 @@ def test_interval_never_leaves_the_valid_range():
     )  # fmt: skip
     board = build_leaderboard(table, metrics=["hq_fraction", "fid"])
     cells = board.blocks[0].rows[0].cells
-    assert cells["hq_fraction"].low == 0.0 and cells["fid"].low == 0.0
-    assert cells["hq_fraction"].high <= 1.0
+    # a t-interval of [-0.87, 1.48] would hide a failed approximation behind [0, 1]: Wilson instead
+    low, high = _wilson(np.mean([0.0, 0.02, 0.9]), 3)
+    assert cells["hq_fraction"].interval == "wilson"
+    assert (cells["hq_fraction"].low, cells["hq_fraction"].high) == pytest.approx((low, high))
+    assert cells["fid"].interval == "t" and cells["fid"].crossed and cells["fid"].low == 0.0  # marked, not hidden
+    assert "‡" in render(board, "text")
     board = build_leaderboard(table.assign(modes_total=8), metrics=["modes", "kl_modes"])
     cells = board.blocks[0].rows[0].cells
-    assert cells["modes"].high == 8.0 and cells["kl_modes"].high == pytest.approx(math.log(8))  # K, log K
+    assert cells["modes"].high <= 8.0 and cells["kl_modes"].high <= math.log(8)  # K, log K
+    assert cells["modes"].interval == cells["kl_modes"].interval == "wilson"
 
 
 def _collapsed_grid25_table(tmp_path: Path) -> pd.DataFrame:
     """Two healthy seeds and one that collapsed (no sample within 3σ of any centre), scored for real."""
-    from ganbench_toydata.mixtures import GRID25, make_mixture
-
+    from ganbench.builtins.toydata.mixtures import GRID25, make_mixture
     from ganbench.data.base import DatasetOptions
     from ganbench.metrics.modes import mixture_modes
 
@@ -182,6 +279,7 @@ def test_a_seed_missing_a_metric_is_shown_and_ranked_incomplete(tmp_path):
 
 def test_latex_markdown_and_html_escape_and_highlight():
     table = _digits_table().replace({"variant": {"wgan": "w_gan&<b>"}})
+    table.loc[table["variant"] == "w_gan&<b>", "fid"] -= 10.0  # clear of the others: a best to bold
     board = build_leaderboard(table, baseline="dcgan")
     latex = render_latex(board)
     assert r"\toprule" in latex and r"\midrule" in latex and r"\bottomrule" in latex
@@ -212,12 +310,13 @@ def test_cli_table_formats_and_protocol_merge(tmp_path, capsys):
     assert code == 0 and r"\toprule" in out and "hinge" in out
     code, out, _ = run("--baseline", "dcgan", "--format", "json", "--test", "paired", "--ci", "0.9")
     doc = json.loads(out)
-    assert doc["test"] == "paired" and doc["ci"] == 0.9 and doc["interval"] == "student-t"
+    assert doc["test"] == "paired" and doc["ci"] == 0.9 and doc["family"] == 8
+    assert {c["interval"] for c in doc["cells"]} == {"t"} and doc["legend"]
     code, out, _ = run("--format", "csv", "--metrics", "fid")
     assert code == 0 and out.splitlines()[0].startswith("dataset,variant,metric,n,")
     assert len(out.splitlines()) == 1 + 3
     code, _, err = run("--test", "ttest")
-    assert code == 2 and "welch, mannwhitney, paired" in err
+    assert code == 2 and "permutation, welch, mannwhitney, paired" in err
     code, _, err = run("--baseline", "nope")
     assert code == 2 and "dcgan" in err
 
@@ -227,3 +326,32 @@ def test_cli_table_formats_and_protocol_merge(tmp_path, capsys):
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "steps" in err
     code, out, _ = run("--allow-protocol-change")
     assert code == 0 and "measured differently (steps)" in out
+
+
+def test_reference_points_come_from_the_dataset_definition():
+    from ganbench.metrics.reference_points import reference_points
+
+    frame = pd.DataFrame(
+        {"variant": "a", "dataset": ["ring8", "nope"], "seed": 0, "status": "ok", "fid_extractor": "raw",
+         "fid_n_fake": 1000, "modes_total": 8, "modes": 8, "hq_fraction": 0.9, "kl_modes": 0.1}
+    )  # fmt: skip
+    points = reference_points(frame)
+    assert set(points) == {"ring8"}  # an unknown dataset only loses its context row
+    ring = points["ring8"]
+    assert ring["hq_fraction"] == pytest.approx(1 - math.exp(-4.5), abs=0.01)  # P(chi2 with 2 d.o.f. < 9)
+    # the FID floor: 1,000 points of the mixture against 10,000, here by numpy and scipy's sqrtm (mean of 20)
+    from scipy.linalg import sqrtm
+
+    rng = np.random.default_rng(0)
+    centres = np.array([[math.cos(2 * math.pi * i / 8), math.sin(2 * math.pi * i / 8)] for i in range(8)])
+
+    def mixture(n):
+        return centres[rng.integers(0, 8, n)] + 0.01 * rng.normal(size=(n, 2))
+
+    def fid(a, b):
+        ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+        return float(((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(ca + cb - 2 * sqrtm(ca @ cb).real))
+
+    expected = np.mean([fid(mixture(1000), mixture(10_000)) for _ in range(20)])
+    assert ring["fid"] == pytest.approx(expected, rel=1.0)  # a noisy, tiny floor: the same order of size
+    assert 0 < ring["fid"] < 0.005

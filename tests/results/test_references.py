@@ -155,8 +155,16 @@ def test_ganbench_table_reference_prints_both_columns_and_verdicts(tmp_path, cap
         main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "markdown"])
     out = capsys.readouterr().out
     assert info.value.code in (0, None)
+    # 1,500 updates against the paper's 400,000: no agrees/differs, both budgets printed
+    assert "| PacGAN2 | pacgan2 | ring8 | modes | 7.7 ± 0.3 (n=3) | 7.9 ± 0.1 | -0.2 | budget differs |" in out
+    assert "budget: paper 400,000 updates, batch 200/100, 10 runs" in out and "ganbench 1,500 updates" in out
+    assert "agrees" not in out.split("Verdicts:")[1]
+    with pytest.raises(SystemExit) as info:
+        main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "markdown", "--ignore-budget"])
+    out = capsys.readouterr().out
     assert "| PacGAN2 | pacgan2 | ring8 | modes | 7.7 ± 0.3 (n=3) | 7.9 ± 0.1 | -0.2 | agrees |" in out
     assert "| GAN | pacgan1 | grid25 | modes | 20.5 ± 0.5 (n=2) | 17.3 ± 0.8 | 3.2 | differs |" in out
+    assert "given anyway (--ignore-budget)" in out
     with pytest.raises(SystemExit) as info:
         main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "latex"])
     assert info.value.code == 2 and "--reference prints text, markdown" in capsys.readouterr().err
@@ -179,7 +187,8 @@ def test_report_shows_the_tables_the_suite_declares(tmp_path):
     page, md = html_path.read_text(), md_path.read_text()
     for text in (page, md):
         assert "Published results" in text and "PacGAN" in text
-        assert "7.7 ± 0.3 (n=3)" in text and "20.5 ± 0.5 (n=2)" in text and "differs" in text
+        assert "7.7 ± 0.3 (n=3)" in text and "20.5 ± 0.5 (n=2)" in text and "budget differs" in text
+        assert "400,000 updates" in text and "1,500 updates" in text
     assert "<td>7.9 ± 0.1</td>" in page  # the paper's column, escaped like every other table
 
 
@@ -219,3 +228,40 @@ def test_a_suite_naming_an_unknown_table_fails_before_planning(tmp_path, capsys)
         main(["run", "--config", str(suite), "--steps", "1", "--results-dir", str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert info.value.code == 2 and len(err) == 1 and "nope" in err[0], err
+
+
+def test_budget_matches_per_cell_batch_and_is_validated():
+    ref = load_reference("pacgan-table1")
+    assert ref.budget.updates == 400_000 and ref.budget.batch == 100 and ref.budget.runs == 10
+    rows = [{**r, "steps": 400_000, "batch_size": 200} for r in _rows("pacgan2", "ring8", [8, 8, 7])]
+
+    def modes(table, **kw):
+        return next(c for c in compare(ref, table, **kw) if c.variant == "pacgan2" and c.metric.column == "modes")
+
+    assert modes(pd.DataFrame(rows)).verdict == "agrees"  # 100 packs of 2 = ganbench batch_size 200
+    rows = [{**r, "batch_size": 100} for r in rows]
+    assert modes(pd.DataFrame(rows)).verdict == "budget differs"
+    assert modes(pd.DataFrame(rows), ignore_budget=True).verdict == "agrees"
+    data = {
+        "name": "t", "title": "t", "source": "s", "statistic": "mean ± s.e.", "budget": {"updates": 0},
+        "metrics": [{"column": "modes", "label": "modes"}],
+        "cells": [{"row": "A", "variant": "v", "dataset": "d", "modes": [10.0, 0.0]}],
+    }  # fmt: skip
+    with pytest.raises(ReferenceError, match=r"budget\.updates must be a positive integer"):
+        parse_reference(data)
+
+
+def test_text_fits_the_terminal_width(tmp_path, capsys, monkeypatch):
+    from ganbench.cli import main
+
+    rows = _rows("pacgan2", "ring8", [8, 8, 7])
+    pd.DataFrame([{**r, "steps": 1500, "batch_size": 200} for r in rows]).to_csv(tmp_path / "results.csv", index=False)
+    for width in (60, 100):
+        monkeypatch.setenv("COLUMNS", str(width))
+        with pytest.raises(SystemExit):
+            main(["table", str(tmp_path), "--reference", "pacgan-table1"])
+        lines = capsys.readouterr().out.splitlines()
+        assert max(map(len, lines)) <= width
+        rows_shown = [line for line in lines if line.startswith("PacGAN2  pacgan2")]
+        assert len(rows_shown) >= 3 and sum("budget differs" in line for line in rows_shown) == 3  # none dropped
+        assert any("ganbench 1,500 updates, batch 200, 3 runs" in line for line in lines) or width < 100

@@ -4,7 +4,7 @@
 * :mod:`.multiple` — Holm's correction over one family of tests.
 * :mod:`.bootstrap` — effect sizes (difference of means, probability of improvement) with seeded
   percentile-bootstrap intervals; IQM and stratified-bootstrap aggregates across datasets.
-* :mod:`.intervals` — intervals of a mean: Student t, or bound-respecting (bootstrap / Wilson).
+* :mod:`.intervals` — intervals of a mean: Student t, never clipped; Wilson where t would leave the bounds.
 
 This package imports only numpy and scipy, so any layer (results, sweeps, report) may use it.
 """
@@ -32,7 +32,7 @@ from ganbench.results.stats.exact import (
     smallest_two_sample_p,
 )
 from ganbench.results.stats.intervals import (
-    BOOTSTRAP_MIN_SEEDS,
+    FEW_SEEDS,
     Interval,
     bounded_interval,
     mean_interval,
@@ -42,7 +42,7 @@ from ganbench.results.stats.intervals import (
 from ganbench.results.stats.multiple import family_size, holm
 
 __all__ = [
-    "BOOTSTRAP_MIN_SEEDS", "MAX_EXACT", "MONTE_CARLO_RESAMPLES", "RESAMPLES", "SEED", "Estimate", "Interval",
+    "FEW_SEEDS", "MAX_EXACT", "MONTE_CARLO_RESAMPLES", "RESAMPLES", "SEED", "Estimate", "Interval",
     "PermutationResult", "bootstrap_mean_interval", "bounded_interval", "effect_sizes", "family_size", "holm",
     "iqm", "mean_interval", "paired_permutation_test", "percentile_interval", "permutation_test",
     "probability_of_improvement", "resample_indices", "smallest_paired_p", "smallest_two_sample_p",

@@ -3,13 +3,14 @@
 * Unbounded or one-sided metrics (FID, KID, losses): Student t, ``mean ± t_{(1+ci)/2, n−1} · s/√n``.
   Where it crosses the metric's bound the interval is *not* silently clipped: :class:`Interval` says
   ``crossed`` and the table marks it, because a crossing shows the normal approximation failed.
-* Metrics bounded on both sides (shares in [0, 1], modes in [0, K], the mode KL in [0, log K]):
-  an interval that stays inside the bounds by construction. With at least
-  :data:`BOOTSTRAP_MIN_SEEDS` seeds that are not all equal, the percentile bootstrap of the mean;
-  otherwise the Wilson score interval (E. B. Wilson, "Probable inference, the law of succession, and
-  statistical inference", JASA 1927) of the mean rescaled to [0, 1] with n = seeds. The Wilson interval
-  uses the binomial variance p(1 − p), the largest variance any quantity in [0, 1] with mean p can have,
-  so it is conservative; it is never zero-wide when the seeds tie.
+* Metrics bounded on both sides (shares in [0, 1], modes in [0, K], the mode KL in [0, log K]): the
+  Student-t interval where it lies inside the bounds and the seeds do not all tie; otherwise (the normal
+  approximation visibly failed, or a zero-width interval) the Wilson score interval (E. B. Wilson,
+  "Probable inference, the law of succession, and statistical inference", JASA 1927) of the mean
+  rescaled to [0, 1] with n = seeds. Wilson uses the binomial variance p(1 − p), the largest variance
+  any quantity in [0, 1] with mean p can have, so it is conservative, inside the bounds by
+  construction, and never zero-wide when the seeds tie. Either way the interval never leaves the bounds
+  and is never clipped.
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from typing import Literal
 import numpy as np
 from scipy import stats as sps
 
-from ganbench.results.stats.bootstrap import RESAMPLES, SEED, bootstrap_mean_interval
-
-BOOTSTRAP_MIN_SEEDS = 5
-"""Fewer seeds than this are "few": intervals are rough and the table says so."""
-Method = Literal["t", "bootstrap", "wilson", "none"]
+FEW_SEEDS = 5
+"""Fewer seeds than this are "few": intervals are wide or rough, and tables say so."""
+Method = Literal["t", "wilson", "none"]
 
 
 @dataclass(frozen=True)
@@ -59,22 +58,14 @@ def wilson_interval(p_hat: float, n: float, ci: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def bounded_interval(
-    values: Sequence[float],
-    low: float,
-    high: float,
-    ci: float,
-    *,
-    resamples: int = RESAMPLES,
-    seed: int = SEED,
-) -> Interval:
-    """An interval of the mean of values that lie in ``[low, high]``, inside it by construction (see module)."""
+def bounded_interval(values: Sequence[float], low: float, high: float, ci: float) -> Interval:
+    """An interval of the mean of values that lie in ``[low, high]``, never outside it (see the module)."""
     x = np.asarray(values, dtype=float)
     if len(x) < 2 or not high > low:
         return Interval(math.nan, math.nan, "none")
-    if len(x) >= BOOTSTRAP_MIN_SEEDS and np.ptp(x) > 0:
-        est = bootstrap_mean_interval(x, ci, resamples=resamples, seed=seed)
-        return Interval(est.low, est.high, "bootstrap")
+    t_low, t_high = t_interval(x, ci)
+    if np.ptp(x) > 0 and low <= t_low and t_high <= high:
+        return Interval(t_low, t_high, "t")
     share = (float(np.clip(x, low, high).mean()) - low) / (high - low)
     lo, hi = wilson_interval(share, len(x), ci)
     return Interval(low + lo * (high - low), low + hi * (high - low), "wilson")

@@ -5,15 +5,15 @@ Registered through the same registrar as any third-party dataset.
 
 from __future__ import annotations
 
-from ganbench.plugin import Registrar, hookimpl
-from ganbench_toydata.digits import (
+from ganbench.builtins.toydata.digits import (
     DIGITS_DEFAULT_RESOLUTION,
     DIGITS_TRAIN_SIZE,
     STACKED_TRAIN_SIZE,
     make_digits,
     make_stacked_digits,
 )
-from ganbench_toydata.mixtures import GRID25, MIXTURE_OPTIONS, RING8, make_mixture
+from ganbench.builtins.toydata.mixtures import GRID25, MIXTURE_OPTIONS, RING8, make_mixture
+from ganbench.plugin import Registrar, hookimpl
 
 
 @hookimpl

@@ -8,7 +8,8 @@ against them before any training starts.
 
 Defaults are those of DCGAN (Radford et al. 2016): Adam with ``lr`` 2e-4 and
 ``beta1`` 0.5 (the ``lr_g``/``lr_d``/``beta1``/``beta2`` training options),
-constant learning rate, alternating updates.
+constant learning rate, alternating updates. The ``simultaneous`` step is ALI's rule, which the
+PacGAN variants use (their paper's code trains with it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ import math
 
 import torch
 
-from ganbench.plugin import OptimizerContext, Registrar, ScheduleContext, TrainingStep, hookimpl
+from ganbench.plugin import (
+    LossOutput,
+    OptimizerContext,
+    Registrar,
+    ScheduleContext,
+    StepContext,
+    TrainingStep,
+    hookimpl,
+)
 
 
 # -- optimisers ------------------------------------------------------------------------
@@ -100,6 +109,32 @@ def alternating() -> TrainingStep:
     return TrainingStep()
 
 
+class SimultaneousStep(TrainingStep):
+    """Both players' gradients at the same parameters, applied together: the update rule of ALI (Dumoulin et
+    al. 2017, ``ali_algorithm``), which the PacGAN paper's official code trains with (Lin et al. 2018).
+
+    With ``d_steps`` > 1 the first ``d_steps − 1`` discriminator updates run alone, as in ``alternating``;
+    the last one and the generator update are simultaneous. On one batch: the discriminator's loss sees
+    the fake detached, the generator's loss sees the discriminator *before* its update (not after, as in
+    ``alternating``). The generator is stepped first: the discriminator's graph holds no generator
+    parameter, so its gradient is still the one at the step's starting point.
+    """
+
+    def run(self, ctx: StepContext) -> tuple[LossOutput, LossOutput]:
+        for _ in range(ctx.d_steps - 1):
+            self.discriminator_step(ctx, ctx.draw(keep_graph=False))
+        batch = ctx.draw(keep_graph=True)
+        d_out = ctx.discriminator_loss(batch)  # forward only: D is stepped after G's gradient is taken
+        g_out = self.generator_step(ctx, batch)
+        ctx.update(d_out.total, "d")
+        return d_out, g_out
+
+
+def simultaneous() -> TrainingStep:
+    """One discriminator and one generator update from the same parameters, applied together (ALI, PacGAN)."""
+    return SimultaneousStep()
+
+
 @hookimpl
 def ganbench_register(registrar: Registrar) -> None:
     registrar.add_optimizer("adam", adam, description="Adam (Kingma & Ba 2015); betas from beta1/beta2.")
@@ -113,4 +148,9 @@ def ganbench_register(registrar: Registrar) -> None:
         "alternating",
         alternating,
         description="d_steps D updates with G fixed, then one G update (Goodfellow et al. 2014, Algorithm 1).",
+    )
+    registrar.add_training_step(
+        "simultaneous",
+        simultaneous,
+        description="D and G gradients at the same parameters, applied together (ALI; PacGAN's official code).",
     )

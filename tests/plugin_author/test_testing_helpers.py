@@ -7,9 +7,9 @@ import math
 
 import pytest
 import torch
-from ganbench_training import cosine
 
 from ganbench import testing
+from ganbench.builtins.training import cosine
 from ganbench.cli import main
 from ganbench.metrics.extractor import FeatureExtractor
 from ganbench.metrics.inputs import MetricUnavailableError
@@ -73,7 +73,7 @@ def test_step_context_trains_tiny_models_with_a_training_step():
 
 
 def test_tiny_models_take_registered_names_or_factories():
-    from ganbench_vanilla.losses import NonSaturatingLoss
+    from ganbench.builtins.vanilla.losses import NonSaturatingLoss
 
     made = []
 

@@ -27,6 +27,10 @@ def score(
     n: Annotated[
         int | None, typer.Option("--n", help="Samples to score (default 2,500 for 2D, 10,000 for images).")
     ] = None,
+    n_real: Annotated[
+        int | None,
+        typer.Option("--n-real", help="Real samples to score against (default: the FID split, at most 10,000)."),
+    ] = None,
     data_root: Annotated[
         Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
     ] = None,
@@ -51,7 +55,7 @@ def score(
     from ganbench.engine.seeding import check_seed
     from ganbench.metrics.evaluate import evaluate_samples
     from ganbench.results import atomic
-    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, load_dataset
+    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, check_weights_path, load_dataset
     from ganbench.scoring import MIN_SAMPLES, load_samples
 
     if n is not None and n < MIN_SAMPLES:
@@ -59,11 +63,13 @@ def score(
     check_seed(seed, "--seed")
     if out is not None:
         check_output_file(out, "--out")
+    check_weights_path(inception_weights)
     registry = load_registry(ctx)
     evaluation = EvalOptions(
         n_samples=n,
         extractor=extractor,
         metrics=tuple(split_list(metrics)) or None,
+        n_real=n_real,
         extractor_options=parse_options(extractor_opt, "--extractor-opt"),
     )
     check_evaluation(registry, evaluation)  # unknown names fail before any sample is read
@@ -77,6 +83,7 @@ def score(
         fake,
         data,
         device=torch_device,
+        n_real=n_real,
         extractor=extractor,
         inception_weights=inception_weights,
         metrics=evaluation.metrics,

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench import exitcodes
 from ganbench.cli.common import split_list
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
@@ -74,8 +75,9 @@ def register(app: typer.Typer) -> None:
 
         from ganbench.cli.terminal import terminal_width
         from ganbench.metrics.reference_points import CONTEXT_LABEL, reference_points
-        from ganbench.results.compare import load_table
+        from ganbench.results.compare import is_sweep_folder, load_table
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
+        from ganbench.results.sweep_table import sweep_comparison
 
         width = None if wide else terminal_width()
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
@@ -93,19 +95,23 @@ def register(app: typer.Typer) -> None:
                 )
             )
             return
+        sweeps = [path for path in results if is_sweep_folder(path)]
+        settings = {
+            "baseline": baseline, "metrics": split_list(metrics) or None, "ci": ci, "test": test,
+            "context": reference_points(frame), "context_label": CONTEXT_LABEL,
+        }  # fmt: skip
         try:
-            board = build_leaderboard(
-                frame,
-                baseline=baseline,
-                metrics=split_list(metrics) or None,
-                ci=ci,
-                test=test,
-                allow_protocol_change=allow_protocol_change,
-                context=reference_points(frame),
-                context_label=CONTEXT_LABEL,
-            )
+            try:
+                board = build_leaderboard(frame, allow_protocol_change=allow_protocol_change, **settings)
+            except ProtocolMismatch as exc:  # a sweep searches the batch size: its rows may differ in it
+                if not sweeps or len(sweeps) != len(results) or not all(" batch_size " in x for x in exc.lines):
+                    raise
+                board = build_leaderboard(frame, allow_protocol_change=True, **settings)
         except ProtocolMismatch as exc:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exitcodes.USER_ERROR) from None
         typer.echo(render(board, fmt, width), nl=False)
+        if fmt in ("text", "markdown"):
+            for path in sweeps:
+                typer.echo("\n" + sweep_comparison(path, markdown=fmt == "markdown"))

@@ -17,6 +17,9 @@ AMP_CHOICES = ("off", "bf16", "fp16")
 
 SEAM_NAMES = ("optimizer_g", "optimizer_d", "schedule_g", "schedule_d", "training_step")
 """TrainConfig fields naming a registered optimiser, schedule or training step; each has an ``_options`` field."""
+MAXIMA = {"steps": 10_000_000, "batch_size": 65_536, "d_steps": 1_000}
+"""Upper bounds, so a typo (an extra zero or six) is refused before any folder is made instead of running for
+days or failing to allocate: 10M steps is ~10x the longest published GAN schedules, 65,536 ~30x BigGAN's batch."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class TrainConfig:
     schedule_d_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments of the discriminator schedule."""
     training_step: str = "alternating"
-    """How one step updates D and G: ``alternating`` is Goodfellow et al.'s Algorithm 1."""
+    """How one step updates D and G: ``alternating`` is Goodfellow et al.'s Algorithm 1; ``simultaneous`` takes
+    both players' gradients at the same parameters (ALI; the PacGAN variants use it)."""
     training_step_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments of the training step's factory, e.g. ``{"unroll": 5}`` for ``unrolled``."""
     ema: float | None = None
@@ -97,6 +101,8 @@ class TrainConfig:
                 raise UserError(f"--{_flag(name)} must be an integer, got {value!r}")
             if value < 1:
                 raise UserError(f"--{_flag(name)} must be at least 1, got {value}")
+            if name in MAXIMA and value > MAXIMA[name]:
+                raise UserError(f"--{_flag(name)} must be at most {MAXIMA[name]:,}, got {value:,}")
         if self.warmup_steps is not None and (not _is_int(self.warmup_steps) or self.warmup_steps < 0):
             raise UserError(f"warmup_steps must be a non-negative integer, got {self.warmup_steps!r}")
         for name in ("lr_g", "lr_d"):

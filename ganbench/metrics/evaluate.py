@@ -107,6 +107,7 @@ class _Sources:
         )
         if name == self.extractor:
             self.row.update(fid_layer=fx.layer, fid_n_real=real.key.n, real_stats_key=str(real.key))
+            self.row.update(fx.provenance)  # where the weights came from (Inception: fid_weights, *_sha256)
             note = rank_note(real.stats["sigma"], len(real.features))
             if note is not None:
                 self.notes.append(note)

@@ -37,6 +37,8 @@ class FeatureExtractor:
     options: dict[str, Any] = field(default_factory=dict)
     """The options the extractor was built with (``--extractor-opt``; set by ganbench): part of the
     real-feature cache key and of the results row, since they change the features."""
+    provenance: dict[str, str] = field(default_factory=dict)
+    """Where the weights came from (``fid_weights``, ``fid_weights_sha256``): copied into every results row."""
 
     @torch.no_grad()
     def extract_batches(self, batches: Iterable[torch.Tensor]) -> torch.Tensor:

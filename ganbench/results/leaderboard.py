@@ -682,7 +682,7 @@ _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
     "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
     "↓": r"$\downarrow$", "↑": r"$\uparrow$", "—": "---", "†": r"$^\dagger$", "‡": r"$^\ddagger$",
-    "×": r"$\times$", "³": r"$^3$",
+    "×": r"$\times$", "³": r"$^3$", "²": r"$^2$", "≤": r"$\leq$", "≥": r"$\geq$", "−": "-",
 }  # fmt: skip
 
 

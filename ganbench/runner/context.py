@@ -37,6 +37,8 @@ class CellContext:
     resume: bool = False
     """Continue from the cell's ``checkpoint.pt`` when there is one."""
     group: CellGroup | None = None
+    cell_timeout: float | None = None
+    """``--cell-timeout``: seconds after which the cell stops and is recorded as ``timeout`` (None: no limit)."""
     """Data-parallel ranks training this cell together (``--nproc``/torchrun); None: this process alone."""
 
     @property
@@ -65,6 +67,7 @@ def score_samples(
         fake,
         ctx.dataset,
         device=ctx.device,
+        n_real=e.n_real,
         cache_dir=e.cache_dir,
         extractor=e.extractor,
         inception_weights=e.inception_weights,

@@ -21,7 +21,7 @@ from ganbench.engine.build import (
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.optim import check_training
 from ganbench.engine.seeding import check_seed
-from ganbench.errors import IncompatibleError, UserError
+from ganbench.errors import IncompatibleError, PluginContractError, UserError
 from ganbench.registry import PluginRegistry
 
 
@@ -38,10 +38,16 @@ class EvalOptions:
     """Registered metrics to compute (``--metrics``); ``None`` = every default metric."""
     extractor_options: Mapping[str, Any] = field(default_factory=dict)
     """Options of the run's feature extractor (``--extractor-opt KEY=VALUE``), its factory's keyword arguments."""
+    n_real: int | None = None
+    """Real samples FID/KID/PRDC compare against (a seeded subset of the FID split); default all, at most 10,000."""
 
     def __post_init__(self) -> None:
         # at least 2 samples: FID needs a covariance
-        for name, flag, least in (("n_samples", "--eval-samples", 2), ("eval_every", "--eval-every", 1)):
+        for name, flag, least in (
+            ("n_samples", "--eval-samples", 2),
+            ("eval_every", "--eval-every", 1),
+            ("n_real", "--eval-real-samples", 2),
+        ):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
                 raise UserError(f"{flag} must be an integer of at least {least}, got {value!r}")
@@ -59,11 +65,14 @@ class Cell:
     seed: int
     train: TrainConfig
     composition: Composition = field(default_factory=Composition)
+    trial: int | None = None
+    """The sweep trial this cell is (``ganbench sweep``): trials of one study differ in settings, not seed."""
 
     @property
     def cell_id(self) -> str:
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.dataset).strip("_")[:60]
-        return f"{self.variant}-{slug}-s{self.seed}"
+        trial = "" if self.trial is None else f"-t{self.trial:04d}"
+        return f"{self.variant}-{slug}-s{self.seed}{trial}"
 
 
 DATA_OPTIONS_KEY = "data_options"
@@ -205,6 +214,7 @@ def make_plan(
             recipe = resolve_recipe(registry, variant, dataset.spec, composition)
             cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
             models = build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            check_generator_output(registry, models)
             check_training(registry, models, cfg)  # optimisers, schedules, training step: bad values fail here
             check_batch_size(models, cfg.batch_size, variant)
             cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
@@ -272,9 +282,26 @@ def check_extractor_options(registry: PluginRegistry, name: str, options: Mappin
         get_extractor(name, registry=registry, options=options)
 
 
+def check_generator_output(registry: PluginRegistry, models: Models) -> None:
+    """A generator whose samples do not have the dataset's shape breaks the plugin contract: one line naming it."""
+    from ganbench.engine.sampling import generator_output_problem
+
+    problem = generator_output_problem(models)
+    if problem is not None:
+        name = models.recipe.generator
+        origin = registry.component("generator", name).origin
+        raise PluginContractError(f"generator {name!r} (plugin {origin}) breaks its contract: it {problem}")
+
+
 def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> Models:
     recipe = resolve_recipe(registry, cell.variant, dataset.spec, cell.composition)
     return build_models(registry, recipe, dataset.spec)
+
+
+def check_weights_path(weights: Path | str | None) -> None:
+    """A given ``--inception-weights`` that is a folder is refused whether or not FID uses Inception here."""
+    if weights is not None and Path(weights).expanduser().is_dir():
+        raise UserError(f"--inception-weights {str(weights)!r} is a folder; give the weights file itself (a .pth file)")
 
 
 def check_extractor_weights(plan: Plan, evaluation: EvalOptions) -> None:
@@ -286,6 +313,7 @@ def check_extractor_weights(plan: Plan, evaluation: EvalOptions) -> None:
     unsafe one is refused up front; a missing default one is left to the
     extractor, which may download it.
     """
+    check_weights_path(evaluation.inception_weights)
     if not evaluation.enabled:
         return
     from ganbench.metrics.inception import check_inception_weights

@@ -19,6 +19,8 @@ import math
 import torch
 
 from ganbench.plugin import (
+    Choice,
+    FloatRange,
     LossOutput,
     OptimizerContext,
     Registrar,
@@ -103,6 +105,15 @@ def cosine(
     return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(ctx.total_steps, 1), eta_min=eta_min)
 
 
+# -- search spaces (ganbench sweep) -----------------------------------------------------
+# The hyperparameters Lucic et al. (2018, "Are GANs Created Equal?") searched: learning rate
+# (log-uniform), Adam's betas, D updates per G update and batch size. lr_g and lr_d are drawn
+# independently (each side's optimiser declares its "lr").
+LEARNING_RATE = FloatRange(1e-5, 1e-2, log=True)
+ADAM_SPACE = {"lr": LEARNING_RATE, "beta1": FloatRange(0.0, 0.9), "beta2": FloatRange(0.9, 0.999)}
+STEP_SPACE = {"d_steps": Choice((1, 2, 5)), "batch_size": Choice((16, 32, 64, 128))}
+
+
 # -- training step ---------------------------------------------------------------------
 def alternating() -> TrainingStep:
     """``d_steps`` discriminator updates with G fixed, then one generator update (Goodfellow et al. 2014)."""
@@ -144,6 +155,15 @@ def ganbench_register(registrar: Registrar) -> None:
     registrar.add_schedule("constant", constant, description="Constant learning rate (the default).")
     registrar.add_schedule("linear", linear, description="Linear decay to end_factor (default 0) x the rate.")
     registrar.add_schedule("cosine", cosine, description="Cosine annealing to eta_min (default 0) over the run.")
+    registrar.add_search_space("optimizer", "adam", ADAM_SPACE)
+    registrar.add_search_space("optimizer", "adamw", {**ADAM_SPACE, "weight_decay": FloatRange(1e-4, 1e-1, log=True)})
+    registrar.add_search_space("optimizer", "rmsprop", {"lr": LEARNING_RATE, "alpha": FloatRange(0.9, 0.999)})
+    registrar.add_search_space(
+        "optimizer", "sgd", {"lr": FloatRange(1e-4, 1e-1, log=True), "momentum": FloatRange(0.0, 0.95)}
+    )
+    registrar.add_search_space("training_step", "alternating", STEP_SPACE)
+    registrar.add_search_space("schedule", "linear", {"end_factor": FloatRange(0.0, 1.0)})
+    registrar.add_search_space("schedule", "cosine", {"eta_min": FloatRange(0.0, 1e-5)})
     registrar.add_training_step(
         "alternating",
         alternating,

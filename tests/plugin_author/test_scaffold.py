@@ -208,7 +208,7 @@ def test_generated_package_tests_pass_once_installed(tmp_path):
     args = ("--dest", str(tmp_path / "src"), "--with", "all", "--prefix", "gbe")
     assert run_cli("new-plugin", "gb-scaffold-e2e", *args) == 0
     package = tmp_path / "src" / "gb-scaffold-e2e"
-    site = pip_install(package, tmp_path / "site", tmp_path)
+    site = pip_install(package, site=tmp_path / "site", workdir=tmp_path)
     assert (site / "gb_scaffold_e2e" / "__init__.py").is_file()
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +75,7 @@ def test_ray_table_equals_local_table(ray_session, tmp_path):
 def test_a_crashed_worker_or_failing_cell_does_not_stop_the_others(ray_session, tmp_path):
     """os._exit in the worker -> WorkerCrashedError; an exception escaping run_cell -> RayTaskError."""
     plan = _plan(seeds=(0, 1, 2), steps=5)
-    plan.cells.append(Cell("dcgan", "ring8", 3, plan.cells[0].train.with_overrides({"batch_size": 10**7})))
+    plan.cells.append(Cell("dcgan", "ring8", 3, dataclasses.replace(plan.cells[0].train, batch_size=10**7)))
 
     def cell_fn(cell, ctx):
         from ganbench.runner.cell import run_cell
@@ -93,6 +95,22 @@ def test_a_crashed_worker_or_failing_cell_does_not_stop_the_others(ray_session, 
     assert rows[2].status == "failed" and "RayTaskError" in rows[2].error and "boom" in rows[2].error
     assert rows[3].status == "failed" and "UserError" in rows[3].error  # run_cell's own isolation, in the worker
     assert len(table) == 4 and (tmp_path / "dcgan-ring8-s1" / "error.txt").is_file()
+
+
+def test_cell_timeout_cancels_the_task_and_records_timeout(ray_session, tmp_path):
+    """A hung cell (here: a sleep) is cancelled by the driver after --cell-timeout; the next cell still runs."""
+    plan = _plan(seeds=(0, 1), steps=5)
+
+    def cell_fn(cell, ctx):
+        time.sleep(600)
+
+    settings = _settings(tmp_path, EvalOptions(enabled=False))
+    settings.cell_timeout = 3
+    started = time.monotonic()
+    table = run_plan_ray(get_registry(), plan, settings, RayOptions(workers=1), cell_fn=cell_fn)
+    assert time.monotonic() - started < 300
+    assert list(table["status"]) == ["timeout", "timeout"]  # one worker: the second started after the first stopped
+    assert set(table["error"]) == {"stopped after --cell-timeout 3 s"}
 
 
 def test_cli_executor_ray_joins_the_running_session(ray_session, tmp_path, monkeypatch):

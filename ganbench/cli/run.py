@@ -321,7 +321,10 @@ def run(
     quiet: Annotated[
         bool,
         typer.Option(
-            "--quiet", "-q", help="No progress bar: one line per finished cell instead.", rich_help_panel=OUTPUT
+            "--quiet",
+            "-q",
+            help="No progress bar: a line per finished cell (and one on stderr every 30 s while a cell runs).",
+            rich_help_panel=OUTPUT,
         ),
     ] = False,
     wide: Annotated[

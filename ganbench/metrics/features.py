@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch_fidelity.utils import create_feature_extractor
 
 from ganbench.errors import IncompatibleError, UserError
 from ganbench.factories import call_with_options
 from ganbench.metrics import digits_classifier
 from ganbench.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor
 from ganbench.metrics.inception import inception_provenance, inception_state_dict, resolve_inception_weights
-from ganbench.registry import PluginRegistry, get_registry
+from ganbench.registry import PluginRegistry, get_registry, publish_to_torch_fidelity
 from ganbench.safeload import reserialised
 
 __all__ = [
@@ -144,6 +143,9 @@ def _torch_fidelity_model(name: str, layer: str, weights: str | None, device: st
     torch-fidelity unpickles a weights path with ``weights_only=False``; it gets
     the state dict read safely here instead, re-saved into memory.
     """
+    from torch_fidelity.utils import create_feature_extractor  # with torchvision: only when a model is built
+
+    publish_to_torch_fidelity()  # plugins' torch-fidelity extractors (ganbench-digits) under their names
     kwargs = {"feature_extractor_weights_path": reserialised(inception_state_dict(weights))} if weights else {}
     model = create_feature_extractor(name, [layer], cuda=False, verbose=False, **kwargs).to(device)
     if name == "inception-v3-compat":

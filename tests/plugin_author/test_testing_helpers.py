@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ganbench import testing
-from ganbench.builtins.training import cosine
+from ganbench.builtins.training.factories import cosine
 from ganbench.cli import main
 from ganbench.metrics.extractor import FeatureExtractor
 from ganbench.metrics.inputs import MetricUnavailableError

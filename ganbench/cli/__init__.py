@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+# OpenMP threads that wait by spinning make every torch op on a busy machine (ours: 2 cores shared by
+# several jobs) up to 10x slower than on one thread; passive waiting keeps 2 threads near 1.3x of 1
+# (benchmarks/README.md). Set before torch loads its OpenMP runtime; a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import typer
 

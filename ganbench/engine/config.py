@@ -8,8 +8,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ganbench.engine.ema import DEFAULT_EMA_START, check_ema
 from ganbench.errors import UserError
+
+DEFAULT_EMA_START = 0
+"""Steps before the average starts (until then it copies the raw weights); the ramp above makes 0 safe."""
+
+
+def check_ema(decay: object, start: object) -> None:
+    """``decay`` in (0, 1) (or None: no EMA) and ``start`` a non-negative integer, checked before training."""
+    if decay is not None:
+        if not isinstance(decay, (int, float)) or isinstance(decay, bool) or not 0 < decay < 1:
+            raise UserError(f"--ema must be a decay strictly between 0 and 1 (e.g. 0.999), got {decay!r}")
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        raise UserError(f"--ema-start must be a non-negative integer (a step), got {start!r}")
+
 
 AMP_CHOICES = ("off", "bf16", "fp16")
 """Mixed-precision modes: none, bfloat16 autocast (CPU/CUDA), float16 autocast + GradScaler (CUDA)."""

@@ -131,6 +131,28 @@ def test_cli_executor_ray_joins_the_running_session(ray_session, tmp_path, monke
     assert ray_session.is_initialized()  # a session it did not start is left running
 
 
+def test_sweep_trials_run_as_ray_tasks(ray_session, tmp_path, monkeypatch):
+    """ganbench sweep --executor ray: trials asked two at a time, each a normal cell written by a Ray task."""
+    from typer.testing import CliRunner
+
+    from ganbench.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app,
+        ["sweep", "--executor", "ray", "--workers", "2", "--plugins", "dcgan", "--dataset", "ring8", "--trials", "3",
+         "--steps", "6", "--eval-samples", "64", "--metrics", "modes", "--metric", "hq_fraction",
+         "--reeval-seeds", "1", "--out", "s"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "results" / "s"
+    trials = pd.read_csv(run / "trials.csv")
+    assert list(trials["trial"]) == [0, 1, 2] and (trials["state"] == "complete").all()
+    invocations = json.loads((run / "trials" / "run.json").read_text())["invocations"]
+    assert [len(i["cells"]) for i in invocations] == [2, 1] and {i["executor"]["kind"] for i in invocations} == {"ray"}
+    assert pd.read_csv(run / "best" / "results.csv")["seed"].tolist() == [1]
+
+
 def test_worker_without_the_shared_folder_returns_the_files(tmp_path):
     """The remote-cluster path, in process: a wrong token means 'not my filesystem'."""
     plan = _plan(seeds=(0,), steps=5)

@@ -339,12 +339,15 @@ class Registrar:
         data_kinds: tuple[str, ...] = ("image",),
         torch_fidelity: type | LazyFactory | None = None,
     ) -> None:
-        """Register a feature extractor ``factory(*, device, weights, batch_size) -> FeatureExtractor``.
+        """Register a feature extractor ``factory(*, device, batch_size, **options) -> FeatureExtractor``.
 
         FID, KID, PRDC and NDB (and any metric that needs ``features``) run on its features when a
         dataset names it (``DataSpec.fid_extractor``) or the user passes ``--extractor NAME``.
-        ``weights`` is the file the user gave (``--inception-weights``) or ``None``; read weight
-        files with ``load_weights`` (``torch.load(..., weights_only=True)``). ``torch_fidelity``: a
+        Its other keyword-only parameters are its options (``--extractor-opt KEY=VALUE``, suite key
+        ``extractor_options``), validated like component options. A factory that names an
+        ``inception_weights`` parameter gets the file the user gave (``--inception-weights``) or
+        ``None``; others never see it. Read weight files with ``load_weights``
+        (``torch.load(..., weights_only=True)``). ``torch_fidelity``: a
         ``torch_fidelity.FeatureExtractorBase`` subclass, registered in torch-fidelity's own registry
         under ``name`` so ``torch_fidelity.calculate_metrics(feature_extractor=name)`` works too (give
         ``lazy("pkg.mod:Class")`` to keep torch-fidelity unimported until an extractor is built; then call

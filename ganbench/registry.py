@@ -23,7 +23,7 @@ from typing import Any
 import pluggy
 
 from ganbench import hookspecs
-from ganbench.columns import register_column
+from ganbench.columns import register_column, register_protocol_key
 from ganbench.errors import PluginError, UnknownNameError
 from ganbench.lazy import resolve
 from ganbench.registrar import (
@@ -298,6 +298,8 @@ def _commit_evaluation(entries: Iterable[Any]) -> None:
         if isinstance(entry, MetricEntry):
             for col in entry.columns:
                 register_column(col)
+            for key in entry.protocol:
+                register_protocol_key(key)
         elif isinstance(entry, ExtractorEntry) and entry.torch_fidelity is not None:
             _TORCH_FIDELITY_PENDING.append(entry)
     if "torch_fidelity" in sys.modules:

@@ -32,7 +32,7 @@ PARAM_KEYS = {
     "eval_samples": "eval_samples", "eval_real_samples": "eval_real_samples", "eval_every": "eval_every",
     "extractor": "extractor", "metrics": "metrics",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "data_opt": "data_options",
-    "executor": "executor",
+    "executor": "executor", "extractor_opt": "extractor_options",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
     "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "vectorize_seeds": "vectorize_seeds",
     "ema": "ema", "ema_start": "ema_start", "cell_timeout": "cell_timeout",
@@ -143,6 +143,13 @@ def run(
     ] = None,
     extractor: Annotated[
         str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).", rich_help_panel=EVALUATION)
+    ] = None,
+    extractor_opt: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Feature extractor option KEY=VALUE (repeatable; see ganbench plugins --components).",
+            rich_help_panel=EVALUATION,
+        ),
     ] = None,
     metrics: Annotated[
         str | None,
@@ -427,6 +434,7 @@ def normalise_options(cli: dict[str, Any]) -> dict[str, Any]:
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
     out["data_options"] = parse_options(cli["data_options"], "--data-opt")
+    out["extractor_options"] = parse_options(cli["extractor_options"], "--extractor-opt")
     out["metrics"] = split_list(cli["metrics"]) or None
     for name in SEAM_KEYS[1::2]:  # the seams' options: absent (None) unless given, so a recipe's stay
         flag = "--" + name.removesuffix("_options").replace("_", "-") + "-opt"
@@ -486,6 +494,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
             extractor=options["extractor"],
             inception_weights=options["inception_weights"],
             metrics=tuple(options["metrics"]) if options.get("metrics") else None,
+            extractor_options=dict(options.get("extractor_options") or {}),
         ),
         composition=composition,
         train_overrides={

@@ -42,6 +42,7 @@ from ganbench.engine.ema import EmaGenerator
 from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
+from ganbench.engine.terms import history_columns
 from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
 from ganbench.errors import DiskFullError, interruption_text
 from ganbench.results import atomic
@@ -317,8 +318,7 @@ def write_config(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) -
 
 def write_history(result: TrainResult, cell_dir: Path) -> None:
     buffer = io.StringIO()
-    fields = ["step", "d_loss", "g_loss"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=history_columns(result.history), extrasaction="ignore")
     writer.writeheader()
     writer.writerows(result.history)
     atomic.write_text(cell_dir / "history.csv", buffer.getvalue())

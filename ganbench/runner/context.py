@@ -75,4 +75,5 @@ def score_samples(
         models=models,
         registry=ctx.registry,
         fake_labels=fake_labels,
+        extractor_options=e.extractor_options,
     )

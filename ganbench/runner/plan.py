@@ -36,6 +36,8 @@ class EvalOptions:
     cache_dir: Path | None = None
     metrics: tuple[str, ...] | None = None
     """Registered metrics to compute (``--metrics``); ``None`` = every default metric."""
+    extractor_options: Mapping[str, Any] = field(default_factory=dict)
+    """Options of the run's feature extractor (``--extractor-opt KEY=VALUE``), its factory's keyword arguments."""
     n_real: int | None = None
     """Real samples FID/KID/PRDC compare against (a seeded subset of the FID split); default all, at most 10,000."""
 
@@ -252,6 +254,8 @@ def check_evaluation(registry: PluginRegistry, evaluation: EvalOptions, spec: Da
                 f"feature extractor {entry.name!r} does not support {spec.kind} data (dataset {spec.name}); "
                 f"it supports: {kinds}"
             )
+    if evaluation.extractor_options and (evaluation.extractor is not None or spec is not None):
+        check_extractor_options(registry, evaluation.extractor or spec.fid_extractor, evaluation.extractor_options)
     for metric in entries:
         if metric.extractor is not None:
             registry.extractor(metric.extractor)
@@ -260,6 +264,22 @@ def check_evaluation(registry: PluginRegistry, evaluation: EvalOptions, spec: Da
             raise IncompatibleError(
                 f"metric {metric.name!r} does not support {spec.kind} data (dataset {spec.name}); it supports: {kinds}"
             )
+
+
+def check_extractor_options(registry: PluginRegistry, name: str, options: Mapping[str, Any]) -> None:
+    """``--extractor-opt`` keys the extractor does not take fail with its valid options, before anything trains;
+    an extractor that needs no Inception weights is built once on the CPU, so a value it rejects fails here too."""
+    import inspect
+
+    from ganbench.factories import check_options
+    from ganbench.metrics.features import FIXED_ARGUMENTS, get_extractor
+
+    factory = registry.extractor(name).factory
+    params = inspect.signature(factory).parameters
+    legacy = "weights" in params and params["weights"].default is inspect.Parameter.empty and "weights" not in options
+    check_options(f"extractor {name!r}", factory, options, exclude=(*FIXED_ARGUMENTS, *(["weights"] if legacy else [])))
+    if "inception_weights" not in params and not legacy:
+        get_extractor(name, registry=registry, options=options)
 
 
 def check_generator_output(registry: PluginRegistry, models: Models) -> None:

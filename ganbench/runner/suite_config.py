@@ -73,6 +73,7 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "eval_real_samples": SuiteKey("int", "Real samples scored against (default: the FID split, at most 10,000)."),
     "eval_every": SuiteKey("int", "Also evaluate every N steps."),
     "extractor": SuiteKey("str", "Feature extractor for FID."),
+    "extractor_options": SuiteKey("table", "Feature extractor options (--extractor-opt), e.g. {dim = 32}."),
     "metrics": SuiteKey("names", "Metrics to compute (--metrics; default: every default metric)."),
     "inception_weights": SuiteKey("path", "Local InceptionV3 weights file."),
     "tensorboard": SuiteKey("bool", "Write TensorBoard event files."),
@@ -109,6 +110,7 @@ ALIASES = {
     "schedule_d_opt": "schedule_d_options",
     "training_step_opt": "training_step_options",
     "data_opt": "data_options",
+    "extractor_opt": "extractor_options",
 }
 TRAIN_KEYS = (
     "steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "log_every", "warmup_steps", "ema", "ema_start",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -17,17 +16,7 @@ from ganbench.metrics import conditional, features, suite
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
 from ganbench.metrics.digits_classifier import load_digit_classifier
 from ganbench.metrics.evaluate import DIGIT_LABELS
-from ganbench.plugin import FeatureExtractor, MetricInputs
-
-
-def adapt(factory: Any) -> Any:
-    """The extractor seam's ``(device, weights, batch_size)`` onto :mod:`ganbench.metrics.features`' factories."""
-
-    def build(*, device: torch.device, weights: Path | str | None, batch_size: int) -> FeatureExtractor:
-        return factory(device=device, inception_weights=weights, batch_size=batch_size)
-
-    build.__doc__ = factory.__doc__
-    return build
+from ganbench.plugin import MetricInputs
 
 
 def fid_kid(inputs: MetricInputs) -> Mapping[str, Any]:
@@ -109,6 +98,6 @@ def cas(inputs: MetricInputs) -> Mapping[str, Any]:
     }
 
 
-inception = adapt(features.inception_extractor)
-digits = adapt(features.digits_extractor)
-raw = adapt(features.raw_extractor)
+inception = features.inception_extractor  # the only one that names inception_weights: the others never see them
+digits = features.digits_extractor
+raw = features.raw_extractor

@@ -1,7 +1,7 @@
 """FID (through torch-fidelity) and KID on precomputed features.
 
 torch-fidelity does the FID statistics (``fid_features_to_statistics``) and the
-distance (``fid_statistics_to_metric``); :func:`frechet_distance` is an
+distance (``fid_statistics_to_metric``); :func:`ganbench.metrics.frechet.frechet_distance` is an
 independent float64 evaluation of the same formula used as a numerical
 cross-check. KID is :mod:`ganbench.metrics.kid`, an exact torch
 re-implementation of torch-fidelity's ``kid_features_to_metric`` (same
@@ -22,7 +22,6 @@ numerical problem is visible instead of silently reported.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import torch
@@ -34,43 +33,6 @@ AGREEMENT_RTOL = 1e-3
 """Relative disagreement between the two FID evaluations above which the suite writes a note."""
 
 Stats = dict[str, np.ndarray]
-
-
-def _as_f64(a: Any) -> np.ndarray:
-    if torch.is_tensor(a):
-        a = a.detach().cpu().numpy()
-    return np.asarray(a, dtype=np.float64)
-
-
-def _psd_sqrt(sigma: np.ndarray) -> np.ndarray:
-    """Symmetric square root of a covariance; round-off negative eigenvalues become 0."""
-    sigma = (sigma + sigma.T) / 2
-    w, v = np.linalg.eigh(sigma)
-    return (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
-
-
-def trace_sqrt_product(sigma1: Any, sigma2: Any) -> float:
-    """Tr((Σ1Σ2)^½) = Σ √max(λ_i(Σ1Σ2), 0), in float64.
-
-    The λ_i are taken from ``√Σ1 Σ2 √Σ1``, which is similar to ``Σ1Σ2`` (same
-    eigenvalues) but symmetric, so ``eigvalsh`` gives real values and avoids
-    ``scipy.linalg.sqrtm`` (wrong in SciPy 1.11.2-1.11.3, scipy issue 19415).
-    """
-    s1, s2 = _as_f64(sigma1), _as_f64(sigma2)
-    root = _psd_sqrt(s1)
-    m = root @ s2 @ root
-    eig = np.linalg.eigvalsh((m + m.T) / 2)
-    return float(np.sqrt(np.clip(eig, 0.0, None)).sum())
-
-
-def frechet_distance(mu1: Any, sigma1: Any, mu2: Any, sigma2: Any) -> float:
-    """‖μ1−μ2‖² + Tr(Σ1) + Tr(Σ2) − 2 Tr((Σ1Σ2)^½), robustly in float64."""
-    m1, m2, s1, s2 = _as_f64(mu1), _as_f64(mu2), _as_f64(sigma1), _as_f64(sigma2)
-    if m1.shape != m2.shape or s1.shape != s2.shape or s1.shape != (m1.size, m1.size):
-        raise ValueError(f"shape mismatch: mu {m1.shape} vs {m2.shape}, sigma {s1.shape} vs {s2.shape}")
-    diff = m1 - m2
-    fd = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * trace_sqrt_product(s1, s2))
-    return max(fd, 0.0)  # a distance; tiny negatives are round-off
 
 
 def feature_statistics(features: torch.Tensor) -> Stats:
@@ -115,3 +77,46 @@ def fid_agreement_note(fid_tf: float, fid_ours: float) -> str | None:
     if abs(fid_tf - fid_ours) > AGREEMENT_RTOL * max(abs(fid_tf), abs(fid_ours)) + 1e-6:
         return f"FID numerics disagree: torch-fidelity {fid_tf:.6g} vs eigenvalue method {fid_ours:.6g}"
     return None
+
+
+RANK_RTOL = 1e-9
+"""A covariance eigenvalue below this fraction of the largest counts as zero. Float32 features of an
+exactly rank-deficient map (2-D points projected to 64-D) leave eigenvalues around 1e-14 of the largest."""
+
+
+def covariance_rank(sigma: np.ndarray) -> int | None:
+    """The rank of a feature covariance when it is below its dimension; ``None`` when it is full rank.
+
+    A Cholesky factorisation (cheap even at 2048-D) screens first: every pivot of a positive definite
+    matrix is at least its smallest eigenvalue, so tiny or failed pivots are what a rank deficit looks
+    like. Only then are the eigenvalues computed, to count the rank.
+    """
+    dim = sigma.shape[0]
+    scale = float(np.max(np.diag(sigma))) if dim else 0.0
+    if dim == 0 or scale <= 0.0:
+        return 0 if dim else None
+    a = torch.from_numpy(np.ascontiguousarray(sigma, dtype=np.float64)) / scale
+    factor, info = torch.linalg.cholesky_ex(a)
+    if int(info) == 0 and float(torch.diagonal(factor).square().min()) > RANK_RTOL:
+        return None
+    eigenvalues = torch.linalg.eigvalsh(a)
+    rank = int((eigenvalues > RANK_RTOL * float(eigenvalues.max())).sum())
+    return rank if rank < dim else None
+
+
+def rank_note(sigma: np.ndarray, n: int) -> str | None:
+    """``fid_note`` text when ``n`` real features (more than their dimension) span fewer dimensions than they have.
+
+    FID, KID and PRDC then still give finite numbers, but measured in a degenerate space (e.g. 2-D points
+    projected to 64-D): the note says so once per evaluation.
+    """
+    dim = sigma.shape[0]
+    if n <= dim:
+        return None  # too few samples for a full-rank covariance: the FID note says so already
+    rank = covariance_rank(sigma)
+    if rank is None:
+        return None
+    return (
+        f"real features have rank {rank} < dimension {dim}: FID/KID/PRDC are computed in a degenerate "
+        f"feature space (the extractor adds no information beyond {rank} dimensions)"
+    )

@@ -12,8 +12,9 @@ TEST_STAMP = $(VENV)/.installed-test
 TORCH_SPEC  ?= torch==2.14.1 torchvision==0.29.1
 TORCH_INDEX ?=
 TORCH_INDEX_FLAG = $(if $(strip $(TORCH_INDEX)),--index-url $(TORCH_INDEX))
-# Extra pytest options for `make test`, e.g. PYTEST_ARGS="-k cli -x".
-PYTEST_ARGS ?=
+# pytest options for `make test`: one worker per core (pytest-xdist), whole files per worker so module fixtures
+# run once; e.g. PYTEST_ARGS="-n 0 -x" for one process that stops at the first failure.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: run test bench lint install gpu-check clean
 

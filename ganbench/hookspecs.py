@@ -31,7 +31,8 @@ hookspec = pluggy.HookspecMarker("ganbench")
 
 @hookspec
 def ganbench_register(registrar: Registrar) -> None:
-    """Register generators, discriminators, losses, datasets, variants, metrics and feature extractors.
+    """Register generators, discriminators, losses, datasets, variants, metrics, feature extractors,
+    training seams and the search ranges of their options (for ``ganbench sweep``).
 
     Called once per plugin when the registry loads. Everything goes through the
     typed ``registrar``; it validates each entry and names your plugin in any
@@ -40,17 +41,19 @@ def ganbench_register(registrar: Registrar) -> None:
         import torch
         from torch import nn
         from ganbench.plugin import (
-            BuildContext, GANLoss, LossOutput, Recipe, Variant, hookimpl,
+            BuildContext, FloatRange, GANLoss, LossOutput, Recipe, Variant, hookimpl,
         )
 
         class HingeLoss(GANLoss):
-            def __init__(self, ctx: BuildContext):
+            def __init__(self, ctx: BuildContext, *, margin: float = 1.0):
                 super().__init__()
+                self.margin = margin
 
             def discriminator_loss(self, discriminator, real, fake, codes):
                 d_real, d_fake = discriminator(real), discriminator(fake)
+                m = self.margin
                 return LossOutput(
-                    torch.relu(1 - d_real).mean() + torch.relu(1 + d_fake).mean()
+                    torch.relu(m - d_real).mean() + torch.relu(m + d_fake).mean()
                 )
 
             def generator_loss(self, discriminator, fake, codes):
@@ -60,6 +63,10 @@ def ganbench_register(registrar: Registrar) -> None:
         def ganbench_register(registrar):
             registrar.add_loss(
                 "my-hinge", HingeLoss, description="Hinge loss (Lim & Ye 2017)."
+            )
+            # what `ganbench sweep` may try for its option (a --space file overrides it)
+            registrar.add_search_space(
+                "loss", "my-hinge", {"margin": FloatRange(0.1, 10.0, log=True)}
             )
             registrar.add_variant(Variant(
                 name="my-hinge-dcgan",

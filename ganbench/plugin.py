@@ -25,6 +25,7 @@ from ganbench.metrics.extractor import FeatureExtractor, load_weights
 from ganbench.metrics.inputs import MetricInputs
 from ganbench.registrar import Registrar
 from ganbench.registry import API_VERSION
+from ganbench.search_space import Choice, FloatRange, IntRange
 from ganbench.training import (
     OptimizerContext,
     ScheduleContext,
@@ -39,15 +40,18 @@ hookimpl = pluggy.HookimplMarker("ganbench")
 __all__ = [
     "API_VERSION",
     "BuildContext",
+    "Choice",
     "DataSpec",
     "DatasetOptions",
     "DatasetUnavailableError",
     "Discriminator",
     "FeatureExtractor",
+    "FloatRange",
     "GANLoss",
     "GanDataset",
     "Generator",
     "IncompatibleError",
+    "IntRange",
     "LossOutput",
     "MetricColumn",
     "MetricInputs",

@@ -18,9 +18,12 @@ from ganbench.columns import MetricColumn
 from ganbench.columns import column as column_declaration
 from ganbench.components import Recipe, Variant
 from ganbench.data.base import DataKind
-from ganbench.errors import PluginError
+from ganbench.errors import PluginError, UserError
+from ganbench.search_space import SPACE_KINDS, Range, check_ranges
 
-ComponentKind = Literal["generator", "discriminator", "loss", "dataset", "variant", "metric", "extractor"]
+ComponentKind = Literal[
+    "generator", "discriminator", "loss", "dataset", "variant", "metric", "extractor", "search_space"
+]
 TrainingKind = Literal["optimizer", "schedule", "training_step"]
 """Kinds of the training seams (ganbench.training): registered like components, chosen by train options."""
 DATA_KINDS: frozenset[str] = frozenset({"image", "points"})
@@ -94,6 +97,7 @@ RESERVED_COLUMNS: frozenset[str] = frozenset(
         "cell_id", "step",
         # written by the evaluation itself for every metric that uses features:
         "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key",
+        "fid_weights", "fid_weights_sha256",
     }
 )  # fmt: skip
 """Row keys the runner and the evaluation write themselves; a metric cannot claim them."""
@@ -147,6 +151,21 @@ class TrainingEntry:
     origin: PluginOrigin
 
 
+@dataclass(frozen=True)
+class SearchSpaceEntry:
+    """The ranges a sweep draws a component's (or training seam's) options from."""
+
+    kind: str
+    """What declares it: one of :data:`ganbench.search_space.SPACE_KINDS`."""
+    component: str
+    ranges: Mapping[str, Range]
+    origin: PluginOrigin
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.component}"
+
+
 @dataclass
 class Registrar:
     """Collects one plugin's registrations; the registry commits them if all are valid."""
@@ -155,9 +174,9 @@ class Registrar:
     taken: Callable[[ComponentKind, str], PluginOrigin | None] = lambda kind, name: None
     column_owner: Callable[[str], str | None] = lambda column: None
     """Which registered metric already fills a column (``None``: free)."""
-    entries: list[ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry] = field(
-        default_factory=list
-    )
+    entries: list[
+        ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry | SearchSpaceEntry
+    ] = field(default_factory=list)
 
     # -- public API -------------------------------------------------------
     def add_generator(
@@ -365,6 +384,37 @@ class Registrar:
         self._check_description(kind, name, description)  # type: ignore[arg-type]
         self.entries.append(TrainingEntry(kind, name, factory, description, self.origin))
 
+    # -- search spaces (ganbench sweep) -------------------------------------
+    def add_search_space(self, kind: str, name: str, ranges: Mapping[str, Range]) -> None:
+        """Declare the ranges ``ganbench sweep`` draws the options of a registered ``kind`` ``name`` from.
+
+        ``kind`` is generator, discriminator, loss, optimizer, schedule or training_step; ``ranges`` maps
+        option names (the factory's keyword arguments) to ``FloatRange``, ``IntRange`` or ``Choice``. An
+        optimiser may also declare ``lr``, ``beta1`` and ``beta2`` (the training options it reads; ``lr``
+        becomes ``lr_g`` or ``lr_d`` by the side it trains), a training step ``d_steps`` and ``batch_size``.
+        Ranges are checked here (empty or inverted ranges fail); option names when a sweep uses them.
+        """
+        if kind not in SPACE_KINDS:
+            self._fail(f"search space for {kind!r} {name!r}: valid kinds: {', '.join(SPACE_KINDS)}")
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            self._fail(f"search space for {kind} {name!r}: the name is invalid")
+        if not isinstance(ranges, Mapping) or not ranges:
+            self._fail(f"search space for {kind} {name!r} needs a mapping of option name -> range")
+        for key in ranges:
+            if not isinstance(key, str) or not key.isidentifier():
+                self._fail(f"search space for {kind} {name!r}: option name {key!r} is not an identifier")
+        try:
+            checked = check_ranges(ranges, f"search space for {kind} {name!r}")
+        except UserError as exc:
+            self._fail(str(exc))
+        entry = SearchSpaceEntry(kind, name, checked, self.origin)
+        earlier = self.taken("search_space", entry.name) or next(
+            (e.origin for e in self.entries if isinstance(e, SearchSpaceEntry) and e.name == entry.name), None
+        )
+        if earlier is not None:
+            self._fail(f"duplicate search space for {kind} {name!r}: already declared by {earlier}")
+        self.entries.append(entry)
+
     # -- validation helpers -----------------------------------------------
     def _add_component(
         self, kind: ComponentKind, name: str, factory: Callable[..., Any], description: str, data_kinds: tuple[str, ...]
@@ -399,9 +449,17 @@ class Registrar:
 
 
 def entry_kind(
-    entry: ComponentEntry | DatasetEntry | VariantEntry | MetricEntry | ExtractorEntry | TrainingEntry,
+    entry: ComponentEntry
+    | DatasetEntry
+    | VariantEntry
+    | MetricEntry
+    | ExtractorEntry
+    | TrainingEntry
+    | SearchSpaceEntry,
 ) -> ComponentKind:
     """The kind an entry registers (the registry files it under this name, and names are unique per kind)."""
+    if isinstance(entry, SearchSpaceEntry):
+        return "search_space"
     if isinstance(entry, MetricEntry):
         return "metric"
     if isinstance(entry, ExtractorEntry):

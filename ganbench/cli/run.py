@@ -28,7 +28,8 @@ PARAM_KEYS = {
     "device": "device", "generator": "generator", "discriminator": "discriminator", "loss": "loss",
     "gen_opt": "generator_options", "disc_opt": "discriminator_options", "loss_opt": "loss_options", "out": "out",
     "results_dir": "results_dir", "data_root": "data_root", "resolution": "resolution", "evaluate": "eval",
-    "eval_samples": "eval_samples", "eval_every": "eval_every", "extractor": "extractor", "metrics": "metrics",
+    "eval_samples": "eval_samples", "eval_real_samples": "eval_real_samples", "eval_every": "eval_every",
+    "extractor": "extractor", "metrics": "metrics",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "data_opt": "data_options",
     "executor": "executor",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
@@ -127,6 +128,13 @@ def run(
         int | None,
         typer.Option(
             help="Generated samples scored (default 2,500 for 2D, 10,000 for images).", rich_help_panel=EVALUATION
+        ),
+    ] = None,
+    eval_real_samples: Annotated[
+        int | None,
+        typer.Option(
+            help="Real samples scored against (default: the dataset's FID split, at most 10,000).",
+            rich_help_panel=EVALUATION,
         ),
     ] = None,
     eval_every: Annotated[
@@ -314,7 +322,7 @@ def run(
     from ganbench.runner.plan import check_extractor_weights, plan_run
     from ganbench.runner.suite_config import builtin_suite, load_suite, merge
 
-    explicit = {name for name in ctx.params if _given(ctx, name)}
+    explicit = {name for name in ctx.params if given_on_command_line(ctx, name)}
     registry = load_registry(ctx)
     cli = {PARAM_KEYS[name]: ctx.params[name] for name in PARAM_KEYS}
     world = world_from_env()  # under torchrun (or --nproc): this process is one rank
@@ -333,7 +341,7 @@ def run(
 
         for name in suite["references"]:
             load_reference(name)  # a suite naming an unknown published table fails before planning
-    options = merge(_normalise(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
+    options = merge(normalise_options(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
     world_size = check_data_parallel(nproc, sync_bn, world, options)
     if world_size > 1 and options.get("ema") is not None:
@@ -372,13 +380,13 @@ def run(
         report(table, run_dir, wide=wide)
 
 
-def _given(ctx: typer.Context, name: str) -> bool:
+def given_on_command_line(ctx: typer.Context, name: str) -> bool:
     """Whether the user typed this flag (not a default, not an environment variable)."""
     source = ctx.get_parameter_source(name)
     return source is not None and source.name in ("COMMANDLINE", "PROMPT")
 
 
-def _normalise(cli: dict[str, Any]) -> dict[str, Any]:
+def normalise_options(cli: dict[str, Any]) -> dict[str, Any]:
     """CLI strings to the suite file's types: lists for names and seeds, dicts for component options."""
     from ganbench.runner.suite_config import SEAM_KEYS, int_ranges
 
@@ -445,6 +453,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
         ),
         evaluation=EvalOptions(
             n_samples=options["eval_samples"],
+            n_real=options.get("eval_real_samples"),
             eval_every=options["eval_every"],
             enabled=options["eval"],
             extractor=options["extractor"],

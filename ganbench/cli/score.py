@@ -27,6 +27,10 @@ def score(
     n: Annotated[
         int | None, typer.Option("--n", help="Samples to score (default 2,500 for 2D, 10,000 for images).")
     ] = None,
+    n_real: Annotated[
+        int | None,
+        typer.Option("--n-real", help="Real samples to score against (default: the FID split, at most 10,000)."),
+    ] = None,
     data_root: Annotated[
         Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
     ] = None,
@@ -57,7 +61,9 @@ def score(
     if out is not None:
         check_output_file(out, "--out")
     registry = load_registry(ctx)
-    evaluation = EvalOptions(n_samples=n, extractor=extractor, metrics=tuple(split_list(metrics)) or None)
+    evaluation = EvalOptions(
+        n_samples=n, extractor=extractor, metrics=tuple(split_list(metrics)) or None, n_real=n_real
+    )
     check_evaluation(registry, evaluation)  # unknown names fail before any sample is read
     torch_device = resolve_device(device)
     data = load_dataset(registry, dataset, DataConfig(root=resolve_data_root(data_root), resolution=resolution))
@@ -69,6 +75,7 @@ def score(
         fake,
         data,
         device=torch_device,
+        n_real=n_real,
         extractor=extractor,
         inception_weights=inception_weights,
         metrics=evaluation.metrics,

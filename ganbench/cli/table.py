@@ -7,14 +7,11 @@ variants with each other over their seeds. Statistics: :mod:`ganbench.results.le
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ganbench.cli.common import split_list
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
 TESTS = ("permutation", "welch", "mannwhitney", "paired")
@@ -75,68 +72,45 @@ def register(app: typer.Typer) -> None:
         """Leaderboard: per dataset, each variant's mean, confidence interval and n; p-values vs --baseline."""
         import pandas as pd
 
-        from ganbench.results.compare import load_table
+        from ganbench.cli.terminal import terminal_width
+        from ganbench.metrics.reference_points import CONTEXT_LABEL, reference_points
+        from ganbench.results.compare import is_sweep_folder, load_table
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
+        from ganbench.results.sweep_table import sweep_comparison
 
+        width = None if wide else terminal_width()
         frame = pd.concat([load_table(path) for path in results], ignore_index=True)
         if reference is not None:
             from ganbench.results.references import reference_table
 
             typer.echo(
                 reference_table(
-                    frame, reference, fmt, allow_protocol_change=allow_protocol_change, ignore_budget=ignore_budget
+                    frame,
+                    reference,
+                    fmt,
+                    allow_protocol_change=allow_protocol_change,
+                    ignore_budget=ignore_budget,
+                    width=width,
                 )
             )
             return
+        sweeps = [path for path in results if is_sweep_folder(path)]
+        settings = {
+            "baseline": baseline, "metrics": split_list(metrics) or None, "ci": ci, "test": test,
+            "context": reference_points(frame), "context_label": CONTEXT_LABEL,
+        }  # fmt: skip
         try:
-            board = build_leaderboard(
-                frame,
-                baseline=baseline,
-                metrics=split_list(metrics) or None,
-                ci=ci,
-                test=test,
-                allow_protocol_change=allow_protocol_change,
-                context=reference_points(frame),
-                context_label=CONTEXT_LABEL,
-            )
+            try:
+                board = build_leaderboard(frame, allow_protocol_change=allow_protocol_change, **settings)
+            except ProtocolMismatch as exc:  # a sweep searches the batch size: its rows may differ in it
+                if not sweeps or len(sweeps) != len(results) or not all(" batch_size " in x for x in exc.lines):
+                    raise
+                board = build_leaderboard(frame, allow_protocol_change=True, **settings)
         except ProtocolMismatch as exc:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(2) from None
-        from ganbench.cli.terminal import terminal_width
-
-        typer.echo(render(board, fmt, None if wide else terminal_width()), nl=False)
-
-
-CONTEXT_LABEL = (
-    "(reference): a perfect sampler, i.e. the true mixture sampled (N points as the runs, mean of "
-    "10 draws) and scored with the same mode metric"
-)
-
-
-def reference_points(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Per 2D-mixture dataset in ``frame``, what a perfect sampler scores (modes, hq_fraction, kl_modes);
-    datasets the registry cannot build, or that have no mode centres, get none."""
-    import pandas as pd
-
-    from ganbench import columns
-    from ganbench.data.base import DatasetOptions
-    from ganbench.data.paths import default_data_root
-    from ganbench.metrics.modes import PERFECT_SAMPLES, perfect_mixture_scores
-    from ganbench.registry import get_registry
-
-    out: dict[str, dict[str, float]] = {}
-    for dataset, rows in frame.groupby(frame["dataset"].astype(str), sort=True):
-        if columns.data_kind_of(rows.iloc[0].to_dict()) != "points":
-            continue
-        try:
-            entry, argument = get_registry().dataset(str(dataset))
-            spec = entry.factory(DatasetOptions(root=default_data_root(), argument=argument, download=False)).spec
-        except Exception:  # an unknown or unbuildable dataset only loses its context row
-            continue
-        if spec.mode_centres is None or spec.mode_std is None:
-            continue
-        counts = pd.to_numeric(rows["fid_n_fake"], errors="coerce").dropna() if "fid_n_fake" in rows else []
-        n = int(counts.iloc[0]) if len(counts) and counts.nunique() == 1 else PERFECT_SAMPLES
-        out[str(dataset)] = perfect_mixture_scores(spec.mode_centres, float(spec.mode_std), n)
-    return out
+        typer.echo(render(board, fmt, width), nl=False)
+        if fmt in ("text", "markdown"):
+            for path in sweeps:
+                typer.echo("\n" + sweep_comparison(path, markdown=fmt == "markdown"))

@@ -67,7 +67,8 @@ class TrainConfig:
     schedule_d_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments of the discriminator schedule."""
     training_step: str = "alternating"
-    """How one step updates D and G: ``alternating`` is Goodfellow et al.'s Algorithm 1."""
+    """How one step updates D and G: ``alternating`` is Goodfellow et al.'s Algorithm 1; ``simultaneous`` takes
+    both players' gradients at the same parameters (ALI; the PacGAN variants use it)."""
     training_step_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments of the training step's factory, e.g. ``{"unroll": 5}`` for ``unrolled``."""
     ema: float | None = None

@@ -14,9 +14,10 @@ work of S. Each seed still gets exactly its sequential run's inputs:
   the summed loss gives each seed's parameters the gradient of its own loss.
 
 What differs from S sequential runs is float round-off only (batched matrix
-products sum in another order). The step mirrors ``trainer.train``: D takes
-``d_steps`` updates with G fixed, then G one update through the updated D, on
-the fake batch of the last D step. A seed whose loss turns non-finite is marked
+products sum in another order). The step mirrors the built-in training steps:
+``alternating`` (D takes ``d_steps`` updates with G fixed, then G one update through
+the updated D, on the fake batch of the last D step) and ``simultaneous`` (the last
+D update and the G update both from the parameters before either). A seed whose loss turns non-finite is marked
 diverged at that step; the other seeds go on (the seeds never interact).
 """
 
@@ -56,16 +57,25 @@ def check_vectorizable(models: Models, cfg: TrainConfig) -> None:
     fast = [name for name in ("channels_last", "compile") if getattr(cfg, name)] + (["amp"] if cfg.amp != "off" else [])
     if fast:
         raise UserError(f"--vectorize-seeds cannot be combined with the fast path(s) {', '.join(fast)}")
-    # training seams: this loop has its own Adam and alternating step, and passes no labels
-    seams = [f"{k}={getattr(cfg, k)}" for k, default in _SEAM_DEFAULTS.items() if getattr(cfg, k) != default]
+    # training seams: this loop has its own Adam and its own alternating and simultaneous steps, and passes no labels
+    seams = [
+        f"{k}={getattr(cfg, k)}"
+        for k, default in _SEAM_DEFAULTS.items()
+        if getattr(cfg, k) != default and not (k == "training_step" and getattr(cfg, k) in VECTORIZED_STEPS)
+    ]
     seams += [f"{name}_options" for name in _SEAM_DEFAULTS if getattr(cfg, f"{name}_options")]
     if seams:
-        raise UserError(f"--vectorize-seeds trains with Adam and the alternating step only; drop {', '.join(seams)}")
+        raise UserError(
+            f"--vectorize-seeds trains with Adam and the {' or '.join(VECTORIZED_STEPS)} step only; "
+            f"drop {', '.join(seams)}"
+        )
     conditional = [part for part, m in models.modules().items() if getattr(m, "conditional", False)]
     if conditional:
         raise UserError(f"--vectorize-seeds cannot train a conditional {' or '.join(conditional)}")
 
 
+VECTORIZED_STEPS = ("alternating", "simultaneous")
+"""The built-in training steps this loop reproduces (a plugin's step runs the seeds one by one)."""
 _SEAM_DEFAULTS = {
     "optimizer_g": "adam",
     "optimizer_d": "adam",
@@ -193,6 +203,7 @@ def train_vectorized(
     opt_d = torch.optim.Adam(D.params.values(), lr=cfg.lr_d, betas=betas, **ADAM_KERNEL)
     rng = _SeedRng(rng_states)
     saved = rng_state()
+    simultaneous = cfg.training_step == "simultaneous"
 
     def generate(g_state: Tensors, latent: torch.Tensor) -> torch.Tensor:
         return functional_call(G.template, g_state, (latent,))
@@ -228,6 +239,8 @@ def train_vectorized(
                 with torch.set_grad_enabled(i == cfg.d_steps - 1):
                     fake = v_generate(G.state(), latent)
                 d_out = v_d_loss(D.state(), real, fake.detach(), codes)
+                if simultaneous and i == cfg.d_steps - 1:
+                    break  # D's last update is taken below, from the parameters G's loss sees
                 opt_d.zero_grad(set_to_none=True)
                 d_out.sum().backward()
                 opt_d.step()
@@ -235,6 +248,10 @@ def train_vectorized(
             opt_g.zero_grad(set_to_none=True)
             g_out.sum().backward()
             opt_g.step()
+            if simultaneous:  # D's graph holds no G parameter: its gradient is still the step's starting one
+                opt_d.zero_grad(set_to_none=True)
+                d_out.sum().backward()
+                opt_d.step()
             buffer[step % cfg.log_every, :, 0] = d_out.detach()
             buffer[step % cfg.log_every, :, 1] = g_out.detach()
             step += 1

@@ -96,6 +96,7 @@ class _Sources:
         )
         if name == self.extractor:
             self.row.update(fid_layer=fx.layer, fid_n_real=real.key.n, real_stats_key=str(real.key))
+            self.row.update(fx.provenance)  # where the weights came from (Inception: fid_weights, *_sha256)
         if fx.name == DIGITS_EXTRACTOR and _labels_digits(self.dataset.spec):
             # One CNN pass for the FID features and the mode labels (the same network and layer).
             fake_features, labels = load_digit_classifier(self.device).features_and_labels(self.fake)

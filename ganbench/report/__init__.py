@@ -17,6 +17,7 @@ from ganbench.report.merge import merge_collected
 from ganbench.report.model import ReportModel, build_model
 from ganbench.results import atomic
 from ganbench.results.aggregate import aggregate, format_mean_std
+from ganbench.results.compare import SWEEP_BEST_DIR, is_sweep_folder
 
 __all__ = [
     "Collected",
@@ -45,7 +46,14 @@ def write_report(
     (``out_dir`` is then required). Returns ``(markdown_path, html_path)``. Raises
     :class:`~ganbench.errors.UserError` when a folder holds no results or the protocols differ.
     """
-    if isinstance(results_dir, (str, Path)):
+    sweep = None
+    if isinstance(results_dir, (str, Path)) and is_sweep_folder(results_dir):
+        from ganbench.report.sweep import sweep_section
+
+        sweep = sweep_section(Path(results_dir))  # the rows: the best settings re-run on fresh seeds
+        collected = collect(Path(results_dir) / SWEEP_BEST_DIR)
+        default_out = Path(results_dir)
+    elif isinstance(results_dir, (str, Path)):
         collected = collect(results_dir)
         default_out = Path(results_dir)
     else:
@@ -57,10 +65,13 @@ def write_report(
         collected = collect(folders[0]) if len(folders) == 1 else merge_collected([collect(f) for f in folders])
         default_out = Path(folders[0])
     model = build_model(collected, references=references)
+    model.sweep = sweep
     out = Path(out_dir) if out_dir is not None else default_out
     out.mkdir(parents=True, exist_ok=True)
     assets = out / ASSETS_DIR
     figures = [*model.summary_figures, *(f for g in model.groups for f in g.figures)]
+    if sweep is not None and sweep.figure is not None:
+        figures.append(sweep.figure)
     for section in model.datasets:
         figures += [*([section.curves] if section.curves else []), *section.samples, *section.traversals]
     for fig in figures:

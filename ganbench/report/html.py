@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+from typing import Any
 
 import pandas as pd
 
@@ -196,6 +197,19 @@ def _references_html(model: ReportModel) -> str:
     return "".join(parts)
 
 
+def _sweep_html(section: Any) -> str:
+    """The equal-budget comparison: one table per dataset, the expected-best curves, how to read them."""
+    parts = ["<h2 id='sweep'>Equal-budget comparison (sweep)</h2>"]
+    if section.error:
+        parts.append(f"<p class='note'>{esc(section.error)}</p>")
+    for title, frame in section.tables.items():
+        parts.append(f"<h3>{esc(title)}</h3>" + table_html(frame, "results sweep"))
+    if section.figure is not None:
+        parts.append(_figs_html([section.figure]))
+    parts.append(f"<p class='note'>{esc(section.note)}</p>")
+    return "".join(parts)
+
+
 def render_html(model: ReportModel) -> str:
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -213,8 +227,11 @@ def render_html(model: ReportModel) -> str:
     if board:
         parts.append(
             "<h2 id='leaderboard'>Leaderboard</h2><p class='note'>Per dataset, each variant's headline metrics "
-            "over its seeds, as <code>ganbench table</code> shows them; best mean per column in bold.</p>" + board
+            "over its seeds, as <code>ganbench table</code> shows them; a best mean is bold only where its interval is "
+            "clear of every other variant's.</p>" + board
         )
+    if model.sweep is not None:
+        parts.append(_sweep_html(model.sweep))
     if model.references:
         parts.append(_references_html(model))
     if model.datasets:

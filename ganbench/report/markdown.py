@@ -45,6 +45,15 @@ def render_markdown(model: ReportModel) -> str:
     if len(model.table):
         out += ["", "## Leaderboard", "", "Each dataset's headline metrics over the seeds (`ganbench table`).", ""]
         out.append(leaderboard_markdown(model.table))
+    if model.sweep is not None:
+        out += ["", "## Equal-budget comparison (sweep)", ""]
+        if model.sweep.error:
+            out.append(f"_{md_escape(model.sweep.error)}_")
+        for title, frame in model.sweep.tables.items():
+            out += [f"### {md_escape(title)}", "", table_md(frame), ""]
+        if model.sweep.figure is not None:
+            out.append(_figure_md(model.sweep.figure))
+        out += ["", md_escape(model.sweep.note)]
     if model.references:
         out += ["", "## Published results", "", "ganbench's mean ± standard error beside the paper's value."]
     for section in model.references:

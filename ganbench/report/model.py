@@ -85,6 +85,8 @@ class ReportModel:
     sources: list[str] = field(default_factory=list)
     references: list[ReferenceSection] = field(default_factory=list)
     """Published tables beside the rows (``--reference``, or the suite's ``references``)."""
+    sweep: Any = None
+    """A ``ganbench sweep`` folder's equal-budget comparison (:class:`ganbench.report.sweep.SweepSection`)."""
 
 
 def _text(value: Any) -> str:

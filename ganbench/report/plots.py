@@ -204,3 +204,34 @@ def summary_bars(table: pd.DataFrame, metric: str, colours: dict[str, str] | Non
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(_label(metric_header(metric)), fontsize=10)
     return _png(fig)
+
+
+def budget_plot(budget: pd.DataFrame) -> bytes | None:
+    """Expected best score against the number of trials k (Lucic et al. 2018, Fig. 4 style): one panel
+    per dataset, each variant a line with its bootstrap band shaded."""
+    if budget is None or budget.empty:
+        return None
+    datasets = sorted(budget["dataset"].astype(str).unique())
+    colours = variant_colours(budget["variant"].astype(str).tolist())
+    ncols = min(3, len(datasets))
+    nrows = math.ceil(len(datasets) / ncols)
+    height = 2.8 * nrows + 0.9
+    fig = Figure(figsize=(3.6 * ncols + 0.4, height))
+    fig.subplots_adjust(left=0.1, right=0.98, top=1 - 0.85 / height, bottom=0.5 / height, hspace=0.6, wspace=0.3)
+    for i, dataset in enumerate(datasets):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        block = budget[budget["dataset"].astype(str) == dataset]
+        metric = str(block["metric"].iloc[0])
+        for variant, rows in block.groupby(block["variant"].astype(str), sort=True):
+            rows = rows.sort_values("k")
+            colour = colours[variant]
+            ax.plot(rows["k"], rows["expected_best"], color=colour, linewidth=1.4, label=_short(variant, 24))
+            ax.fill_between(rows["k"], rows["band_low"], rows["band_high"], color=colour, alpha=0.18, linewidth=0)
+        ax.set_title(_label(f"{dataset}: expected best {metric_header(metric)}"), fontsize=9)
+        ax.set_xlabel("trials k (budget)", fontsize=8)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best", frameon=False)
+    fig.suptitle("Equal-budget comparison (bands: 95% bootstrap)", fontsize=10, x=0.01, ha="left")
+    return _png(fig)

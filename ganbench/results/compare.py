@@ -218,9 +218,21 @@ def load_thresholds_file(path: str | Path) -> dict[str, Threshold]:
     return out
 
 
+SWEEP_FILE = "sweep.json"
+SWEEP_BEST_DIR = "best"
+"""A ``ganbench sweep`` folder is recognised by its ``sweep.json``; ``best/`` holds its comparable rows."""
+
+
+def is_sweep_folder(path: str | Path) -> bool:
+    return (Path(path) / SWEEP_FILE).is_file()
+
+
 def load_table(path: str | Path) -> pd.DataFrame:
-    """Read a results table: a ``.csv``/``.parquet`` file, or a results folder holding one."""
+    """Read a results table: a ``.csv``/``.parquet`` file, or a results folder holding one (for a
+    ``ganbench sweep`` folder, the table of its best settings re-run on fresh seeds)."""
     path = Path(path)
+    if path.is_dir() and (path / SWEEP_FILE).is_file() and not any((path / n).is_file() for n in TABLE_NAMES):
+        path = path / SWEEP_BEST_DIR  # a sweep folder: its table is the best settings re-run on fresh seeds
     if path.is_dir():
         for name in TABLE_NAMES:
             if (path / name).is_file():

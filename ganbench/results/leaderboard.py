@@ -32,7 +32,6 @@ import html
 import io
 import json
 import math
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -46,6 +45,7 @@ from ganbench.results import stats
 from ganbench.results.aggregate import metric_columns, status_summary
 from ganbench.results.compare import protocol_text
 from ganbench.results.display import metric_header as _header
+from ganbench.results.textgrid import fitted, wrapped
 
 TESTS = ("permutation", "welch", "mannwhitney", "paired")
 FORMATS = ("text", "markdown", "latex", "csv", "json")
@@ -606,60 +606,24 @@ def aggregate_grid(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
-def _aligned(header: list[str], body: list[list[str]]) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body)
-    return lines
-
-
-def _fitted(header: list[str], body: list[list[str]], width: int | None, keys: int) -> list[str]:
-    """An aligned grid within ``width`` columns: the first ``keys`` columns on every part, the others
-    packed into as many stacked parts as needed (nothing is dropped); one part when ``width`` is None."""
-    if width is None:
-        return _aligned(header, body)
-    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(header)]
-    key_width = sum(widths[:keys]) + 2 * keys
-    parts: list[list[int]] = []
-    for i in range(keys, len(header)):
-        if parts and key_width + sum(widths[j] + 2 for j in parts[-1]) + widths[i] <= width:
-            parts[-1].append(i)
-        else:
-            parts.append([i])
-    out: list[str] = []
-    for n, part in enumerate(parts or [[]]):
-        cols = list(range(keys)) + part
-        if n:
-            out.append("")
-        out.extend(line[:width] for line in _aligned([header[c] for c in cols], [[r[c] for c in cols] for r in body]))
-    return out
-
-
-def _wrapped(lines: list[str], width: int | None) -> list[str]:
-    if width is None:
-        return lines
-    return [w for line in lines for w in textwrap.wrap(line, width, subsequent_indent="  ") or [""]]
-
-
 def render_text(board: Leaderboard, width: int | None = None) -> str:
     """Plain aligned text; with ``width`` (the terminal's ``COLUMNS``) every line fits it: wide grids are split
     into stacked parts that repeat the variant column, and the legend is wrapped."""
     out: list[str] = []
     for block in board.blocks:
-        out.extend(_wrapped([f"{block.dataset} ({_protocol_line(block)})"], width))
-        out.extend(_fitted(*_grid(block), width, keys=1))
+        out.extend(wrapped([f"{block.dataset} ({_protocol_line(block)})"], width))
+        out.extend(fitted(*_grid(block), width, keys=1))
         out.append("")
         header, body = comparison_grid(block)
         if body:
             out.append(f"{block.dataset}: against {board.baseline}")
-            out.extend(_fitted(header, body, width, keys=2))
+            out.extend(fitted(header, body, width, keys=2))
             out.append("")
     if board.aggregates:
         out.append(f"across datasets: against {board.baseline}")
-        out.extend(_fitted(*aggregate_grid(board), width, keys=2))
+        out.extend(fitted(*aggregate_grid(board), width, keys=2))
         out.append("")
-    out.extend(_wrapped(legend(board), width))
+    out.extend(wrapped(legend(board), width))
     return "\n".join(out) + "\n"
 
 
@@ -718,7 +682,7 @@ _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
     "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
     "↓": r"$\downarrow$", "↑": r"$\uparrow$", "—": "---", "†": r"$^\dagger$", "‡": r"$^\ddagger$",
-    "×": r"$\times$", "³": r"$^3$",
+    "×": r"$\times$", "³": r"$^3$", "²": r"$^2$", "≤": r"$\leq$", "≥": r"$\geq$", "−": "-",
 }  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ganbench.errors import UserError
+from ganbench.results.textgrid import fitted, wrapped
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -390,25 +391,36 @@ def agreement_rule(reference: Reference) -> str:
     return f"agrees = |ganbench − paper| ≤ {bound}; paper: {reference.statistic}"
 
 
+def _summary(budgets: Sequence[Budget]) -> str:
+    """Several cells' budgets in one phrase: ``400,000 updates, batch 100/200/300/400, 10 runs``."""
+
+    def values(name: str) -> str:
+        seen = list(dict.fromkeys(getattr(b, name) for b in budgets))
+        if None in seen:
+            return ""
+        return "/".join(f"{v:,}" if name == "updates" else str(v) for v in seen)
+
+    parts = [f"{values('updates')} updates", f"batch {values('batch')}", f"{values('runs')} runs"]
+    return (
+        ", ".join(p for p, name in zip(parts, ("updates", "batch", "runs"), strict=True) if values(name)) or "unknown"
+    )
+
+
 def budget_lines(reference: Reference, table: pd.DataFrame, *, ignore_budget: bool = False) -> list[str]:
     """The paper's training budget beside ours, and what the verdicts do about a difference."""
-    paper, ours, differs = [], [], False
+    paper: list[Budget] = []
+    ours: list[Budget] = []
     for cell in reference.cells:
         rows = table[(table["variant"] == cell.variant) & (table["dataset"] == cell.dataset)]
-        if not len(rows):
-            continue
-        p, o = cell_budget(reference, cell), our_budget(rows)
-        paper.append(p.describe())
-        ours.append(o.describe())
-        differs = differs or budget_differs(p, o)
+        if len(rows):
+            paper.append(cell_budget(reference, cell))
+            ours.append(our_budget(rows))
     if not paper:
         return [f"budget: paper {reference.budget.describe()}; ganbench has no rows for these cells"]
-    lines = [
-        f"budget: paper {' | '.join(dict.fromkeys(paper))}; ganbench {' | '.join(dict.fromkeys(ours))}",
-    ]
+    lines = [f"budget: paper {_summary(paper)}; ganbench {_summary(ours)}"]
     if reference.budget.note:
         lines.append(f"paper's budget: {reference.budget.note}")
-    if differs:
+    if any(budget_differs(p, o) for p, o in zip(paper, ours, strict=True)):
         lines.append(
             "verdicts given anyway (--ignore-budget): a different budget alone can explain a difference"
             if ignore_budget
@@ -419,9 +431,14 @@ def budget_lines(reference: Reference, table: pd.DataFrame, *, ignore_budget: bo
 
 
 def render_reference(
-    reference: Reference, comparisons: Sequence[Comparison], fmt: str = "text", budget: Sequence[str] = ()
+    reference: Reference,
+    comparisons: Sequence[Comparison],
+    fmt: str = "text",
+    budget: Sequence[str] = (),
+    width: int | None = None,
 ) -> str:
-    """The side-by-side table with its provenance (and the ``budget`` lines), as plain text or Markdown."""
+    """The side-by-side table with its provenance (and the ``budget`` lines), as plain text or Markdown;
+    ``width`` (the terminal's) wraps the text: columns that do not fit continue in a block below."""
     frame = comparison_frame(comparisons)
     rule = "\n".join([agreement_rule(reference), *budget])
     if fmt == "markdown":
@@ -439,8 +456,11 @@ def render_reference(
         return "\n".join(lines)
     if fmt != "text":
         raise ReferenceError(f"unknown format {fmt!r}; valid choices: {', '.join(REFERENCE_FORMATS)}")
-    body = frame.to_string(index=False) if len(frame) else "(no cells)"
-    return f"{reference.title}\nsource: {reference.source}\n\n{body}\n\n{rule}\nverdicts: {verdict_counts(comparisons)}"
+    rows = [[str(v) for v in row] for row in frame.itertuples(index=False)]
+    body = fitted(list(frame.columns), rows, width, keys=2) if rows else ["(no cells)"]
+    head = wrapped([reference.title, f"source: {reference.source}"], width)
+    tail = wrapped([*rule.splitlines(), f"verdicts: {verdict_counts(comparisons)}"], width)
+    return "\n".join([*head, "", *body, "", *tail])
 
 
 def reference_table(
@@ -450,6 +470,7 @@ def reference_table(
     *,
     allow_protocol_change: bool = False,
     ignore_budget: bool = False,
+    width: int | None = None,
 ) -> str:
     """``ganbench table RESULTS --reference NAME``: a results table's rows beside a published table.
 
@@ -462,7 +483,8 @@ def reference_table(
     if not allow_protocol_change:
         check_one_budget(reference, frame)
     budget = budget_lines(reference, frame, ignore_budget=ignore_budget)
-    return render_reference(reference, compare(reference, frame, ignore_budget=ignore_budget), fmt, budget)
+    comparisons = compare(reference, frame, ignore_budget=ignore_budget)
+    return render_reference(reference, comparisons, fmt, budget, width)
 
 
 BUDGET_COLUMNS = ("steps", "batch_size")

@@ -25,6 +25,7 @@ CORE_COLUMNS = [
 ]  # fmt: skip
 METRIC_COLUMNS = [
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",
+    "fid_weights", "fid_weights_sha256",
     "kid_mean", "kid_std", "kid_subset_size", "kid_subsets", "precision", "recall", "density", "coverage",
     "prdc_k_pr", "prdc_k_dc", "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js",
     "code_accuracy", "gen_img_s", "eval_s", "peak_mem_mb",

@@ -67,6 +67,7 @@ def base_row(cell: Cell, models: Models | None, ctx: CellContext) -> dict[str, A
         "data_kind": ctx.dataset.spec.kind,
         "data_stacked": bool(ctx.dataset.spec.extra.get("stacked")),
         "seed": cell.seed,
+        **({"trial": cell.trial} if cell.trial is not None else {}),
         "steps": cell.train.steps,
         "batch_size": cell.train.batch_size,
         "world_size": ctx.group.world.world_size if ctx.group else 1,

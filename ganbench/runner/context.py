@@ -65,6 +65,7 @@ def score_samples(
         fake,
         ctx.dataset,
         device=ctx.device,
+        n_real=e.n_real,
         cache_dir=e.cache_dir,
         extractor=e.extractor,
         inception_weights=e.inception_weights,

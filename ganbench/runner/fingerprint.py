@@ -81,6 +81,8 @@ def cell_fingerprint(
             "device_type": torch.device(device).type,
         }
     )
+    if evaluation.enabled and evaluation.n_real is not None:  # only when set: older cells keep their fingerprint
+        fields["eval_real_samples"] = int(evaluation.n_real)
     if world_size > 1:
         fields.update(world_size=int(world_size), sync_bn=bool(sync_bn))
     if spec.extra.get("data_options"):  # --data-opt (absent when none, so older cells keep matching)

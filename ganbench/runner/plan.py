@@ -36,10 +36,16 @@ class EvalOptions:
     cache_dir: Path | None = None
     metrics: tuple[str, ...] | None = None
     """Registered metrics to compute (``--metrics``); ``None`` = every default metric."""
+    n_real: int | None = None
+    """Real samples FID/KID/PRDC compare against (a seeded subset of the FID split); default all, at most 10,000."""
 
     def __post_init__(self) -> None:
         # at least 2 samples: FID needs a covariance
-        for name, flag, least in (("n_samples", "--eval-samples", 2), ("eval_every", "--eval-every", 1)):
+        for name, flag, least in (
+            ("n_samples", "--eval-samples", 2),
+            ("eval_every", "--eval-every", 1),
+            ("n_real", "--eval-real-samples", 2),
+        ):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
                 raise UserError(f"{flag} must be an integer of at least {least}, got {value!r}")
@@ -57,11 +63,14 @@ class Cell:
     seed: int
     train: TrainConfig
     composition: Composition = field(default_factory=Composition)
+    trial: int | None = None
+    """The sweep trial this cell is (``ganbench sweep``): trials of one study differ in settings, not seed."""
 
     @property
     def cell_id(self) -> str:
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.dataset).strip("_")[:60]
-        return f"{self.variant}-{slug}-s{self.seed}"
+        trial = "" if self.trial is None else f"-t{self.trial:04d}"
+        return f"{self.variant}-{slug}-s{self.seed}{trial}"
 
 
 DATA_OPTIONS_KEY = "data_options"

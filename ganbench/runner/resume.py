@@ -101,6 +101,7 @@ def check_recorded(config: Any, source: str) -> None:
         "resolution": data.get("resolution"),
         "eval": evaluation.get("enabled"),
         "eval_samples": evaluation.get("n_samples"),
+        "eval_real_samples": evaluation.get("n_real"),
         "eval_every": evaluation.get("eval_every"),
         "extractor": evaluation.get("extractor"),
         "inception_weights": evaluation.get("inception_weights"),

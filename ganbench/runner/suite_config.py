@@ -70,6 +70,7 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "resolution": SuiteKey("int", "Image side in pixels."),
     "eval": SuiteKey("bool", "Score each cell after training."),
     "eval_samples": SuiteKey("int", "Generated samples scored."),
+    "eval_real_samples": SuiteKey("int", "Real samples scored against (default: the FID split, at most 10,000)."),
     "eval_every": SuiteKey("int", "Also evaluate every N steps."),
     "extractor": SuiteKey("str", "Feature extractor for FID."),
     "metrics": SuiteKey("names", "Metrics to compute (--metrics; default: every default metric)."),

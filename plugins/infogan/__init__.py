@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 
-from ganbench.plugin import BuildContext, IncompatibleError, Recipe, Registrar, Variant, hookimpl
+from ganbench.plugin import BuildContext, FloatRange, IncompatibleError, Recipe, Registrar, Variant, hookimpl
 
 from .codes import CodeLayout
 from .loss import InfoGANLoss
@@ -72,6 +72,7 @@ def ganbench_register(registrar: Registrar) -> None:
         infogan_loss,
         description="InfoGAN: non-saturating GAN loss + λ·(code NLL under a Q head sharing D's body).",
     )
+    registrar.add_search_space("loss", "infogan", {"lambda_": FloatRange(0.1, 2.0, log=True)})  # weight of the code NLL
     registrar.add_variant(
         Variant(
             name="infogan",

@@ -14,7 +14,16 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from ganbench.plugin import BuildContext, Discriminator, IncompatibleError, Recipe, Registrar, Variant, hookimpl
+from ganbench.plugin import (
+    BuildContext,
+    Discriminator,
+    IncompatibleError,
+    IntRange,
+    Recipe,
+    Registrar,
+    Variant,
+    hookimpl,
+)
 
 from .layer import MinibatchDiscrimination
 
@@ -100,6 +109,10 @@ def ganbench_register(registrar: Registrar) -> None:
         minibatch_discriminator,
         description="Minibatch discrimination (Salimans et al. 2016) on a dcgan/mlp (or any registered) body.",
         data_kinds=("image", "points"),
+    )
+    # the layer's size: B kernels of C dims (Salimans et al. use B = 100, C = 5)
+    registrar.add_search_space(
+        "discriminator", "minibatch", {"kernels": IntRange(10, 200, log=True), "kernel_dim": IntRange(2, 10)}
     )
     registrar.add_variant(
         Variant(

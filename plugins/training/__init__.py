@@ -8,7 +8,8 @@ against them before any training starts.
 
 Defaults are those of DCGAN (Radford et al. 2016): Adam with ``lr`` 2e-4 and
 ``beta1`` 0.5 (the ``lr_g``/``lr_d``/``beta1``/``beta2`` training options),
-constant learning rate, alternating updates.
+constant learning rate, alternating updates. The ``simultaneous`` step is ALI's rule, which the
+PacGAN variants use (their paper's code trains with it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import math
 
 import torch
 
-from ganbench.plugin import OptimizerContext, Registrar, ScheduleContext, TrainingStep, hookimpl
+from ganbench.plugin import (
+    Choice,
+    FloatRange,
+    LossOutput,
+    OptimizerContext,
+    Registrar,
+    ScheduleContext,
+    StepContext,
+    TrainingStep,
+    hookimpl,
+)
 
 
 # -- optimisers ------------------------------------------------------------------------
@@ -94,10 +105,45 @@ def cosine(
     return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(ctx.total_steps, 1), eta_min=eta_min)
 
 
+# -- search spaces (ganbench sweep) -----------------------------------------------------
+# The hyperparameters Lucic et al. (2018, "Are GANs Created Equal?") searched: learning rate
+# (log-uniform), Adam's betas, D updates per G update and batch size. lr_g and lr_d are drawn
+# independently (each side's optimiser declares its "lr").
+LEARNING_RATE = FloatRange(1e-5, 1e-2, log=True)
+ADAM_SPACE = {"lr": LEARNING_RATE, "beta1": FloatRange(0.0, 0.9), "beta2": FloatRange(0.9, 0.999)}
+STEP_SPACE = {"d_steps": Choice((1, 2, 5)), "batch_size": Choice((16, 32, 64, 128))}
+
+
 # -- training step ---------------------------------------------------------------------
 def alternating() -> TrainingStep:
     """``d_steps`` discriminator updates with G fixed, then one generator update (Goodfellow et al. 2014)."""
     return TrainingStep()
+
+
+class SimultaneousStep(TrainingStep):
+    """Both players' gradients at the same parameters, applied together: the update rule of ALI (Dumoulin et
+    al. 2017, ``ali_algorithm``), which the PacGAN paper's official code trains with (Lin et al. 2018).
+
+    With ``d_steps`` > 1 the first ``d_steps − 1`` discriminator updates run alone, as in ``alternating``;
+    the last one and the generator update are simultaneous. On one batch: the discriminator's loss sees
+    the fake detached, the generator's loss sees the discriminator *before* its update (not after, as in
+    ``alternating``). The generator is stepped first: the discriminator's graph holds no generator
+    parameter, so its gradient is still the one at the step's starting point.
+    """
+
+    def run(self, ctx: StepContext) -> tuple[LossOutput, LossOutput]:
+        for _ in range(ctx.d_steps - 1):
+            self.discriminator_step(ctx, ctx.draw(keep_graph=False))
+        batch = ctx.draw(keep_graph=True)
+        d_out = ctx.discriminator_loss(batch)  # forward only: D is stepped after G's gradient is taken
+        g_out = self.generator_step(ctx, batch)
+        ctx.update(d_out.total, "d")
+        return d_out, g_out
+
+
+def simultaneous() -> TrainingStep:
+    """One discriminator and one generator update from the same parameters, applied together (ALI, PacGAN)."""
+    return SimultaneousStep()
 
 
 @hookimpl
@@ -109,8 +155,22 @@ def ganbench_register(registrar: Registrar) -> None:
     registrar.add_schedule("constant", constant, description="Constant learning rate (the default).")
     registrar.add_schedule("linear", linear, description="Linear decay to end_factor (default 0) x the rate.")
     registrar.add_schedule("cosine", cosine, description="Cosine annealing to eta_min (default 0) over the run.")
+    registrar.add_search_space("optimizer", "adam", ADAM_SPACE)
+    registrar.add_search_space("optimizer", "adamw", {**ADAM_SPACE, "weight_decay": FloatRange(1e-4, 1e-1, log=True)})
+    registrar.add_search_space("optimizer", "rmsprop", {"lr": LEARNING_RATE, "alpha": FloatRange(0.9, 0.999)})
+    registrar.add_search_space(
+        "optimizer", "sgd", {"lr": FloatRange(1e-4, 1e-1, log=True), "momentum": FloatRange(0.0, 0.95)}
+    )
+    registrar.add_search_space("training_step", "alternating", STEP_SPACE)
+    registrar.add_search_space("schedule", "linear", {"end_factor": FloatRange(0.0, 1.0)})
+    registrar.add_search_space("schedule", "cosine", {"eta_min": FloatRange(0.0, 1e-5)})
     registrar.add_training_step(
         "alternating",
         alternating,
         description="d_steps D updates with G fixed, then one G update (Goodfellow et al. 2014, Algorithm 1).",
+    )
+    registrar.add_training_step(
+        "simultaneous",
+        simultaneous,
+        description="D and G gradients at the same parameters, applied together (ALI; PacGAN's official code).",
     )

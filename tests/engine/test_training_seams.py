@@ -334,3 +334,47 @@ def test_unrolled_step_takes_g_against_the_unrolled_d_and_restores_d():
     assert not torch.equal(next(iter(alternating.generator.parameters())), next(iter(ours.generator.parameters()))), (
         "unrolling must change the generator's update"
     )
+
+
+def test_simultaneous_step_takes_both_gradients_at_the_same_parameters():
+    """ALI's rule (the PacGAN paper's code): D's and G's gradients at the step's starting parameters, by hand."""
+    data = _dataset("ring8")
+    cfg = TrainConfig(steps=3, lr_g=1e-3, lr_d=1e-3, training_step="simultaneous")
+    ours = _models("dcgan", data)
+    train(ours, batch_stream(data, "train", batch_size=16, device=CPU, seed=0), cfg, CPU)
+
+    theirs = _models("dcgan", data)
+    G, D, loss = theirs.generator, theirs.discriminator, theirs.loss
+    G.train(), D.train()
+    opt_g = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    batches = batch_stream(data, "train", batch_size=16, device=CPU, seed=0)
+    for _ in range(3):
+        real = next(batches)[0]
+        fake = G(torch.randn(16, G.noise_dim))
+        d_total = loss.discriminator_loss(D, real, fake.detach(), None).total
+        g_total = loss.generator_loss(D, fake, None).total
+        g_grads = torch.autograd.grad(g_total, list(G.parameters()))
+        d_grads = torch.autograd.grad(d_total, list(D.parameters()))
+        for params, grads in ((G.parameters(), g_grads), (D.parameters(), d_grads)):
+            for p, g in zip(params, grads, strict=True):
+                p.grad = g
+        opt_g.step()
+        opt_d.step()
+    _assert_same_modules(ours, theirs)
+
+    alternating = _models("dcgan", data)
+    train(
+        alternating,
+        batch_stream(data, "train", batch_size=16, device=CPU, seed=0),
+        TrainConfig(steps=3, lr_g=1e-3, lr_d=1e-3),
+        CPU,
+    )
+    assert not torch.equal(next(iter(alternating.generator.parameters())), next(iter(ours.generator.parameters())))
+
+
+def test_pacgan_variants_train_with_the_simultaneous_step():
+    data = _dataset("ring8")
+    for variant in ("pacgan1", "pacgan4"):
+        recipe = resolve_recipe(get_registry(), variant, data.spec)
+        assert recipe.train_options["training_step"] == "simultaneous"

@@ -19,6 +19,7 @@ from ganbench.metrics.suite import METRIC_COLUMNS
 
 LAYOUT_METRIC_COLUMNS = {
     "fid", "fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "fid_note", "real_stats_key",
+    "fid_weights", "fid_weights_sha256",
     "kid_mean", "kid_std", "kid_subset_size", "kid_subsets", "precision", "recall", "density", "coverage",
     "prdc_k_pr", "prdc_k_dc", "modes", "modes_total", "hq_fraction", "kl_modes", "ndb", "ndb_k", "ndb_js", "eval_s",
 }  # fmt: skip  # (code_accuracy, gen_img_s, peak_mem_mb are filled by the runner)

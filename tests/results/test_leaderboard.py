@@ -326,3 +326,32 @@ def test_cli_table_formats_and_protocol_merge(tmp_path, capsys):
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "steps" in err
     code, out, _ = run("--allow-protocol-change")
     assert code == 0 and "measured differently (steps)" in out
+
+
+def test_reference_points_come_from_the_dataset_definition():
+    from ganbench.metrics.reference_points import reference_points
+
+    frame = pd.DataFrame(
+        {"variant": "a", "dataset": ["ring8", "nope"], "seed": 0, "status": "ok", "fid_extractor": "raw",
+         "fid_n_fake": 1000, "modes_total": 8, "modes": 8, "hq_fraction": 0.9, "kl_modes": 0.1}
+    )  # fmt: skip
+    points = reference_points(frame)
+    assert set(points) == {"ring8"}  # an unknown dataset only loses its context row
+    ring = points["ring8"]
+    assert ring["hq_fraction"] == pytest.approx(1 - math.exp(-4.5), abs=0.01)  # P(chi2 with 2 d.o.f. < 9)
+    # the FID floor: 1,000 points of the mixture against 10,000, here by numpy and scipy's sqrtm (mean of 20)
+    from scipy.linalg import sqrtm
+
+    rng = np.random.default_rng(0)
+    centres = np.array([[math.cos(2 * math.pi * i / 8), math.sin(2 * math.pi * i / 8)] for i in range(8)])
+
+    def mixture(n):
+        return centres[rng.integers(0, 8, n)] + 0.01 * rng.normal(size=(n, 2))
+
+    def fid(a, b):
+        ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+        return float(((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(ca + cb - 2 * sqrtm(ca @ cb).real))
+
+    expected = np.mean([fid(mixture(1000), mixture(10_000)) for _ in range(20)])
+    assert ring["fid"] == pytest.approx(expected, rel=1.0)  # a noisy, tiny floor: the same order of size
+    assert 0 < ring["fid"] < 0.005

@@ -157,7 +157,7 @@ def test_ganbench_table_reference_prints_both_columns_and_verdicts(tmp_path, cap
     assert info.value.code in (0, None)
     # 1,500 updates against the paper's 400,000: no agrees/differs, both budgets printed
     assert "| PacGAN2 | pacgan2 | ring8 | modes | 7.7 ± 0.3 (n=3) | 7.9 ± 0.1 | -0.2 | budget differs |" in out
-    assert "budget: paper 400,000 updates, batch 200, 10 runs" in out and "ganbench 1,500 updates" in out
+    assert "budget: paper 400,000 updates, batch 200/100, 10 runs" in out and "ganbench 1,500 updates" in out
     assert "agrees" not in out.split("Verdicts:")[1]
     with pytest.raises(SystemExit) as info:
         main(["table", str(tmp_path), "--reference", "pacgan-table1", "--format", "markdown", "--ignore-budget"])
@@ -249,3 +249,19 @@ def test_budget_matches_per_cell_batch_and_is_validated():
     }  # fmt: skip
     with pytest.raises(ReferenceError, match=r"budget\.updates must be a positive integer"):
         parse_reference(data)
+
+
+def test_text_fits_the_terminal_width(tmp_path, capsys, monkeypatch):
+    from ganbench.cli import main
+
+    rows = _rows("pacgan2", "ring8", [8, 8, 7])
+    pd.DataFrame([{**r, "steps": 1500, "batch_size": 200} for r in rows]).to_csv(tmp_path / "results.csv", index=False)
+    for width in (60, 100):
+        monkeypatch.setenv("COLUMNS", str(width))
+        with pytest.raises(SystemExit):
+            main(["table", str(tmp_path), "--reference", "pacgan-table1"])
+        lines = capsys.readouterr().out.splitlines()
+        assert max(map(len, lines)) <= width
+        rows_shown = [line for line in lines if line.startswith("PacGAN2  pacgan2")]
+        assert len(rows_shown) >= 3 and sum("budget differs" in line for line in rows_shown) == 3  # none dropped
+        assert any("ganbench 1,500 updates, batch 200, 3 runs" in line for line in lines) or width < 100

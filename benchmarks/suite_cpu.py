@@ -32,6 +32,16 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+_FAILED: set[str] = set()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    if outcome.get_result().failed:
+        _FAILED.add(item.nodeid)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     path = REPORT
@@ -45,6 +55,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         "cpu_s": round(time.process_time() - own, 3),
         "children_cpu_s": round(_children_cpu() - children, 3),
         "slow": item.get_closest_marker("slow") is not None,
+        "failed": item.nodeid in _FAILED,
     }
     with open(path, "a") as fh:  # one short write per line: lines from several workers do not interleave
         fh.write(json.dumps(record) + "\n")

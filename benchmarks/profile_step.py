@@ -23,7 +23,7 @@ from torch.profiler import ProfilerActivity, profile
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import GanbenchRun, apply_threads, bench_device, load_dataset
-from ganbench.metrics.suite import evaluate_samples
+from ganbench.metrics.evaluate import evaluate_samples
 
 
 def top(prof: profile, rows: int, total_label: str) -> str:

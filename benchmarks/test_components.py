@@ -11,7 +11,7 @@ import torch
 
 from benchmarks.common import BATCH, GanbenchRun, bench_device, load_dataset
 from ganbench.engine.sampling import generate
-from ganbench.metrics.suite import evaluate_samples
+from ganbench.metrics.evaluate import evaluate_samples
 
 VARIANTS = ("dcgan", "minibatch", "infogan")
 EVAL_N = 2_000

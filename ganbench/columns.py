@@ -153,6 +153,30 @@ def clip(name: str, value: float, modes_total: float | None = None) -> float:
     return value
 
 
+_PLUGIN_PROTOCOL: dict[str, None] = {}
+"""Protocol keys plugin metrics declared (``Registrar.add_metric(protocol=...)``), in declaration order."""
+
+EXTRA_PROTOCOL_COLUMNS: tuple[str, ...] = ("fid_note", "fid_extractor_options")
+"""Recorded about the features of an evaluation, shown with the protocol but never compared."""
+
+
+def register_protocol_key(name: str) -> None:
+    """Declare a key a (plugin) metric records about how it measured: shown in the protocol section of
+    tables and reports, never averaged nor ranked like a metric column."""
+    _PLUGIN_PROTOCOL.setdefault(name, None)
+
+
+def is_protocol(name: str) -> bool:
+    """Whether ``name`` describes how metrics were measured (ganbench's protocol columns or a metric's key)."""
+    return name in PROTOCOL_COLUMNS or name in EXTRA_PROTOCOL_COLUMNS or name in _PLUGIN_PROTOCOL
+
+
+def protocol_keys() -> tuple[str, ...]:
+    """Every protocol key: ganbench's own, then the ones plugin metrics declared."""
+    own = (*PROTOCOL_COLUMNS, *EXTRA_PROTOCOL_COLUMNS)
+    return own + tuple(k for k in _PLUGIN_PROTOCOL if k not in own)
+
+
 def is_builtin(name: str) -> bool:
     """Whether ``name`` is one of ganbench's own columns (not one a plugin declared)."""
     return name in _BUILTIN_NAMES

@@ -7,14 +7,15 @@ relies on nothing else, so a third-party component is a first-class citizen.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 from torch import nn
 
-from ganbench.data.base import DataKind, DataSpec
+from ganbench.data.spec import DataSpec
+from ganbench.recipes import Recipe as Recipe  # re-exported: the contracts and the recipes that name them
+from ganbench.recipes import Variant as Variant
 
 
 @dataclass(frozen=True)
@@ -118,29 +119,3 @@ class GANLoss(nn.Module):
 GeneratorFactory = Callable[..., Generator]
 DiscriminatorFactory = Callable[..., Discriminator]
 LossFactory = Callable[..., GANLoss]
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """The concrete components (and their options) a variant uses for one kind of data."""
-
-    generator: str
-    discriminator: str
-    loss: str
-    generator_options: Mapping[str, Any] = field(default_factory=dict)
-    discriminator_options: Mapping[str, Any] = field(default_factory=dict)
-    loss_options: Mapping[str, Any] = field(default_factory=dict)
-    train_options: Mapping[str, Any] = field(default_factory=dict)
-    """Overrides of the training defaults, e.g. ``{"lr_g": 1e-4, "d_steps": 5}``."""
-
-
-@dataclass(frozen=True)
-class Variant:
-    """A named GAN variant: one recipe per kind of data it supports."""
-
-    name: str
-    description: str
-    recipes: Mapping[DataKind, Recipe]
-
-    def recipe_for(self, kind: DataKind) -> Recipe | None:
-        return self.recipes.get(kind)

@@ -30,6 +30,10 @@ class IncompatibleError(UserError):
     """A component cannot work with a dataset or with another component."""
 
 
+class PluginContractError(IncompatibleError):
+    """A component does not do what the plugin API promises (e.g. a generator's samples have the wrong shape)."""
+
+
 class DatasetUnavailableError(UserError):
     """A dataset's files are missing or corrupt; the message says how to fix it."""
 
@@ -40,3 +44,14 @@ class DiskFullError(GanbenchError):
 
 class PluginError(GanbenchError):
     """A plugin failed to import, declared a bad hook or registered something invalid."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's stop, ``kill``), raised like Ctrl-C so that every cell in flight is recorded
+    ``interrupted`` by the same code path; a KeyboardInterrupt subclass so code that cleans up after Ctrl-C
+    cleans up after SIGTERM too."""
+
+
+def interruption_text(exc: KeyboardInterrupt) -> str:
+    """The ``error`` of a cell stopped by ``exc``."""
+    return "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted by the user (Ctrl-C)"

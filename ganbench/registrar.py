@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from ganbench.columns import MetricColumn
 from ganbench.columns import column as column_declaration
-from ganbench.components import Recipe, Variant
-from ganbench.data.base import DataKind
+from ganbench.data.spec import DataKind, DataSpec
 from ganbench.errors import PluginError, UserError
+from ganbench.lazy import LazyFactory
+from ganbench.recipes import Recipe, Variant
 from ganbench.search_space import SPACE_KINDS, Range, check_ranges
 
 ComponentKind = Literal[
@@ -74,6 +75,8 @@ class DatasetEntry:
     """Returns where the files are under a data root, or ``None`` if absent; ``None`` = embedded."""
     options: tuple[str, ...] = ()
     """Names of the options its factory reads from ``DatasetOptions.options`` (``--data-opt``)."""
+    spec: DataSpec | None = None
+    """The dataset's :class:`DataSpec` when known without loading it (``table`` reads mode centres from it)."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class ExtractorEntry:
     factory: Callable[..., Any]
     description: str
     data_kinds: frozenset[str]
-    torch_fidelity: type | None
+    torch_fidelity: type | LazyFactory | None
     """The torch-fidelity ``FeatureExtractorBase`` subclass registered under ``name`` (or none)."""
     origin: PluginOrigin
 
@@ -214,10 +217,13 @@ class Registrar:
         parameterised: bool = False,
         locate: Callable[[Path], Path | None] | None = None,
         options: tuple[str, ...] = (),
+        spec: DataSpec | None = None,
     ) -> None:
         """Register a dataset factory ``factory(options: DatasetOptions) -> GanDataset``.
 
         ``options`` names the keys it accepts in ``DatasetOptions.options``; others are refused before loading.
+        ``spec``: the :class:`DataSpec` the factory's datasets have, if it is known without loading (commands
+        that only read results, such as ``table``, then use its facts without building the dataset).
         """
         self._check_name("dataset", name)
         self._check_callable("dataset", name, factory)
@@ -230,8 +236,22 @@ class Registrar:
             self._fail(f"dataset {name!r}: locate must be callable")
         if not (isinstance(options, tuple) and all(isinstance(o, str) and o for o in options)):
             self._fail(f"dataset {name!r}: options must be a tuple of option names, got {options!r}")
+        if spec is not None and not (isinstance(spec, DataSpec) and spec.name == name and spec.kind == kind):
+            self._fail(f"dataset {name!r}: spec must be a DataSpec with name {name!r} and kind {kind!r}")
         self.entries.append(
-            DatasetEntry(name, factory, description, kind, shape, size, self.origin, parameterised, locate, options)  # type: ignore[arg-type]
+            DatasetEntry(
+                name,
+                factory,
+                description,
+                kind,
+                shape,
+                size,
+                self.origin,
+                parameterised,
+                locate,
+                options,
+                spec,  # type: ignore[arg-type]
+            )
         )
 
     def add_variant(self, variant: Variant) -> None:
@@ -317,22 +337,29 @@ class Registrar:
         *,
         description: str,
         data_kinds: tuple[str, ...] = ("image",),
-        torch_fidelity: type | None = None,
+        torch_fidelity: type | LazyFactory | None = None,
     ) -> None:
-        """Register a feature extractor ``factory(*, device, weights, batch_size) -> FeatureExtractor``.
+        """Register a feature extractor ``factory(*, device, batch_size, **options) -> FeatureExtractor``.
 
         FID, KID, PRDC and NDB (and any metric that needs ``features``) run on its features when a
         dataset names it (``DataSpec.fid_extractor``) or the user passes ``--extractor NAME``.
-        ``weights`` is the file the user gave (``--inception-weights``) or ``None``; read weight
-        files with ``load_weights`` (``torch.load(..., weights_only=True)``). ``torch_fidelity``: a
+        Its other keyword-only parameters are its options (``--extractor-opt KEY=VALUE``, suite key
+        ``extractor_options``), validated like component options. A factory that names an
+        ``inception_weights`` parameter gets the file the user gave (``--inception-weights``) or
+        ``None``; others never see it. Read weight files with ``load_weights``
+        (``torch.load(..., weights_only=True)``). ``torch_fidelity``: a
         ``torch_fidelity.FeatureExtractorBase`` subclass, registered in torch-fidelity's own registry
-        under ``name`` so ``torch_fidelity.calculate_metrics(feature_extractor=name)`` works too.
+        under ``name`` so ``torch_fidelity.calculate_metrics(feature_extractor=name)`` works too (give
+        ``lazy("pkg.mod:Class")`` to keep torch-fidelity unimported until an extractor is built; then call
+        ``ganbench.registry.publish_to_torch_fidelity()`` before using the name from torch-fidelity directly).
         """
         self._check_name("extractor", name)
         self._check_callable("extractor", name, factory)
         self._check_description("extractor", name, description)
         kinds = self._check_data_kinds("extractor", name, data_kinds)
-        if torch_fidelity is not None:
+        if isinstance(torch_fidelity, LazyFactory):
+            pass  # checked when published to torch-fidelity (ganbench.registry.publish_to_torch_fidelity)
+        elif torch_fidelity is not None:
             from torch_fidelity.feature_extractor_base import FeatureExtractorBase
             from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 

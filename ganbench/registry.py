@@ -14,6 +14,7 @@ import importlib.metadata as metadata
 import logging
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -22,8 +23,9 @@ from typing import Any
 import pluggy
 
 from ganbench import hookspecs
-from ganbench.columns import register_column
+from ganbench.columns import register_column, register_protocol_key
 from ganbench.errors import PluginError, UnknownNameError
+from ganbench.lazy import resolve
 from ganbench.registrar import (
     ComponentEntry,
     ComponentKind,
@@ -286,16 +288,43 @@ class PluginRegistry:
 
 
 def _commit_evaluation(entries: Iterable[Any]) -> None:
-    """Publish an accepted plugin's metric columns to the catalogue and its extractors to torch-fidelity."""
-    from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
+    """Publish an accepted plugin's metric columns to the catalogue; its torch-fidelity extractors wait.
 
+    Registering into torch-fidelity imports it (with torchvision and torch._dynamo, seconds of start-up):
+    that happens when an extractor is built (:func:`publish_to_torch_fidelity`), or right away if this
+    process has already imported torch-fidelity.
+    """
     for entry in entries:
         if isinstance(entry, MetricEntry):
             for col in entry.columns:
                 register_column(col)
+            for key in entry.protocol:
+                register_protocol_key(key)
         elif isinstance(entry, ExtractorEntry) and entry.torch_fidelity is not None:
-            if FEATURE_EXTRACTORS_REGISTRY.get(entry.name) is not entry.torch_fidelity:
-                register_feature_extractor(entry.name, entry.torch_fidelity)
+            _TORCH_FIDELITY_PENDING.append(entry)
+    if "torch_fidelity" in sys.modules:
+        publish_to_torch_fidelity()
+
+
+_TORCH_FIDELITY_PENDING: list[ExtractorEntry] = []
+
+
+def publish_to_torch_fidelity() -> None:
+    """Register the loaded plugins' torch-fidelity extractors under their names (imports torch-fidelity)."""
+    if not _TORCH_FIDELITY_PENDING:
+        return
+    from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+    from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
+
+    while _TORCH_FIDELITY_PENDING:
+        entry = _TORCH_FIDELITY_PENDING.pop(0)
+        cls = resolve(entry.torch_fidelity)
+        if not (isinstance(cls, type) and issubclass(cls, FeatureExtractorBase)):
+            raise PluginError(
+                f"{entry.origin}: extractor {entry.name!r}: torch_fidelity must be a FeatureExtractorBase subclass"
+            )
+        if FEATURE_EXTRACTORS_REGISTRY.get(entry.name) is not cls:
+            register_feature_extractor(entry.name, cls)
 
 
 def _iter_entry_points() -> Iterator[tuple[metadata.Distribution, metadata.EntryPoint]]:

@@ -111,13 +111,46 @@ def check_generator_file(obj: dict[str, Any], path: Path) -> None:
             raise UserError(f"{path}: {key!r} must map parameter names to tensors; expected {expected}")
 
 
+ACCEPTED = "accepted: uint8 images in [0, 255], float images in [0, 1] or [-1, 1], or real-valued points"
+"""What ``score`` takes from a tensor file; every refusal ends with it."""
+IMAGE_RANGE_SLACK = 1e-3
+"""How far float images may stray outside [-1, 1] (rounding, a resize's overshoot) before they are refused."""
+
+
 def _load_file(path: Path) -> Any:
     if path.suffix == ".npy":
         try:
-            return torch.from_numpy(np.load(path, allow_pickle=False))
+            array = np.load(path, allow_pickle=False)
         except ValueError as exc:
             raise UserError(f"{path}: not a plain numeric .npy array ({exc})") from None
+        if array.dtype.kind not in "uif":  # strings, bytes, bool, complex, dates, records: torch cannot take them
+            kind = _KINDS.get(array.dtype.kind, "not numbers")
+            raise UserError(f"{path}: samples of dtype {array.dtype} ({kind}); {ACCEPTED}")
+        return torch.from_numpy(array)
     return load_tensors(path, what="samples file")
+
+
+_KINDS = {"U": "text", "S": "bytes", "b": "booleans", "c": "complex numbers", "M": "dates", "m": "durations",
+          "V": "records", "O": "Python objects"}  # fmt: skip
+
+
+def check_sample_values(x: torch.Tensor, path: Path, *, images: bool) -> torch.Tensor:
+    """Real numbers, and images in a documented range; never a silent conversion (a complex tensor's
+    imaginary part dropped, [0, 255] floats clamped to a white image)."""
+    if x.is_complex() or x.dtype == torch.bool:
+        kind = "complex numbers" if x.is_complex() else "booleans"
+        raise UserError(f"{path}: samples of dtype {str(x.dtype).removeprefix('torch.')} ({kind}); {ACCEPTED}")
+    if not images or x.dtype == torch.uint8:
+        return x
+    lo, hi = float(x.min()), float(x.max())
+    if not x.is_floating_point():  # integer images: the uint8 range, or refused
+        if lo < 0 or hi > 255:
+            raise UserError(f"{path}: integer images span [{lo:g}, {hi:g}], outside [0, 255]; {ACCEPTED}")
+        return x.to(torch.uint8)  # exact: every value fits
+    if lo < -1 - IMAGE_RANGE_SLACK or hi > 1 + IMAGE_RANGE_SLACK:
+        hint = " (for [0, 255] floats divide by 255 or save as uint8)" if hi <= 255 + IMAGE_RANGE_SLACK else ""
+        raise UserError(f"{path}: float images span [{lo:.4g}, {hi:.4g}]; {ACCEPTED}{hint}")
+    return x
 
 
 def _as_samples(obj: Any, spec: DataSpec, path: Path) -> torch.Tensor:
@@ -130,8 +163,8 @@ def _as_samples(obj: Any, spec: DataSpec, path: Path) -> torch.Tensor:
         raise UserError(f"{path}: expected a tensor, found {type(obj).__name__}")
     if obj.dim() == 0:
         raise UserError(f"{path}: expected samples (N, ...), found a single number")
-    check_scorable(obj, str(path))
-    x = obj
+    x = check_sample_values(obj, path, images=spec.kind != "points")
+    check_scorable(x, str(path))
     if spec.kind == "points":
         if x.dim() != 2 or x.shape[1] != spec.shape[0]:
             raise UserError(

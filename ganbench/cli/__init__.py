@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+# OpenMP threads that wait by spinning make every torch op on a busy machine (ours: 2 cores shared by
+# several jobs) up to 10x slower than on one thread; passive waiting keeps 2 threads near 1.3x of 1
+# (benchmarks/README.md). Set before torch loads its OpenMP runtime; a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import typer
 
-from ganbench.errors import GanbenchError
+from ganbench import exitcodes
+from ganbench.errors import GanbenchError, Terminated
 
 # Click's exception classes, wherever this typer keeps them (newer releases vendor click).
 _click_exceptions = sys.modules[typer.BadParameter.__module__]
@@ -35,26 +46,57 @@ def _register_commands() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user errors become one ``ganbench: error: ...`` line and exit code 2."""
+    """Entry point: exit status by :mod:`ganbench.exitcodes`; user errors are one ``ganbench: error:`` line."""
     command = typer.main.get_command(app)
+    signals = Signals()
     try:
-        code = command.main(args=argv, prog_name="ganbench", standalone_mode=False)
+        with signals.terminate_as_interrupt():
+            code = command.main(args=argv, prog_name="ganbench", standalone_mode=False)
     except GanbenchError as exc:
         print(f"ganbench: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(exitcodes.USER_ERROR)
     except OSError as exc:  # a folder that cannot be written, a full disk: one line, not a traceback
         print(f"ganbench: error: {describe_os_error(exc)}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(exitcodes.USER_ERROR)
     except ClickException as exc:
         if NoArgsIsHelpError is not None and isinstance(exc, NoArgsIsHelpError):
             print(exc.ctx.get_help() if exc.ctx else "", file=sys.stderr)
         else:
             print(f"ganbench: error: {exc.format_message()}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        sys.exit(exc.exit_code)  # click's usage errors are 2, like ours
     except (ClickAbort, KeyboardInterrupt):
-        print("ganbench: aborted", file=sys.stderr)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+        code = exitcodes.SIGINT
+    code = code if isinstance(code, int) else exitcodes.OK
+    if signals.terminated:
+        code = exitcodes.SIGTERM
+    if code in (exitcodes.SIGINT, exitcodes.SIGTERM):  # typer returns 130 for the KeyboardInterrupt it caught
+        what = "terminated (SIGTERM)" if code == exitcodes.SIGTERM else "interrupted (Ctrl-C)"
+        print(f"ganbench: {what}; cells that were running are recorded as interrupted", file=sys.stderr)
+    sys.exit(code)
+
+
+class Signals:
+    """SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) while a command runs, so it stops a run the
+    way Ctrl-C does: cells in flight are recorded ``interrupted``, the table of what finished is written."""
+
+    def __init__(self) -> None:
+        self.terminated = False
+
+    @contextmanager
+    def terminate_as_interrupt(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():  # handlers belong to the main thread
+            yield
+            return
+
+        def terminate(signum: int, frame: object) -> None:
+            self.terminated = True
+            raise Terminated()
+
+        previous = signal.signal(signal.SIGTERM, terminate)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def describe_os_error(exc: OSError) -> str:

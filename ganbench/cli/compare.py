@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench import exitcodes
 from ganbench.cli.common import declare_plugin_columns
 from ganbench.results.thresholds import DEFAULT_THRESHOLDS
 
@@ -83,9 +84,9 @@ def register(app: typer.Typer) -> None:
             for difference in protocol.differences:  # one line per differing field
                 hint = "--allow-protocol-change compares anyway"
                 typer.echo(f"ganbench: error: {difference.describe()}; {hint}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(exitcodes.USER_ERROR)
         if not protocol.ok:
             typer.echo("\n".join(f"WARNING {d.describe()}" for d in protocol.differences) + "\n")
         typer.echo(format_comparison(result, only_regressions=only_regressions))
         if not result.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(exitcodes.CELLS_NOT_OK)  # a regression: the check did not pass

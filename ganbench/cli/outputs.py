@@ -43,3 +43,17 @@ def check_output_file(path: Path, option: str) -> None:
     if path.is_dir():
         raise UserError(f"{option} {path} is a folder; give a file name, e.g. {path / 'scores.json'}")
     check_output_dir(path.parent, option)
+
+
+def check_inside(name: str, parent: Path, option: str) -> Path:
+    """``parent / name`` for a relative ``name`` that stays inside ``parent``; absolute paths and ``..`` are refused.
+
+    (A results folder name is joined to ``--results-dir``; ``../x`` or ``/x`` would write elsewhere.)
+    """
+    path = Path(name)
+    if not name.strip() or path.is_absolute() or ".." in path.parts or path.drive:
+        raise UserError(
+            f"{option} {name!r} must be a folder name inside {parent} (e.g. my-run or sweeps/run1); "
+            "absolute paths and '..' are refused: use --results-dir to write elsewhere"
+        )
+    return parent / path

@@ -50,6 +50,7 @@ def plugins(
             "version": info.origin.version,
             "api_version": info.api_version,
             "components": info.registered,
+            "columns": _metric_columns(registry, info.origin.plugin),
         }
         for info in registry.plugins
     ]
@@ -69,6 +70,17 @@ def plugins(
     for r in records:
         table.add_row(r["plugin"], r["distribution"], r["version"], str(r["api_version"]), ", ".join(r["components"]))
     console().print(table)
+
+
+def _metric_columns(registry: PluginRegistry, plugin: str) -> list[dict[str, object]]:
+    """The results columns the plugin's metrics fill: which way is better (``lower``/``higher``/``None``) and what
+    each means, so a tool reading ``plugins --json`` can rank and label them."""
+    return [
+        {"name": c.name, "metric": entry.name, "direction": c.direction, "description": c.description, "unit": c.unit}
+        for entry in registry.entries("metric")
+        if entry.origin.plugin == plugin
+        for c in entry.columns
+    ]
 
 
 def _components(registry: PluginRegistry, as_json: bool) -> None:

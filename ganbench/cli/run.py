@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ganbench import exitcodes
 from ganbench.cli.common import load_registry, parse_options, split_list
-from ganbench.cli.outputs import check_output_dir
+from ganbench.cli.outputs import check_inside, check_output_dir
 from ganbench.cli.panels import EVALUATION, OUTPUT, SCALE_OUT, TRAINING, WHAT, PanelledCommand
 from ganbench.errors import DiskFullError, UserError
 from ganbench.suites import shipped
@@ -31,10 +32,10 @@ PARAM_KEYS = {
     "eval_samples": "eval_samples", "eval_real_samples": "eval_real_samples", "eval_every": "eval_every",
     "extractor": "extractor", "metrics": "metrics",
     "inception_weights": "inception_weights", "tensorboard": "tensorboard", "data_opt": "data_options",
-    "executor": "executor",
+    "executor": "executor", "extractor_opt": "extractor_options",
     "address": "address", "workers": "workers", "checkpoint_every": "checkpoint_every",
     "channels_last": "channels_last", "amp": "amp", "compile_": "compile", "vectorize_seeds": "vectorize_seeds",
-    "ema": "ema", "ema_start": "ema_start",
+    "ema": "ema", "ema_start": "ema_start", "cell_timeout": "cell_timeout",
     # training seams
     "optimizer_g": "optimizer_g", "optimizer_d": "optimizer_d", "optimizer_g_opt": "optimizer_g_options",
     "optimizer_d_opt": "optimizer_d_options", "schedule_g": "schedule_g", "schedule_d": "schedule_d",
@@ -43,7 +44,7 @@ PARAM_KEYS = {
 }  # fmt: skip
 """CLI parameter -> option key (the suite file's key)."""
 
-RESUME_COMPATIBLE = {"executor", "address", "workers", "quiet", "wide"}
+RESUME_COMPATIBLE = {"executor", "address", "workers", "quiet", "wide", "cell_timeout"}
 """Flags that may accompany --resume: where and how to run, not what."""
 
 
@@ -142,6 +143,13 @@ def run(
     ] = None,
     extractor: Annotated[
         str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).", rich_help_panel=EVALUATION)
+    ] = None,
+    extractor_opt: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Feature extractor option KEY=VALUE (repeatable; see ganbench plugins --components).",
+            rich_help_panel=EVALUATION,
+        ),
     ] = None,
     metrics: Annotated[
         str | None,
@@ -280,6 +288,15 @@ def run(
             rich_help_panel=TRAINING,
         ),
     ] = None,
+    cell_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--cell-timeout",
+            metavar="SECONDS",
+            help="Stop a cell that runs longer (training and scoring) and record it as 'timeout'; the run goes on.",
+            rich_help_panel=TRAINING,
+        ),
+    ] = None,
     overwrite: Annotated[
         bool,
         typer.Option(
@@ -304,7 +321,10 @@ def run(
     quiet: Annotated[
         bool,
         typer.Option(
-            "--quiet", "-q", help="No progress bar: one line per finished cell instead.", rich_help_panel=OUTPUT
+            "--quiet",
+            "-q",
+            help="No progress bar: a line per finished cell (and one on stderr every 30 s while a cell runs).",
+            rich_help_panel=OUTPUT,
         ),
     ] = False,
     wide: Annotated[
@@ -344,10 +364,11 @@ def run(
     options = merge(normalise_options(cli), {PARAM_KEYS[n] for n in explicit if n in PARAM_KEYS}, suite)
     run_config = build_run_config(options)
     world_size = check_data_parallel(nproc, sync_bn, world, options)
+    check_timeout_setting(options, world_size > 1 or world is not None)
     if world_size > 1 and options.get("ema") is not None:
         raise UserError("--ema is not supported with --nproc/torchrun (data-parallel ranks); drop one of them")
     out = options["out"] or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(options["results_dir"]) / out
+    run_dir = check_inside(out, Path(options["results_dir"]), "--out")
     check_output_dir(Path(options["results_dir"]), "--results-dir")
     check_output_dir(run_dir, "--out")
     if options["executor"] == "ray":
@@ -380,6 +401,19 @@ def run(
         report(table, run_dir, wide=wide)
 
 
+def check_timeout_setting(options: dict[str, Any], data_parallel: bool) -> None:
+    """``--cell-timeout``: a positive number, with an executor that can stop one cell alone."""
+    from ganbench.runner.deadline import check_cell_timeout
+
+    options["cell_timeout"] = check_cell_timeout(options.get("cell_timeout"))
+    if options["cell_timeout"] is None:
+        return
+    if options.get("vectorize_seeds"):
+        raise UserError("--cell-timeout cannot stop one seed of --vectorize-seeds (they train as one model); drop one")
+    if data_parallel:
+        raise UserError("--cell-timeout is not supported with --nproc/torchrun (data-parallel ranks); drop one of them")
+
+
 def given_on_command_line(ctx: typer.Context, name: str) -> bool:
     """Whether the user typed this flag (not a default, not an environment variable)."""
     source = ctx.get_parameter_source(name)
@@ -400,6 +434,7 @@ def normalise_options(cli: dict[str, Any]) -> dict[str, Any]:
         out[key] = parse_options(cli[key], flag)
     out["loss_options"] = parse_options(cli["loss_options"], "--loss-opt")
     out["data_options"] = parse_options(cli["data_options"], "--data-opt")
+    out["extractor_options"] = parse_options(cli["extractor_options"], "--extractor-opt")
     out["metrics"] = split_list(cli["metrics"]) or None
     for name in SEAM_KEYS[1::2]:  # the seams' options: absent (None) unless given, so a recipe's stay
         flag = "--" + name.removesuffix("_options").replace("_", "-") + "-opt"
@@ -459,6 +494,7 @@ def build_run_config(options: dict[str, Any]) -> RunConfig:
             extractor=options["extractor"],
             inception_weights=options["inception_weights"],
             metrics=tuple(options["metrics"]) if options.get("metrics") else None,
+            extractor_options=dict(options.get("extractor_options") or {}),
         ),
         composition=composition,
         train_overrides={
@@ -532,6 +568,7 @@ def _execute(
             config=config,
             suite=options.get("suite"),
             vectorize_seeds=config.vectorize_seeds,
+            cell_timeout=options.get("cell_timeout"),
         )
         if options["executor"] == "ray":
             from ganbench.runner.ray_executor import RayOptions, run_plan_ray
@@ -558,6 +595,7 @@ def _resume(
         raise UserError(
             f"--resume re-plans from {run_dir}/run.json, so {flags} cannot be given with it; allowed: {allowed}"
         )
+    check_timeout_setting(cli, data_parallel=False)
     groups = plan_resume(registry, run_dir)
     check_output_dir(run_dir, "--resume")
     finished = sum(len(g.finished) for g in groups)
@@ -596,5 +634,6 @@ def report(table: pd.DataFrame, run_dir: Path, *, wide: bool = False) -> None:
         steps.append((f"tensorboard --logdir {run_dir}", "losses, metrics and samples per step"))
     for command, why in steps:
         typer.echo(f"  {command}" + (f"  # {why}" if len(command) + len(why) + 6 <= width else ""))
-    if len(table) and (table["status"] != "ok").all():
-        raise typer.Exit(1)
+    code = exitcodes.for_statuses(table["status"]) if len(table) else exitcodes.OK
+    if code != exitcodes.OK:
+        raise typer.Exit(code)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ganbench.cli.common import load_registry, split_list
+from ganbench.cli.common import load_registry, parse_options, split_list
 from ganbench.cli.outputs import check_output_file
 from ganbench.errors import UserError
 
@@ -36,6 +36,9 @@ def score(
     ] = None,
     resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
     extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
+    extractor_opt: Annotated[
+        list[str] | None, typer.Option(help="Feature extractor option KEY=VALUE (repeatable).")
+    ] = None,
     metrics: Annotated[
         str | None, typer.Option(help="Comma-separated metrics to compute (default: all default ones).")
     ] = None,
@@ -52,7 +55,7 @@ def score(
     from ganbench.engine.seeding import check_seed
     from ganbench.metrics.evaluate import evaluate_samples
     from ganbench.results import atomic
-    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, load_dataset
+    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, check_weights_path, load_dataset
     from ganbench.scoring import MIN_SAMPLES, load_samples
 
     if n is not None and n < MIN_SAMPLES:
@@ -60,9 +63,14 @@ def score(
     check_seed(seed, "--seed")
     if out is not None:
         check_output_file(out, "--out")
+    check_weights_path(inception_weights)
     registry = load_registry(ctx)
     evaluation = EvalOptions(
-        n_samples=n, extractor=extractor, metrics=tuple(split_list(metrics)) or None, n_real=n_real
+        n_samples=n,
+        extractor=extractor,
+        metrics=tuple(split_list(metrics)) or None,
+        n_real=n_real,
+        extractor_options=parse_options(extractor_opt, "--extractor-opt"),
     )
     check_evaluation(registry, evaluation)  # unknown names fail before any sample is read
     torch_device = resolve_device(device)
@@ -80,6 +88,7 @@ def score(
         inception_weights=inception_weights,
         metrics=evaluation.metrics,
         registry=registry,
+        extractor_options=evaluation.extractor_options,
     )
     scores = {
         "samples": str(samples),

@@ -22,7 +22,7 @@ from ganbench.errors import UserError
 NOT_FOR_SWEEP = frozenset(
     {
         "seeds", "resume", "config", "suite_name", "nproc", "sync_bn", "vectorize_seeds", "overwrite",
-        "checkpoint_every", "eval_every", "ema", "ema_start", "quiet", "wide",
+        "checkpoint_every", "eval_every", "ema", "ema_start", "quiet", "wide", "cell_timeout",
     }
 )  # fmt: skip
 """``run`` options a sweep does not take: its seeds are --seed and --reeval-seeds, and it resumes by itself."""
@@ -82,7 +82,7 @@ def _signature() -> tuple[inspect.Signature, dict[str, Any]]:
 def sweep(ctx: typer.Context, **params: Any) -> None:
     """Search each variant's hyperparameters with an equal budget of trials; compare the best of each."""
     from ganbench.cli.common import load_registry
-    from ganbench.cli.outputs import check_output_dir
+    from ganbench.cli.outputs import check_inside, check_output_dir
     from ganbench.runner.suite_config import int_ranges
 
     registry = load_registry(ctx)
@@ -95,7 +95,7 @@ def sweep(ctx: typer.Context, **params: Any) -> None:
     if reeval is None:
         raise UserError(f"--reeval-seeds takes integers or ranges A-B (e.g. 1-5), got {params['reeval_seeds']!r}")
     out = options["out"] or _timestamp()
-    run_dir = Path(options["results_dir"]) / out
+    run_dir = check_inside(out, Path(options["results_dir"]), "--out")
     check_output_dir(Path(options["results_dir"]), "--results-dir")
     check_output_dir(run_dir, "--out")
     _run(registry, config, run_dir, options, params, explicit, tuple(reeval))

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from ganbench import exitcodes
 from ganbench.cli.common import split_list
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
         except ProtocolMismatch as exc:
             for line in exc.lines:  # one line per differing field
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exitcodes.USER_ERROR) from None
         typer.echo(render(board, fmt, width), nl=False)
         if fmt in ("text", "markdown"):
             for path in sweeps:

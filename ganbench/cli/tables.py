@@ -72,6 +72,15 @@ def render(header: Sequence[str], rows: Sequence[Sequence[str]], width: int | No
     return "\n".join(out)
 
 
+def protocol_block(table: pd.DataFrame) -> str:
+    """``protocol:`` then one line per protocol key with its distinct values: how the metrics were measured
+    (ganbench's keys and those plugin metrics declare), kept apart from the metric columns."""
+    from ganbench.results.aggregate import distinct_text, protocol_columns
+
+    lines = [f"  {c}: {text}" for c in protocol_columns(table) if (text := distinct_text(table[c]))]
+    return "protocol:\n" + "\n".join(lines) if lines else ""
+
+
 def split_by_kind(table: pd.DataFrame) -> list[tuple[columns.DataKindKey, pd.DataFrame]]:
     """The table's rows grouped by the kind of data they were measured on, in a fixed order."""
     kinds = [columns.data_kind_of(row) for row in table.to_dict("records")]
@@ -99,7 +108,10 @@ def runs_table(table: pd.DataFrame, *, width: int | None, wide: bool = False) ->
         ]
         numeric = {i for i, k in enumerate(keys) if k in NUMERIC_KEYS} | set(range(len(keys), len(header)))
         title = f"{KIND_TITLES[kind]}:\n" if len(parts) > 1 else ""
-        blocks.append(title + render(header, rows, None if wide else width, numeric))
+        protocol = protocol_block(part) if wide else ""
+        blocks.append(
+            title + render(header, rows, None if wide else width, numeric) + (f"\n{protocol}" if protocol else "")
+        )
     return "\n\n".join(blocks)
 
 

@@ -8,8 +8,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ganbench.engine.ema import DEFAULT_EMA_START, check_ema
 from ganbench.errors import UserError
+
+DEFAULT_EMA_START = 0
+"""Steps before the average starts (until then it copies the raw weights); the ramp above makes 0 safe."""
+
+
+def check_ema(decay: object, start: object) -> None:
+    """``decay`` in (0, 1) (or None: no EMA) and ``start`` a non-negative integer, checked before training."""
+    if decay is not None:
+        if not isinstance(decay, (int, float)) or isinstance(decay, bool) or not 0 < decay < 1:
+            raise UserError(f"--ema must be a decay strictly between 0 and 1 (e.g. 0.999), got {decay!r}")
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        raise UserError(f"--ema-start must be a non-negative integer (a step), got {start!r}")
+
 
 AMP_CHOICES = ("off", "bf16", "fp16")
 """Mixed-precision modes: none, bfloat16 autocast (CPU/CUDA), float16 autocast + GradScaler (CUDA)."""
@@ -17,6 +29,9 @@ AMP_CHOICES = ("off", "bf16", "fp16")
 
 SEAM_NAMES = ("optimizer_g", "optimizer_d", "schedule_g", "schedule_d", "training_step")
 """TrainConfig fields naming a registered optimiser, schedule or training step; each has an ``_options`` field."""
+MAXIMA = {"steps": 10_000_000, "batch_size": 65_536, "d_steps": 1_000}
+"""Upper bounds, so a typo (an extra zero or six) is refused before any folder is made instead of running for
+days or failing to allocate: 10M steps is ~10x the longest published GAN schedules, 65,536 ~30x BigGAN's batch."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,8 @@ class TrainConfig:
                 raise UserError(f"--{_flag(name)} must be an integer, got {value!r}")
             if value < 1:
                 raise UserError(f"--{_flag(name)} must be at least 1, got {value}")
+            if name in MAXIMA and value > MAXIMA[name]:
+                raise UserError(f"--{_flag(name)} must be at most {MAXIMA[name]:,}, got {value:,}")
         if self.warmup_steps is not None and (not _is_int(self.warmup_steps) or self.warmup_steps < 0):
             raise UserError(f"warmup_steps must be a non-negative integer, got {self.warmup_steps!r}")
         for name in ("lr_g", "lr_d"):

@@ -30,19 +30,7 @@ import copy
 import torch
 from torch import nn
 
-from ganbench.errors import UserError
-
-DEFAULT_EMA_START = 0
-"""Steps before the average starts (until then it copies the raw weights); the ramp above makes 0 safe."""
-
-
-def check_ema(decay: object, start: object) -> None:
-    """``decay`` in (0, 1) (or None: no EMA) and ``start`` a non-negative integer, checked before training."""
-    if decay is not None:
-        if not isinstance(decay, (int, float)) or isinstance(decay, bool) or not 0 < decay < 1:
-            raise UserError(f"--ema must be a decay strictly between 0 and 1 (e.g. 0.999), got {decay!r}")
-    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
-        raise UserError(f"--ema-start must be a non-negative integer (a step), got {start!r}")
+from ganbench.engine.config import DEFAULT_EMA_START, check_ema
 
 
 def effective_decay(decay: float, start: int, step: int) -> float:

@@ -9,8 +9,7 @@ as one line before any cell trains.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -18,6 +17,7 @@ import torch
 from ganbench.engine.build import Models
 from ganbench.engine.config import TrainConfig
 from ganbench.errors import UnknownNameError, UserError
+from ganbench.factories import call_with_options
 from ganbench.registrar import TrainingEntry, TrainingKind
 from ganbench.registry import PluginRegistry, get_registry
 from ganbench.training import OptimizerContext, ScheduleContext, Side, TrainingStep
@@ -34,27 +34,6 @@ def lookup(registry: PluginRegistry, kind: TrainingKind, name: str) -> TrainingE
         return registry.component(kind, name)  # type: ignore[arg-type,return-value]
     except UnknownNameError:
         raise UnknownNameError(_WHAT[kind], name, registry.names(kind)) from None  # type: ignore[arg-type]
-
-
-def _check_options(what: str, factory: Callable[..., Any], options: Mapping[str, Any]) -> None:
-    """Unknown option keys fail with the valid ones listed (factories with ``**kwargs`` check their own)."""
-    params = list(inspect.signature(factory).parameters.values())
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return
-    valid = [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
-    unknown = sorted(set(options) - set(valid))
-    if unknown:
-        raise UserError(f"{what}: unknown option {unknown[0]!r}; valid options: {', '.join(valid) or '(none)'}")
-
-
-def _call(what: str, factory: Callable[..., Any], args: tuple[Any, ...], options: Mapping[str, Any]) -> Any:
-    """Call a factory; a value it rejects (torch raises ValueError/TypeError) becomes one line naming it."""
-    _check_options(what, factory, options)
-    try:
-        return factory(*args, **dict(options))
-    except (ValueError, TypeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise UserError(f"{what}: {first}") from None
 
 
 def _describe(kind: TrainingKind, name: str, side: Side | None, options: Mapping[str, Any]) -> str:
@@ -76,7 +55,8 @@ def make_optimizers(models: Models, cfg: TrainConfig, registry: PluginRegistry |
         name, options = getattr(cfg, key), cfg.seam_options(key)
         entry = lookup(registry, "optimizer", name)
         ctx = OptimizerContext(side=side, lr=lr, beta1=cfg.beta1, beta2=cfg.beta2)
-        optimizer = _call(_describe("optimizer", name, side, options), entry.factory, (params, ctx), options)
+        what = _describe("optimizer", name, side, options)
+        optimizer = call_with_options(what, entry.factory, (params, ctx), options)
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise UserError(
                 f"optimizer {name!r} from {entry.origin} returned {type(optimizer).__name__}, not a torch optimizer"
@@ -96,7 +76,8 @@ def make_schedules(optimizers: Optimizers, cfg: TrainConfig, registry: PluginReg
         name, options = getattr(cfg, key), cfg.seam_options(key)
         entry = lookup(registry, "schedule", name)
         ctx = ScheduleContext(side=side, total_steps=cfg.steps)  # type: ignore[arg-type]
-        schedule = _call(_describe("schedule", name, side, options), entry.factory, (optimizer, ctx), options)  # type: ignore[arg-type]
+        what = _describe("schedule", name, side, options)
+        schedule = call_with_options(what, entry.factory, (optimizer, ctx), options)
         if schedule is not None and not callable(getattr(schedule, "step", None)):
             raise UserError(
                 f"schedule {name!r} from {entry.origin} returned {type(schedule).__name__}, not a scheduler"
@@ -109,7 +90,7 @@ def make_training_step(cfg: TrainConfig, registry: PluginRegistry | None = None)
     registry = registry or get_registry()
     name, options = cfg.training_step, cfg.seam_options("training_step")
     entry = lookup(registry, "training_step", name)
-    step = _call(_describe("training_step", name, None, options), entry.factory, (), options)
+    step = call_with_options(_describe("training_step", name, None, options), entry.factory, (), options)
     if not callable(getattr(step, "run", None)):
         raise UserError(
             f"training step {name!r} from {entry.origin} returned {type(step).__name__}, not a TrainingStep"

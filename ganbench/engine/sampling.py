@@ -59,3 +59,29 @@ def generate(
     elapsed = time.perf_counter() - start if start is not None else 0.0
     gen_img_s = timed_images / elapsed if timed_images and elapsed > 0 else math.nan
     return Samples(torch.cat(images), torch.cat(codes), gen_img_s, torch.cat(labels) if labels else None)
+
+
+PROBE_SAMPLES = 2
+"""Samples drawn once per recipe at planning time to check the generator's output shape."""
+
+
+def generator_output_problem(models: Models) -> str | None:
+    """What is wrong with the shape of ``G(z)``, or None: samples must be ``(N, *DataSpec.shape)``.
+
+    Checked when a run is planned, so a generator that breaks the contract is named with both shapes
+    instead of surfacing as a matrix-multiply error inside the discriminator. The probe draws from a
+    forked RNG (the cells' random streams are unchanged); a generator that raises is left to fail its
+    cells with its own error.
+    """
+    expected = (PROBE_SAMPLES, *models.spec.shape)
+    with torch.random.fork_rng(devices=[]):
+        try:
+            got = tuple(generate(models, PROBE_SAMPLES, torch.device("cpu")).images.shape)
+        except Exception:
+            return None
+    if got == expected:
+        return None
+    return (
+        f"returns samples of shape {got} for a batch of {PROBE_SAMPLES}, but dataset {models.spec.name!r} needs "
+        f"{expected} (N, *DataSpec.shape)"
+    )

@@ -41,6 +41,7 @@ from ganbench.engine.optim import Schedules, make_schedules, make_training_step
 from ganbench.engine.optim import make_optimizers as make_optimizers
 from ganbench.engine.steps import LoopContext
 from ganbench.engine.steps import sample_latent as sample_latent
+from ganbench.engine.terms import TermBuffer
 from ganbench.training import TrainingStep
 
 if TYPE_CHECKING:
@@ -157,6 +158,7 @@ def train(
     stepped = [schedule for schedule in schedules if schedule is not None]  # constant rates: nothing to step
 
     buffer = torch.zeros(min(cfg.log_every, cfg.steps), 2, device=device)  # rows used: step % log_every < steps
+    terms = TermBuffer(buffer.shape[0], device)  # LossOutput.terms, read out with the losses
     watch = NonFiniteWatch(buffer, device)
     warmup_end = state.step + cfg.warmup if state.step == 0 else state.step
     timer_start: float | None = None
@@ -181,12 +183,16 @@ def train(
             ema.update(step)
         buffer[step % cfg.log_every, 0] = d_out.total.detach()
         buffer[step % cfg.log_every, 1] = g_out.total.detach()
+        terms.record(step % cfg.log_every, "d", d_out.terms)
+        terms.record(step % cfg.log_every, "g", g_out.terms)
         step += 1
         n = (step - 1) % cfg.log_every + 1
         read_out = step % cfg.log_every == 0 or step == cfg.steps
         if read_out or (parallel is None and watch.tripped(step, n)):  # ranks read out together, at log_every
-            buffered = buffer[:n] if parallel is None else parallel.mean(buffer[:n])
-            values = buffered.cpu()  # the one host sync per logging interval (or at divergence)
+            rows = torch.cat((buffer[:n], terms.values[:n]), dim=1) if read_out else buffer[:n]
+            buffered = rows if parallel is None else parallel.mean(rows)
+            everything = buffered.cpu()  # the one host sync per logging interval (or at divergence)
+            values, term_values = everything[:, :2], everything[:, 2:]
             finite = torch.isfinite(values).all(dim=1)
             if not bool(finite.all()):
                 bad = int((~finite).nonzero()[0, 0])
@@ -197,7 +203,9 @@ def train(
             if not read_out:  # pragma: no cover - the watch trips only on a non-finite value
                 continue
             d_mean, g_mean = values.mean(dim=0).tolist()
-            state.history.append({"step": step, "d_loss": d_mean, "g_loss": g_mean})
+            term_means = terms.means(term_values)
+            terms.clear()
+            state.history.append({"step": step, "d_loss": d_mean, "g_loss": g_mean, **term_means})
             result.d_loss, result.g_loss = values[-1].tolist()
             state.d_loss, state.g_loss = result.d_loss, result.g_loss
             now = time.perf_counter()
@@ -208,7 +216,7 @@ def train(
                 synchronize(device)
                 callback_start = time.perf_counter()
                 if on_log is not None:
-                    on_log(step, {"d_loss": d_mean, "g_loss": g_mean}, img_s)
+                    on_log(step, {"d_loss": d_mean, "g_loss": g_mean, **term_means}, img_s)
                 if on_interval is not None:
                     on_interval(step)
                 synchronize(device)

@@ -24,11 +24,12 @@ additions (the last file wins), which only costs a recomputation.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,13 +70,24 @@ class RealStatsKey:
     weights_hash: str
     n: int
     data_hash: str
+    options_hash: str = ""
+    """Short hash of the extractor's options (``--extractor-opt``); empty without options (older keys unchanged)."""
 
     def __str__(self) -> str:
         res = f"r{self.resolution}" if self.resolution else "rna"
+        options = f"-o{self.options_hash[:8]}" if self.options_hash else ""
         return (
             f"{_safe(self.dataset)}-{self.split}-{res}-{self.extractor}-{self.layer}"
-            f"-w{self.weights_hash[:8]}-n{self.n}-d{self.data_hash[:8]}-v{CACHE_VERSION}"
+            f"-w{self.weights_hash[:8]}{options}-n{self.n}-d{self.data_hash[:8]}-v{CACHE_VERSION}"
         )
+
+
+def options_hash(options: Mapping[str, Any]) -> str:
+    """A stable short hash of extractor options (JSON with sorted keys); empty for none."""
+    if not options:
+        return ""
+    text = json.dumps(dict(options), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _safe(name: str) -> str:
@@ -221,6 +233,7 @@ def real_stats(
         weights_hash=extractor.weights_hash,
         n=len(indices),
         data_hash=_fingerprint(dataset, split, indices),
+        options_hash=options_hash(extractor.options),
     )
     cache = RealStatsCache(cache_dir)
     real = cache.load(key)

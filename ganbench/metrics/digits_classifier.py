@@ -31,7 +31,9 @@ from torch import nn
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.helpers import vassert
 
-EXTRACTOR_NAME = "ganbench-digits"
+from ganbench.metrics.names import DIGITS_EXTRACTOR
+
+EXTRACTOR_NAME = DIGITS_EXTRACTOR
 INPUT_SIZE = 16
 """Side the classifier works at; every input channel is resized to it."""
 FEATURE_DIM = 64

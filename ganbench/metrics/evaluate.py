@@ -13,12 +13,14 @@ one-line :class:`~ganbench.metrics.inception.InceptionWeightsMissingError` propa
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from ganbench.data.base import DataSpec, GanDataset
@@ -27,6 +29,7 @@ from ganbench.metrics.cache import DEFAULT_N_REAL, RealStats, real_stats, select
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
 from ganbench.metrics.digits_classifier import load_digit_classifier
 from ganbench.metrics.features import get_extractor
+from ganbench.metrics.fid import rank_note
 from ganbench.metrics.inception import InceptionWeightsMissingError
 from ganbench.metrics.inputs import MetricInputs, MetricUnavailableError
 from ganbench.metrics.suite import TEXT_COLUMNS, fid_split_of, ndb_fit, prdc_fit
@@ -35,6 +38,8 @@ from ganbench.registry import PluginRegistry, get_registry
 
 FEATURE_PROTOCOL = ("fid_extractor", "fid_layer", "fid_n_fake", "fid_n_real", "fid_split", "real_stats_key")
 """How the run's features were measured; written whenever a selected metric uses them."""
+PROTOCOL_TYPES = (str, int, float, bool, np.generic)
+"""What a metric's protocol key may hold (plain scalars; numpy scalars count): one cell of the results table."""
 DIGIT_LABELS = "ganbench-digits/labels"
 """``MetricInputs.shared`` key: the digit classifier's labels of ``fake``, from the same pass as its features."""
 
@@ -57,13 +62,17 @@ class _Sources:
         registry: PluginRegistry,
         row: dict[str, object],
         fake_labels: torch.Tensor | None = None,
+        extractor_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.fake_labels = fake_labels
+        self.extractor_options = dict(extractor_options or {})
         self.fake, self.dataset, self.device, self.n_real = fake, dataset, device, n_real
         self.cache_dir, self.extractor, self.inception_weights = cache_dir, extractor, inception_weights
         self.strict, self.models, self.registry, self.row = strict, models, registry, row
         self.split = fid_split_of(dataset)
         self.shared: dict[str, Any] = {}
+        self.notes: list[str] = []
+        """``fid_note`` lines about the features themselves, written once whichever metrics used them."""
         self._features: dict[str, tuple[RealStats, torch.Tensor] | None] = {}
         self._real: tuple[torch.Tensor, torch.Tensor | None] | None = None
 
@@ -77,9 +86,11 @@ class _Sources:
 
     def _compute_features(self, name: str) -> tuple[RealStats, torch.Tensor] | None:
         try:
+            options = self.extractor_options if name == self.extractor else {}  # the run's extractor's options
             fx = get_extractor(
-                name, device=self.device, inception_weights=self.inception_weights, registry=self.registry
-            )
+                name, device=self.device, inception_weights=self.inception_weights, registry=self.registry,
+                options=options,
+            )  # fmt: skip
         except InceptionWeightsMissingError as err:
             if self.strict:
                 raise
@@ -97,6 +108,9 @@ class _Sources:
         if name == self.extractor:
             self.row.update(fid_layer=fx.layer, fid_n_real=real.key.n, real_stats_key=str(real.key))
             self.row.update(fx.provenance)  # where the weights came from (Inception: fid_weights, *_sha256)
+            note = rank_note(real.stats["sigma"], len(real.features))
+            if note is not None:
+                self.notes.append(note)
         if fx.name == DIGITS_EXTRACTOR and _labels_digits(self.dataset.spec):
             # One CNN pass for the FID features and the mode labels (the same network and layer).
             fake_features, labels = load_digit_classifier(self.device).features_and_labels(self.fake)
@@ -182,6 +196,7 @@ def evaluate_metrics(
     models: Any = None,
     registry: PluginRegistry | None = None,
     fake_labels: torch.Tensor | None = None,
+    extractor_options: Mapping[str, Any] | None = None,
 ) -> dict[str, object]:
     """Every selected metric's columns for ``fake`` (NaN/None where a metric does not apply), plus ``eval_s``.
 
@@ -207,6 +222,8 @@ def evaluate_metrics(
     if any("features" in e.needs and e.extractor in (None, run_extractor) for e in entries):
         row.update({k: _empty(k) for k in (*FEATURE_PROTOCOL, "fid_note")})
         row.update(fid_extractor=run_extractor, fid_n_fake=int(fake.shape[0]), fid_split=fid_split_of(dataset))
+        if extractor_options:  # absent without options, so rows of runs without them keep their columns
+            row["fid_extractor_options"] = json.dumps(dict(extractor_options), sort_keys=True)
     for entry in entries:
         row.update({k: _empty(k) for k in entry.keys if k not in row})
     sources = _Sources(
@@ -222,6 +239,7 @@ def evaluate_metrics(
         registry=registry,
         row=row,
         fake_labels=None if fake_labels is None else fake_labels.detach().cpu().long(),
+        extractor_options=extractor_options,
     )
     for entry in entries:
         inputs = MetricInputs(
@@ -231,13 +249,17 @@ def evaluate_metrics(
             device,
             (entry.extractor or run_extractor) if "features" in entry.needs else None,
             sources.shared,
-            lambda name, entry=entry: sources.get(entry, name),
+            source=lambda name, entry=entry: sources.get(entry, name),
         )
         try:
             values = entry.fn(inputs)
         except MetricUnavailableError:
             continue
         row.update(_checked(entry, values))
+    if sources.notes:
+        previous = row.get("fid_note")
+        earlier = [previous] if isinstance(previous, str) and previous else []
+        row["fid_note"] = "; ".join([*earlier, *sources.notes])
     row["eval_s"] = time.perf_counter() - start
     return row
 
@@ -256,6 +278,7 @@ def evaluate_samples(
     models: Any = None,
     registry: PluginRegistry | None = None,
     fake_labels: torch.Tensor | None = None,
+    extractor_options: Mapping[str, Any] | None = None,
 ) -> dict[str, object]:
     """Score ``fake`` (dataset conventions, any device) against ``dataset``; returns the metric columns.
 
@@ -278,6 +301,7 @@ def evaluate_samples(
         models=models,
         registry=registry,
         fake_labels=fake_labels,
+        extractor_options=extractor_options,
     )
 
 
@@ -291,4 +315,11 @@ def _checked(entry: MetricEntry, values: object) -> dict[str, object]:
             f"metric {entry.name!r} of {entry.origin} returned undeclared column(s) {', '.join(undeclared)}; "
             f"declare them in add_metric(columns=..., protocol=...); declared: {', '.join(entry.keys)}"
         )
+    for key in entry.protocol:
+        value = values.get(key)
+        if not (value is None or isinstance(value, PROTOCOL_TYPES)):
+            raise PluginError(
+                f"metric {entry.name!r} of {entry.origin} returned protocol key {key!r} as {type(value).__name__}; "
+                "protocol values are str, int, float, bool or None"
+            )
     return dict(values)

@@ -34,6 +34,9 @@ class FeatureExtractor:
     batch_size: int = DEFAULT_BATCH_SIZE
     calls: int = 0
     """Number of batches processed (lets tests check that cached features are reused)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The options the extractor was built with (``--extractor-opt``; set by ganbench): part of the
+    real-feature cache key and of the results row, since they change the features."""
     provenance: dict[str, str] = field(default_factory=dict)
     """Where the weights came from (``fid_weights``, ``fid_weights_sha256``): copied into every results row."""
 

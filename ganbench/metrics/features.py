@@ -22,26 +22,43 @@ in the plugin registry.
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import torch
-from torch_fidelity.utils import create_feature_extractor
 
-from ganbench.errors import IncompatibleError
+from ganbench.errors import IncompatibleError, UserError
+from ganbench.factories import call_with_options
 from ganbench.metrics import digits_classifier
 from ganbench.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor
 from ganbench.metrics.inception import inception_provenance, inception_state_dict, resolve_inception_weights
-from ganbench.registry import PluginRegistry, get_registry
+from ganbench.registry import PluginRegistry, get_registry, publish_to_torch_fidelity
 from ganbench.safeload import reserialised
 
-__all__ = ["DEFAULT_BATCH_SIZE", "FeatureExtractor", "extractor_names", "get_extractor", "to_uint8_rgb", "weights_hash"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "FeatureExtractor",
+    "call_extractor_factory",
+    "extractor_names",
+    "get_extractor",
+    "to_uint8_rgb",
+    "weights_hash",
+]
 
 
 ExtractorFactory = Callable[..., FeatureExtractor]
-"""``factory(*, device, weights, batch_size)``, registered with ``Registrar.add_feature_extractor``."""
+"""``factory(*, device, batch_size, **options)``, registered with ``Registrar.add_feature_extractor``.
+
+It gets the Inception weights file only if it asks for it, by naming an ``inception_weights`` parameter.
+(A factory of the first extractor API, ``factory(*, device, weights, batch_size)`` with ``weights``
+required, still gets the Inception weights as ``weights``.)"""
+
+FIXED_ARGUMENTS = ("device", "batch_size", "inception_weights")
+"""What ganbench passes itself; every other keyword-only parameter of a factory is an option."""
 
 
 def extractor_names() -> tuple[str, ...]:
@@ -56,10 +73,45 @@ def get_extractor(
     inception_weights: Path | str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     registry: PluginRegistry | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> FeatureExtractor:
-    """Build the registered extractor ``name`` on ``device``; unknown names list the valid ones."""
+    """Build the registered extractor ``name`` on ``device`` with its ``options`` (``--extractor-opt``);
+    unknown names list the valid ones, unknown options the valid options."""
     entry = (registry or get_registry()).extractor(name)
-    return entry.factory(device=torch.device(device), weights=inception_weights, batch_size=batch_size)
+    return call_extractor_factory(
+        entry.factory,
+        device=torch.device(device),
+        batch_size=batch_size,
+        inception_weights=inception_weights,
+        options=options or {},
+        what=f"extractor {name!r}",
+    )
+
+
+def call_extractor_factory(
+    factory: ExtractorFactory,
+    *,
+    device: torch.device,
+    batch_size: int,
+    inception_weights: Path | str | None,
+    options: Mapping[str, Any],
+    what: str = "extractor",
+) -> FeatureExtractor:
+    """Call ``factory`` with its options; the Inception weights reach it only if it names ``inception_weights``
+    (or, the first extractor API, a required ``weights``). The options are recorded on the result, so they
+    key the real-feature cache and reach the results row (``fid_extractor_options``)."""
+    params = inspect.signature(factory).parameters
+    fixed: dict[str, Any] = {"device": device, "batch_size": batch_size}
+    if "inception_weights" in params:
+        fixed["inception_weights"] = inception_weights
+    elif "weights" in params and params["weights"].default is inspect.Parameter.empty and "weights" not in options:
+        fixed["weights"] = inception_weights  # the first extractor API: weights meant the Inception weights
+    shown = ", ".join(f"{k}={v!r}" for k, v in options.items())
+    extractor = call_with_options(what + (f" ({shown})" if shown else ""), factory, (), options, fixed=fixed)
+    if not isinstance(extractor, FeatureExtractor):
+        raise UserError(f"{what} returned {type(extractor).__name__}, not a FeatureExtractor")
+    extractor.options = dict(options)
+    return extractor
 
 
 @lru_cache(maxsize=8)
@@ -91,6 +143,9 @@ def _torch_fidelity_model(name: str, layer: str, weights: str | None, device: st
     torch-fidelity unpickles a weights path with ``weights_only=False``; it gets
     the state dict read safely here instead, re-saved into memory.
     """
+    from torch_fidelity.utils import create_feature_extractor  # with torchvision: only when a model is built
+
+    publish_to_torch_fidelity()  # plugins' torch-fidelity extractors (ganbench-digits) under their names
     kwargs = {"feature_extractor_weights_path": reserialised(inception_state_dict(weights))} if weights else {}
     model = create_feature_extractor(name, [layer], cuda=False, verbose=False, **kwargs).to(device)
     if name == "inception-v3-compat":
@@ -117,9 +172,7 @@ def inception_extractor(
     )
 
 
-def digits_extractor(
-    *, device: torch.device, inception_weights: Path | str | None, batch_size: int
-) -> FeatureExtractor:
+def digits_extractor(*, device: torch.device, batch_size: int) -> FeatureExtractor:
     model = _torch_fidelity_model(digits_classifier.EXTRACTOR_NAME, "penultimate", None, str(device))
 
     def fn(x: torch.Tensor) -> torch.Tensor:
@@ -137,5 +190,5 @@ def digits_extractor(
     )
 
 
-def raw_extractor(*, device: torch.device, inception_weights: Path | str | None, batch_size: int) -> FeatureExtractor:
+def raw_extractor(*, device: torch.device, batch_size: int) -> FeatureExtractor:
     return FeatureExtractor("raw", "coords", "none", lambda x: x.flatten(1).float(), device, max(batch_size, 8192))

@@ -115,3 +115,46 @@ def fid_agreement_note(fid_tf: float, fid_ours: float) -> str | None:
     if abs(fid_tf - fid_ours) > AGREEMENT_RTOL * max(abs(fid_tf), abs(fid_ours)) + 1e-6:
         return f"FID numerics disagree: torch-fidelity {fid_tf:.6g} vs eigenvalue method {fid_ours:.6g}"
     return None
+
+
+RANK_RTOL = 1e-9
+"""A covariance eigenvalue below this fraction of the largest counts as zero. Float32 features of an
+exactly rank-deficient map (2-D points projected to 64-D) leave eigenvalues around 1e-14 of the largest."""
+
+
+def covariance_rank(sigma: np.ndarray) -> int | None:
+    """The rank of a feature covariance when it is below its dimension; ``None`` when it is full rank.
+
+    A Cholesky factorisation (cheap even at 2048-D) screens first: every pivot of a positive definite
+    matrix is at least its smallest eigenvalue, so tiny or failed pivots are what a rank deficit looks
+    like. Only then are the eigenvalues computed, to count the rank.
+    """
+    dim = sigma.shape[0]
+    scale = float(np.max(np.diag(sigma))) if dim else 0.0
+    if dim == 0 or scale <= 0.0:
+        return 0 if dim else None
+    a = torch.from_numpy(np.ascontiguousarray(sigma, dtype=np.float64)) / scale
+    factor, info = torch.linalg.cholesky_ex(a)
+    if int(info) == 0 and float(torch.diagonal(factor).square().min()) > RANK_RTOL:
+        return None
+    eigenvalues = torch.linalg.eigvalsh(a)
+    rank = int((eigenvalues > RANK_RTOL * float(eigenvalues.max())).sum())
+    return rank if rank < dim else None
+
+
+def rank_note(sigma: np.ndarray, n: int) -> str | None:
+    """``fid_note`` text when ``n`` real features (more than their dimension) span fewer dimensions than they have.
+
+    FID, KID and PRDC then still give finite numbers, but measured in a degenerate space (e.g. 2-D points
+    projected to 64-D): the note says so once per evaluation.
+    """
+    dim = sigma.shape[0]
+    if n <= dim:
+        return None  # too few samples for a full-rank covariance: the FID note says so already
+    rank = covariance_rank(sigma)
+    if rank is None:
+        return None
+    return (
+        f"real features have rank {rank} < dimension {dim}: FID/KID/PRDC are computed in a degenerate "
+        f"feature space (the extractor adds no information beyond {rank} dimensions)"
+    )

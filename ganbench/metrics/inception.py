@@ -83,6 +83,8 @@ def resolve_inception_weights(path: Path | str | None = None, *, download: bool 
         path = os.environ[ENV_WEIGHTS]
     if path is not None:
         p = Path(path).expanduser()
+        if p.is_dir():
+            raise UserError(f"--inception-weights {str(p)!r} is a folder; give the weights file itself (a .pth file)")
         if not p.is_file():
             raise _missing(f"InceptionV3 weights file {str(p)!r} does not exist")
         return p

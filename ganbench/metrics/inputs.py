@@ -8,7 +8,7 @@ the declaration in ``Registrar.add_metric(needs=...)`` stays honest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,18 +54,28 @@ class MetricInputs:
     """
 
     metric: str
+    """The metric's registered name (named in errors)."""
     needs: frozenset[str]
+    """What it declared (``Registrar.add_metric(needs=...)``); reading anything else is an ``AttributeError``."""
     spec: DataSpec
-    device: torch.device
-    extractor: str | None
-    shared: dict[str, Any]
-    _get: Callable[[str], Any] = field(repr=False)
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    extractor: str | None = None
+    shared: dict[str, Any] = field(default_factory=dict)
+    source: Mapping[str, Any] | Callable[[str], Any] = field(default_factory=dict, repr=False)
+    """Where the inputs come from: a mapping ``{"fake": tensor, ...}`` (what a unit test passes, see
+    :func:`ganbench.testing.metric_inputs`) or a function computing an input on first read (the
+    evaluation's). An input missing from a mapping raises :class:`MetricUnavailableError`, as an
+    unavailable input does in an evaluation (the metric is skipped)."""
 
     def _input(self, name: str) -> Any:
         need = NEED_OF[name]
         if need not in self.needs:
             raise AttributeError(f"metric {self.metric!r} reads {name!r} but does not declare needs={need!r}")
-        return self._get(name)
+        if callable(self.source):
+            return self.source(name)
+        if name not in self.source:
+            raise MetricUnavailableError(f"metric {self.metric!r}: no {name!r} in this evaluation")
+        return self.source[name]
 
     @property
     def fake(self) -> torch.Tensor:

@@ -16,61 +16,57 @@ the largest value any non-empty histogram can have (KL(p̂ ‖ U) = log K − H(
 that captured a single mode, instead of dropping out of the mean as NaN would.
 
 Sample counts (2,500 for mixtures, 26,000 for stacked digits) are the caller's
-business; these functions score whatever they are given.
+business; these functions score whatever they are given (torch tensors on any device, NumPy
+arrays or sequences). The arithmetic is NumPy: counting needs nothing more, and ``ganbench table``
+scores its perfect-sampler reference rows without importing torch.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import torch
 
 from ganbench.errors import UserError
-from ganbench.metrics.distances import nearest
 
 HQ_SIGMAS = 3.0
 """A sample is high quality within this many standard deviations of a mode centre (PacGAN)."""
+PERFECT_SAMPLES = 2_500
+PERFECT_DRAWS = 10
 
 
-def kl_to_uniform(counts: torch.Tensor | np.ndarray, num_bins: int) -> float:
+def as_numpy(values: Any, dtype: Any = None) -> np.ndarray:
+    """A NumPy array of ``values`` (a torch tensor on any device, an array or a sequence)."""
+    if hasattr(values, "detach"):  # a torch tensor, without importing torch here
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=dtype)
+
+
+def kl_to_uniform(counts: Any, num_bins: int) -> float:
     """KL(p̂ ‖ uniform over ``num_bins``) in nats, p̂ = counts / sum; ``log(num_bins)`` when the histogram is empty.
 
     Equal to Σ_{p̂>0} p̂ log(p̂ · num_bins); empty bins contribute 0 (0 log 0 = 0). An empty
     histogram (no high-quality sample) gets the worst value a one-mode histogram has: see the module doc.
     """
-    c = torch.as_tensor(np.asarray(counts) if not isinstance(counts, torch.Tensor) else counts)
-    c = c.detach().to("cpu", torch.float64).flatten()
+    c = as_numpy(counts, np.float64).ravel()
     total = float(c.sum())
     if total <= 0:
         return math.log(num_bins)
     p = c[c > 0] / total
-    return float((p * torch.log(p * num_bins)).sum())
+    return float((p * np.log(p * num_bins)).sum())
 
 
-def _labels(labels: torch.Tensor | np.ndarray | Sequence[int], name: str) -> torch.Tensor:
-    t = torch.as_tensor(np.asarray(labels) if not isinstance(labels, torch.Tensor) else labels).detach().cpu()
-    if t.dtype.is_floating_point or t.dtype == torch.bool:
-        raise ValueError(f"{name} must hold integer class labels, got dtype {t.dtype}")
-    return t.long()
-
-
-def mixture_modes(
-    samples: torch.Tensor | np.ndarray,
-    centres: torch.Tensor | np.ndarray | Sequence[Sequence[float]],
-    std: float,
-) -> dict[str, float | int]:
+def mixture_modes(samples: Any, centres: Any, std: float) -> dict[str, float | int]:
     """Score 2D samples against a Gaussian mixture's centres and common std.
 
     Returns ``modes`` (captured), ``modes_total`` (number of centres),
     ``hq_fraction`` (HQ / all samples, 0-1) and ``kl_modes`` (nats; ``log K`` without HQ samples).
     """
-    x = torch.as_tensor(np.asarray(samples) if not isinstance(samples, torch.Tensor) else samples)
-    x = x.detach().to("cpu", torch.float64)
-    c = torch.as_tensor(np.asarray(centres, dtype=np.float64) if not isinstance(centres, torch.Tensor) else centres)
-    c = c.detach().to("cpu", torch.float64)
-    if x.dim() != 2 or c.dim() != 2 or x.shape[1] != c.shape[1]:
+    x = as_numpy(samples, np.float64)
+    c = as_numpy(centres, np.float64)
+    if x.ndim != 2 or c.ndim != 2 or x.shape[1] != c.shape[1]:
         raise ValueError(
             f"samples (N, D) and centres (K, D) must agree in D; got {tuple(x.shape)} and {tuple(c.shape)}"
         )
@@ -81,26 +77,38 @@ def mixture_modes(
     k = c.shape[0]
     if x.shape[0] == 0:
         return {"modes": 0, "modes_total": k, "hq_fraction": 0.0, "kl_modes": math.log(k)}
-
-    idx, sq_dist = nearest(x, c)
+    idx = np.empty(len(x), dtype=np.int64)
+    sq_dist = np.empty(len(x))
+    for start in range(0, len(x), 65_536):  # (chunk, K) distances: bounded memory for any N
+        chunk = x[start : start + 65_536]
+        d2 = ((chunk[:, None, :] - c[None, :, :]) ** 2).sum(-1)
+        idx[start : start + len(chunk)] = d2.argmin(1)
+        sq_dist[start : start + len(chunk)] = d2.min(1)
     hq = sq_dist < (HQ_SIGMAS * std) ** 2
-    counts = torch.bincount(idx[hq], minlength=k)
+    counts = np.bincount(idx[hq], minlength=k)
     return {
         "modes": int((counts > 0).sum()),
         "modes_total": k,
-        "hq_fraction": float(hq.double().mean()),
+        "hq_fraction": float(hq.mean()),
         "kl_modes": kl_to_uniform(counts, k),
     }
 
 
-def class_modes(labels: torch.Tensor | np.ndarray | Sequence[int], num_classes: int) -> dict[str, float | int]:
+def _labels(labels: Any, name: str) -> np.ndarray:
+    t = as_numpy(labels)
+    if t.dtype.kind not in "iu":
+        raise ValueError(f"{name} must hold integer class labels, got dtype {t.dtype}")
+    return t.astype(np.int64)
+
+
+def class_modes(labels: Any, num_classes: int) -> dict[str, float | int]:
     """Classes present among predicted ``labels`` (N,) and KL of their histogram to uniform (nats)."""
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise UserError(f"num_classes must be a positive integer, got {num_classes!r}")
-    t = _labels(labels, "labels").flatten()
-    if t.numel() and (int(t.min()) < 0 or int(t.max()) >= num_classes):
+    t = _labels(labels, "labels").ravel()
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= num_classes):
         raise ValueError(f"labels must lie in [0, {num_classes - 1}], got range [{int(t.min())}, {int(t.max())}]")
-    counts = torch.bincount(t, minlength=num_classes)
+    counts = np.bincount(t, minlength=num_classes)
     return {
         "modes": int((counts > 0).sum()),
         "modes_total": num_classes,
@@ -108,9 +116,7 @@ def class_modes(labels: torch.Tensor | np.ndarray | Sequence[int], num_classes: 
     }
 
 
-def stacked_modes(
-    labels: torch.Tensor | np.ndarray | Sequence[Sequence[int]], num_classes: int = 10
-) -> dict[str, float | int]:
+def stacked_modes(labels: Any, num_classes: int = 10) -> dict[str, float | int]:
     """Distinct class triples among ``labels`` (N, 3) of ``num_classes**3`` and KL to uniform (nats).
 
     Channel order matters: (1, 2, 3) and (3, 2, 1) are different modes.
@@ -118,24 +124,21 @@ def stacked_modes(
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise UserError(f"num_classes must be a positive integer, got {num_classes!r}")
     t = _labels(labels, "labels")
-    if t.dim() != 2 or t.shape[1] != 3:
+    if t.ndim != 2 or t.shape[1] != 3:
         raise ValueError(f"labels must have shape (N, 3), got {tuple(t.shape)}")
-    if t.numel() and (int(t.min()) < 0 or int(t.max()) >= num_classes):
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= num_classes):
         raise ValueError(f"labels must lie in [0, {num_classes - 1}], got range [{int(t.min())}, {int(t.max())}]")
     total = num_classes**3
     codes = (t[:, 0] * num_classes + t[:, 1]) * num_classes + t[:, 2]
-    counts = torch.bincount(codes, minlength=total)
+    counts = np.bincount(codes, minlength=total)
     return {"modes": int((counts > 0).sum()), "modes_total": total, "kl_modes": kl_to_uniform(counts, total)}
 
 
-PERFECT_SAMPLES = 2_500
-PERFECT_DRAWS = 10
+def sample_true_mixture(centres: Any, std: float, n: int, generator: Any) -> Any:
+    """``n`` float64 points of the mixture itself (a torch tensor, drawn with the torch ``generator``): a
+    uniformly chosen centre plus isotropic N(0, std²) noise."""
+    import torch  # the FID floor of the context rows compares these with a dataset's real tensors
 
-
-def sample_true_mixture(
-    centres: torch.Tensor | Sequence[Sequence[float]], std: float, n: int, generator: torch.Generator
-) -> torch.Tensor:
-    """``n`` float64 points of the mixture itself: a uniformly chosen centre plus isotropic N(0, std²) noise."""
     c = torch.as_tensor(np.asarray(centres, dtype=np.float64))
     labels = torch.randint(len(c), (n,), generator=generator)
     return c[labels] + std * torch.randn(n, c.shape[1], generator=generator, dtype=torch.float64)
@@ -148,11 +151,13 @@ def perfect_mixture_scores(
     weights, isotropic ``std``), scored with :func:`mixture_modes`, averaged. The reference point for
     ``hq_fraction`` (1 − e^−4.5 ≈ 0.989 in 2D, less a little for overlapping modes) and ``kl_modes``
     (not 0: a finite sample's histogram is never exactly uniform)."""
-    gen = torch.Generator().manual_seed(seed)
-    c = torch.as_tensor(np.asarray(centres, dtype=np.float64))
+    rng = np.random.default_rng(seed)
+    c = np.asarray(centres, dtype=np.float64)
     totals = {"modes": 0.0, "hq_fraction": 0.0, "kl_modes": 0.0}
     for _ in range(draws):
-        scores = mixture_modes(sample_true_mixture(c, std, n, gen), c, std)
+        labels = rng.integers(len(c), size=n)
+        x = c[labels] + std * rng.standard_normal((n, c.shape[1]))
+        scores = mixture_modes(x, c, std)
         for key in totals:
             totals[key] += float(scores[key]) / draws
     return totals

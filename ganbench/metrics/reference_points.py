@@ -11,15 +11,18 @@ datasets would need their feature extractor and two disjoint real sets: not comp
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import torch
 
 from ganbench import columns
-from ganbench.data.base import DatasetOptions, DataSpec, GanDataset
 from ganbench.data.paths import default_data_root
-from ganbench.metrics.fid import fid_from_features
+from ganbench.data.spec import DatasetOptions, DataSpec
 from ganbench.metrics.modes import PERFECT_DRAWS, PERFECT_SAMPLES, perfect_mixture_scores, sample_true_mixture
 from ganbench.registry import get_registry
+
+if TYPE_CHECKING:
+    from ganbench.data.base import GanDataset
 
 FLOOR_DRAWS = 3
 """Draws averaged for the FID floor (each compares N points against the runs' real split)."""
@@ -42,8 +45,8 @@ def reference_points(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
             continue
         try:
             entry, argument = get_registry().dataset(str(dataset))
-            data = entry.factory(DatasetOptions(root=default_data_root(), argument=argument, download=False))
-            spec = data.spec
+            options = DatasetOptions(root=default_data_root(), argument=argument, download=False)
+            spec = entry.spec or entry.factory(options).spec  # a declared spec: nothing to load (no torch)
         except Exception:  # an unknown or unbuildable dataset only loses its context row
             continue
         if spec.mode_centres is None or spec.mode_std is None:
@@ -51,7 +54,7 @@ def reference_points(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
         n = _one(rows, "fid_n_fake") or PERFECT_SAMPLES
         out[str(dataset)] = perfect_mixture_scores(spec.mode_centres, float(spec.mode_std), n)
         if "fid_extractor" in rows and (rows["fid_extractor"] == "raw").all():
-            out[str(dataset)].update(_raw_floor(data, spec, rows, n))
+            out[str(dataset)].update(_raw_floor(entry.factory(options), spec, rows, n))
     return out
 
 
@@ -63,6 +66,10 @@ def _one(rows: pd.DataFrame, column: str) -> int | None:
 
 def _raw_floor(data: GanDataset, spec: DataSpec, rows: pd.DataFrame, n: int) -> dict[str, float]:
     """FID of the true mixture against the runs' real split, on raw coordinates."""
+    import torch  # with torch-fidelity (FID): only where a floor is computed, so other tables stay torch-free
+
+    from ganbench.metrics.fid import fid_from_features
+
     tensors = data.tensors(spec.fid_split or "test")
     if tensors is None or spec.mode_centres is None or spec.mode_std is None:
         return {}

@@ -48,6 +48,7 @@ METRIC_COLUMNS: tuple[str, ...] = (
 TEXT_COLUMNS = frozenset(
     {
         "fid_extractor",
+        "fid_extractor_options",
         "fid_layer",
         "fid_split",
         "fid_note",

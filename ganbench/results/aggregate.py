@@ -48,13 +48,14 @@ def metric_columns(table: pd.DataFrame) -> list[str]:
     """Numeric metric columns with at least one value, known ones first."""
     extra = [
         c for c in table.columns
-        if c not in NOT_METRICS and c not in METRIC_COLUMNS and pd.api.types.is_numeric_dtype(table[c])
+        if c not in NOT_METRICS and c not in METRIC_COLUMNS and not columns.is_protocol(c)
+        and pd.api.types.is_numeric_dtype(table[c])
     ]  # fmt: skip
     cols = [c for c in METRIC_COLUMNS if c in table.columns] + sorted(extra)
     return [c for c in cols if pd.to_numeric(table[c], errors="coerce").notna().any()]
 
 
-def _distinct(values: Iterable[Any]) -> str:
+def distinct_text(values: Iterable[Any]) -> str:
     seen: list[str] = []
     for v in values:
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -89,9 +90,9 @@ def aggregate(table: pd.DataFrame) -> pd.DataFrame:
             rec[f"n_{m}"] = len(values)
         missing = [m for m in applicable.get(dataset, metrics) if rec[f"n_{m}"] < rec["n_seeds"]]
         rec["incomplete"] = ", ".join(missing)
-        for c in [*PROTOCOL_COLUMNS, "generator", "discriminator", "loss", "steps", "batch_size", "device"]:
+        for c in [*protocol_columns(table), "generator", "discriminator", "loss", "steps", "batch_size", "device"]:
             if c in group:
-                rec[c] = _distinct(group[c])
+                rec[c] = distinct_text(group[c])
         records.append(rec)
     return pd.DataFrame(records)
 
@@ -186,10 +187,16 @@ def runs_display(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def protocol_columns(table: pd.DataFrame) -> list[str]:
+    """The table's protocol columns: ganbench's, then the keys plugin metrics declared (``protocol=``)."""
+    own = [c for c in PROTOCOL_COLUMNS if c in table.columns]
+    return own + [c for c in columns.protocol_keys() if c in table.columns and c not in own]
+
+
 def protocol_display(table: pd.DataFrame) -> pd.DataFrame:
     """How each run's metrics were measured (extractor, layer, N, split, real-stats key, notes)."""
     cols = [c for c in ("variant", "dataset", "seed") if c in table.columns]
     if cols:
         table = table.sort_values(cols, kind="stable")
-    cols += [c for c in PROTOCOL_COLUMNS if c in table.columns]
+    cols += protocol_columns(table)
     return pd.DataFrame({c: table[c].map(format_value) for c in cols}).reset_index(drop=True)

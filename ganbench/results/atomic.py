@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
-import torch
 
 from ganbench.errors import DiskFullError
 
@@ -150,6 +149,8 @@ def _json_default(value: Any) -> Any:
 
 def save_torch(path: Path | str, obj: Any) -> None:
     """``torch.save`` atomically; keep ``obj`` to tensors and plain containers for ``weights_only`` loading."""
+    import torch  # only writers of checkpoints need it; reports and tables do not
+
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
 

@@ -243,14 +243,43 @@ def load_table(path: str | Path) -> pd.DataFrame:
     elif not path.exists():
         raise TableError(f"results table {str(path)!r} does not exist")
     suffix = path.suffix.lower()
+    if suffix not in {".csv", ".parquet", ".pq"}:
+        raise TableError(f"unsupported table file {str(path)!r}; valid: a .csv or .parquet file, or a results folder")
     try:
-        if suffix == ".csv":
-            return pd.read_csv(path)
-        if suffix in {".parquet", ".pq"}:
-            return pd.read_parquet(path)
+        frame = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
     except Exception as exc:  # pandas/pyarrow raise many types; the user needs one line
         raise TableError(f"cannot read results table {str(path)!r}: {type(exc).__name__}: {exc}") from None
-    raise TableError(f"unsupported table file {str(path)!r}; valid: a .csv or .parquet file, or a results folder")
+    return check_table(frame, path)
+
+
+def check_table(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A table with rows whose metric columns hold numbers (as numbers); otherwise one :class:`TableError` line.
+
+    Text in a metric column (a hand-edited CSV, a spreadsheet's ``n/a``) would otherwise make pandas read
+    the whole column as text, and every later step would leave the column out without a word.
+    """
+    if frame.empty:
+        raise TableError(f"results table {str(path)!r} has no rows (only a header); nothing to show")
+    frame = frame.copy()
+    for name in frame.columns:
+        if columns.column(name) is None or pd.api.types.is_numeric_dtype(frame[name]):
+            continue
+        values, bad = _as_numbers(frame[name])
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise TableError(
+                f"results table {str(path)!r}: metric column {name!r} must hold numbers, "
+                f"but row {row + 1} holds {frame[name].iloc[row]!r}"
+            )
+        frame[name] = values
+    return frame
+
+
+def _as_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``values`` as floats, and the mask of entries that are text rather than a number or blank."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
+    return numbers, bad
 
 
 @dataclass(frozen=True)
@@ -305,8 +334,7 @@ def _keyed(df: pd.DataFrame, label: str) -> dict[RowKey, pd.Series]:
 
 
 def _numeric_column(df: pd.DataFrame, metric: str, label: str) -> pd.Series:
-    values = pd.to_numeric(df[metric], errors="coerce")
-    bad = values.isna() & df[metric].notna() & (df[metric].astype(str).str.strip() != "")
+    values, bad = _as_numbers(df[metric])
     if bad.any():
         raise TableError(f"metric {metric!r} in the {label} table is not numeric (e.g. {df[metric][bad].iloc[0]!r})")
     return values

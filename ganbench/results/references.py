@@ -164,6 +164,10 @@ def load_reference(name_or_path: str) -> Reference:
             data = tomllib.load(fh)
     except OSError as exc:
         raise ReferenceError(f"cannot read reference {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ReferenceError(
+            f"reference {path} is not UTF-8 text (byte {exc.start}); it must be a UTF-8 TOML file"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ReferenceError(f"reference {path} is not valid TOML: {exc}") from None
     return parse_reference(data, source=str(path))

@@ -42,13 +42,15 @@ from ganbench.engine.ema import EmaGenerator
 from ganbench.engine.optim import make_schedules, make_training_step
 from ganbench.engine.sampling import generate
 from ganbench.engine.seeding import seed_everything
+from ganbench.engine.terms import history_columns
 from ganbench.engine.trainer import TrainResult, TrainState, make_optimizers, train
-from ganbench.errors import DiskFullError
+from ganbench.errors import DiskFullError, interruption_text
 from ganbench.results import atomic
 from ganbench.results.pictures import save_class_grid, save_image_grid, save_scatter
 from ganbench.results.table import EMA_ROW_FILE, EMA_SUFFIX, ROW_FILE
 from ganbench.results.tensorboard import TensorBoardLogger
 from ganbench.runner.context import CellContext, announce, score_samples
+from ganbench.runner.deadline import TIMEOUT_STATUS, CellTimeout, deadline, disarm
 from ganbench.runner.fingerprint import CONFIG_KEY, Fingerprint, cell_fingerprint
 from ganbench.runner.periodic import PeriodicEvaluator
 from ganbench.runner.plan import Cell, check_models
@@ -100,7 +102,7 @@ def fingerprint_of(cell: Cell, models: Models, ctx: CellContext) -> Fingerprint:
 
 def run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
     """Train and evaluate ``cell``; always returns (and writes) its row."""
-    with cpu_threads_for(ctx.device, ctx.dataset.spec.kind):
+    with cpu_threads_for(ctx.device, ctx.dataset.spec.kind), deadline(ctx.cell_timeout):
         return _run_cell(cell, ctx)
 
 
@@ -224,11 +226,17 @@ def _run_cell(cell: Cell, ctx: CellContext) -> dict[str, Any]:
         if ema_row is not None:  # written before the raw row: a finished raw row implies its EMA row
             ema_row.update(peak_mem_mb=row["peak_mem_mb"], wall_s=row["wall_s"])
             atomic.write_json(cell_dir / EMA_ROW_FILE, ema_row)
-    except KeyboardInterrupt:
-        row.update(status="interrupted", error="interrupted by the user (Ctrl-C)")
+        disarm()  # the row is complete: --cell-timeout no longer applies
+    except CellTimeout as exc:
+        row.update(status=TIMEOUT_STATUS, error=str(exc), wall_s=time.perf_counter() - started)
+        atomic.write_text(cell_dir / "error.txt", f"{exc}\n{traceback.format_exc()}")
+    except KeyboardInterrupt as exc:
+        disarm()
+        row.update(status="interrupted", error=interruption_text(exc))
         finish_row(row, cell_dir, ctx)
         raise
     except Exception as exc:
+        disarm()
         if isinstance(exc, DiskFullError):  # every later write fails too: stop the run, leave the cell to --resume
             raise
         if atomic.is_disk_full(exc):
@@ -310,8 +318,7 @@ def write_config(cell: Cell, models: Models, ctx: CellContext, cell_dir: Path) -
 
 def write_history(result: TrainResult, cell_dir: Path) -> None:
     buffer = io.StringIO()
-    fields = ["step", "d_loss", "g_loss"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=history_columns(result.history), extrasaction="ignore")
     writer.writeheader()
     writer.writerows(result.history)
     atomic.write_text(cell_dir / "history.csv", buffer.getvalue())

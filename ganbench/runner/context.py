@@ -37,6 +37,8 @@ class CellContext:
     resume: bool = False
     """Continue from the cell's ``checkpoint.pt`` when there is one."""
     group: CellGroup | None = None
+    cell_timeout: float | None = None
+    """``--cell-timeout``: seconds after which the cell stops and is recorded as ``timeout`` (None: no limit)."""
     """Data-parallel ranks training this cell together (``--nproc``/torchrun); None: this process alone."""
 
     @property
@@ -73,4 +75,5 @@ def score_samples(
         models=models,
         registry=ctx.registry,
         fake_labels=fake_labels,
+        extractor_options=e.extractor_options,
     )

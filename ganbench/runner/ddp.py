@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ganbench import exitcodes
 from ganbench.engine.distributed import Rendezvous, World, backend_for, rank_device
 from ganbench.errors import GanbenchError
 from ganbench.registry import PluginRegistry
@@ -116,7 +117,7 @@ def launch_local(nproc: int, argv: list[str], run_dir: Path, plan: Plan) -> int:
     levels = _silence("torch.distributed.elastic")  # its multi-line failure reports; we print one line
     try:
         elastic_launch(config, sys.executable)("-m", "ganbench", *argv)
-        return 0
+        return exitcodes.OK
     except ChildFailedError as exc:
         rank, failure = exc.get_first_failure()
         if failure.exitcode > 0:
@@ -125,10 +126,9 @@ def launch_local(nproc: int, argv: list[str], run_dir: Path, plan: Plan) -> int:
         cell = record_crash(run_dir, plan, line, nproc)
         where = f"; cell {cell} is recorded as failed" if cell else ""
         print(f"ganbench: error: {line}{where}", file=sys.stderr)
-        return 1
-    except SignalException:  # Ctrl-C or SIGTERM here: the agent has passed it on to the ranks and waited for them
-        print("ganbench: aborted", file=sys.stderr)
-        return 130
+        return exitcodes.CELLS_NOT_OK
+    except SignalException as exc:  # Ctrl-C or SIGTERM here: the agent has passed it on to the ranks and waited
+        return exitcodes.for_signal(exc.sigval)  # the CLI prints the line
     finally:
         for logger, level in levels.items():
             logger.setLevel(level)

@@ -85,6 +85,8 @@ def cell_fingerprint(
         fields["eval_real_samples"] = int(evaluation.n_real)
     if world_size > 1:
         fields.update(world_size=int(world_size), sync_bn=bool(sync_bn))
+    if evaluation.enabled and getattr(evaluation, "extractor_options", None):  # absent when none, as data_options
+        fields["extractor_options"] = _plain(dict(evaluation.extractor_options))
     if spec.extra.get("data_options"):  # --data-opt (absent when none, so older cells keep matching)
         fields["data_options"] = _plain(dict(spec.extra["data_options"]))
     return Fingerprint(fields)

@@ -41,6 +41,8 @@ class RunSettings:
     """The suite file and its name/description, when the run came from ``--config``."""
     vectorize_seeds: bool = False
     """Train the seeds of each variant × dataset together as one batched model (``--vectorize-seeds``)."""
+    cell_timeout: float | None = None
+    """``--cell-timeout``: stop a cell after this many seconds and record it as ``timeout``."""
 
 
 def plugin_requirements(registry: PluginRegistry) -> str:
@@ -81,6 +83,7 @@ def cell_context(
         "tensorboard": settings.tensorboard,
         "checkpoint_every": settings.checkpoint_every,
         "resume": settings.resume,
+        "cell_timeout": settings.cell_timeout,
     }
     values.update(overrides)
     return CellContext(**values)

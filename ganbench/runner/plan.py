@@ -21,7 +21,7 @@ from ganbench.engine.build import (
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.optim import check_training
 from ganbench.engine.seeding import check_seed
-from ganbench.errors import IncompatibleError, UserError
+from ganbench.errors import IncompatibleError, PluginContractError, UserError
 from ganbench.registry import PluginRegistry
 
 
@@ -36,6 +36,8 @@ class EvalOptions:
     cache_dir: Path | None = None
     metrics: tuple[str, ...] | None = None
     """Registered metrics to compute (``--metrics``); ``None`` = every default metric."""
+    extractor_options: Mapping[str, Any] = field(default_factory=dict)
+    """Options of the run's feature extractor (``--extractor-opt KEY=VALUE``), its factory's keyword arguments."""
     n_real: int | None = None
     """Real samples FID/KID/PRDC compare against (a seeded subset of the FID split); default all, at most 10,000."""
 
@@ -212,6 +214,7 @@ def make_plan(
             recipe = resolve_recipe(registry, variant, dataset.spec, composition)
             cfg = TrainConfig().with_overrides(dict(recipe.train_options)).with_overrides(train_overrides or {})
             models = build_models(registry, recipe, dataset.spec)  # raises IncompatibleError before training
+            check_generator_output(registry, models)
             check_training(registry, models, cfg)  # optimisers, schedules, training step: bad values fail here
             check_batch_size(models, cfg.batch_size, variant)
             cells.extend(Cell(variant, dataset_name, seed, cfg, composition) for seed in seeds)
@@ -251,6 +254,8 @@ def check_evaluation(registry: PluginRegistry, evaluation: EvalOptions, spec: Da
                 f"feature extractor {entry.name!r} does not support {spec.kind} data (dataset {spec.name}); "
                 f"it supports: {kinds}"
             )
+    if evaluation.extractor_options and (evaluation.extractor is not None or spec is not None):
+        check_extractor_options(registry, evaluation.extractor or spec.fid_extractor, evaluation.extractor_options)
     for metric in entries:
         if metric.extractor is not None:
             registry.extractor(metric.extractor)
@@ -261,9 +266,42 @@ def check_evaluation(registry: PluginRegistry, evaluation: EvalOptions, spec: Da
             )
 
 
+def check_extractor_options(registry: PluginRegistry, name: str, options: Mapping[str, Any]) -> None:
+    """``--extractor-opt`` keys the extractor does not take fail with its valid options, before anything trains;
+    an extractor that needs no Inception weights is built once on the CPU, so a value it rejects fails here too."""
+    import inspect
+
+    from ganbench.factories import check_options
+    from ganbench.metrics.features import FIXED_ARGUMENTS, get_extractor
+
+    factory = registry.extractor(name).factory
+    params = inspect.signature(factory).parameters
+    legacy = "weights" in params and params["weights"].default is inspect.Parameter.empty and "weights" not in options
+    check_options(f"extractor {name!r}", factory, options, exclude=(*FIXED_ARGUMENTS, *(["weights"] if legacy else [])))
+    if "inception_weights" not in params and not legacy:
+        get_extractor(name, registry=registry, options=options)
+
+
+def check_generator_output(registry: PluginRegistry, models: Models) -> None:
+    """A generator whose samples do not have the dataset's shape breaks the plugin contract: one line naming it."""
+    from ganbench.engine.sampling import generator_output_problem
+
+    problem = generator_output_problem(models)
+    if problem is not None:
+        name = models.recipe.generator
+        origin = registry.component("generator", name).origin
+        raise PluginContractError(f"generator {name!r} (plugin {origin}) breaks its contract: it {problem}")
+
+
 def check_models(registry: PluginRegistry, cell: Cell, dataset: GanDataset) -> Models:
     recipe = resolve_recipe(registry, cell.variant, dataset.spec, cell.composition)
     return build_models(registry, recipe, dataset.spec)
+
+
+def check_weights_path(weights: Path | str | None) -> None:
+    """A given ``--inception-weights`` that is a folder is refused whether or not FID uses Inception here."""
+    if weights is not None and Path(weights).expanduser().is_dir():
+        raise UserError(f"--inception-weights {str(weights)!r} is a folder; give the weights file itself (a .pth file)")
 
 
 def check_extractor_weights(plan: Plan, evaluation: EvalOptions) -> None:
@@ -275,6 +313,7 @@ def check_extractor_weights(plan: Plan, evaluation: EvalOptions) -> None:
     unsafe one is refused up front; a missing default one is left to the
     extractor, which may download it.
     """
+    check_weights_path(evaluation.inception_weights)
     if not evaluation.enabled:
         return
     from ganbench.metrics.inception import check_inception_weights

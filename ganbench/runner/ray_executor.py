@@ -39,12 +39,13 @@ import torch
 
 from ganbench.data.base import GanDataset
 from ganbench.engine.checkpoint import CHECKPOINT_FILE
-from ganbench.errors import UserError
+from ganbench.errors import UserError, interruption_text
 from ganbench.registry import PluginRegistry, get_registry
 from ganbench.results import atomic
 from ganbench.results.table import ROW_FILE
 from ganbench.runner.cell import base_row, run_cell
 from ganbench.runner.context import CellContext
+from ganbench.runner.deadline import TIMEOUT_STATUS, timeout_text
 from ganbench.runner.local import RunSettings, cell_context, start_run
 from ganbench.runner.plan import Cell, DataConfig, EvalOptions, Plan, load_dataset
 from ganbench.runner.rundir import rebuild
@@ -238,6 +239,7 @@ def run_plan_ray(
         threads = max(1, cpus // max(1, min(limit, len(plan.cells))))
         device = torch.device("cuda" if use_gpu else "cpu")
         pending: dict[Any, Cell] = {}
+        started: dict[Any, float] = {}  # when each task was submitted, for --cell-timeout
         queue = list(plan.cells)
         total = len(queue)
         try:
@@ -248,21 +250,67 @@ def run_plan_ray(
                     if settings.on_cell_start is not None:
                         settings.on_cell_start(cell, total - len(queue) - 1, total)
                     call = remote.options(name=f"ganbench:{cell.cell_id}", max_retries=0, **resources)
-                    pending[call.remote(task)] = cell
-                done, _ = ray.wait(list(pending), num_returns=1)
-                for ref in done:
+                    ref = call.remote(task)
+                    pending[ref] = cell
+                    started[ref] = time.monotonic()
+                done, _ = ray.wait(list(pending), num_returns=1, timeout=_wait_budget(started, settings.cell_timeout))
+                late = [] if done else _past_deadline(started, settings.cell_timeout)
+                for ref in [*done, *late]:
                     cell = pending.pop(ref)
-                    row = _collect(ray, ref, cell, plan, settings, plugins, device, registry)
+                    started.pop(ref)
+                    if ref in late:
+                        row = _time_out(ray, ref, cell, plan, settings, plugins, device, registry)
+                    else:
+                        row = _collect(ray, ref, cell, plan, settings, plugins, device, registry)
                     rebuild(settings.run_dir)
                     if settings.on_cell_end is not None:
                         settings.on_cell_end(cell, row)
-        except KeyboardInterrupt:
-            _interrupt(ray, pending, plan, settings, plugins, device, registry)
+        except KeyboardInterrupt as exc:
+            _interrupt(ray, pending, plan, settings, plugins, device, registry, exc)
             raise
         finally:
             table = rebuild(settings.run_dir)
             (settings.run_dir / TOKEN_FILE).unlink(missing_ok=True)
     return table
+
+
+def _wait_budget(started: dict[Any, float], timeout: float | None) -> float | None:
+    """How long ``ray.wait`` may block: until the earliest task's ``--cell-timeout`` (None: no limit)."""
+    if timeout is None or not started:
+        return None
+    return max(0.0, min(started.values()) + timeout - time.monotonic())
+
+
+def _past_deadline(started: dict[Any, float], timeout: float | None) -> list[Any]:
+    if timeout is None:
+        return []
+    now = time.monotonic()
+    return [ref for ref, start in started.items() if now - start >= timeout]
+
+
+def _time_out(
+    ray: Any,
+    ref: Any,
+    cell: Cell,
+    plan: Plan,
+    settings: RunSettings,
+    plugins: str,
+    device: torch.device,
+    registry: PluginRegistry,
+) -> dict[str, Any]:
+    """``--cell-timeout`` on Ray: cancel the task (killing its worker) and record the cell as ``timeout``.
+
+    The budget counts from submission, so time a task waited for a free worker counts too; with
+    ``--workers`` at most the number of cells, tasks start when they are submitted.
+    """
+    ray.cancel(ref, force=True)
+    assert settings.cell_timeout is not None
+    ctx = cell_context(registry, plan, cell, settings, plugins, device=device)
+    row = _failed_row(cell, ctx, TIMEOUT_STATUS, timeout_text(settings.cell_timeout))
+    cell_dir = settings.run_dir / cell.cell_id
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    atomic.write_json(cell_dir / ROW_FILE, row)
+    return row
 
 
 def _make_task(
@@ -341,8 +389,9 @@ def _interrupt(
     plugins: str,
     device: torch.device,
     registry: PluginRegistry,
+    reason: KeyboardInterrupt,
 ) -> None:
-    """Ctrl-C: cancel the tasks in flight and mark their cells interrupted; finished rows stay."""
+    """Ctrl-C or SIGTERM: cancel the tasks in flight and mark their cells interrupted; finished rows stay."""
     for ref in pending:
         ray.cancel(ref, force=True)
     deadline = time.monotonic() + 5
@@ -353,5 +402,5 @@ def _interrupt(
         except Exception:
             pass
         ctx = cell_context(registry, plan, cell, settings, plugins, device=device)
-        row = _failed_row(cell, ctx, "interrupted", "interrupted by the user (Ctrl-C)")
+        row = _failed_row(cell, ctx, "interrupted", interruption_text(reason))
         atomic.write_json(settings.run_dir / cell.cell_id / ROW_FILE, row)

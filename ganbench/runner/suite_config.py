@@ -73,6 +73,7 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "eval_real_samples": SuiteKey("int", "Real samples scored against (default: the FID split, at most 10,000)."),
     "eval_every": SuiteKey("int", "Also evaluate every N steps."),
     "extractor": SuiteKey("str", "Feature extractor for FID."),
+    "extractor_options": SuiteKey("table", "Feature extractor options (--extractor-opt), e.g. {dim = 32}."),
     "metrics": SuiteKey("names", "Metrics to compute (--metrics; default: every default metric)."),
     "inception_weights": SuiteKey("path", "Local InceptionV3 weights file."),
     "tensorboard": SuiteKey("bool", "Write TensorBoard event files."),
@@ -95,6 +96,7 @@ SUITE_KEYS: dict[str, SuiteKey] = {
     "training_step": SuiteKey("str", "Training step (alternating, ...)."),
     "training_step_options": SuiteKey("table", "Training step options (--training-step-opt)."),
     "vectorize_seeds": SuiteKey("bool", "Train each cell's seeds together as one batched model."),
+    "cell_timeout": SuiteKey("float", "Seconds before a cell is stopped and recorded as 'timeout'."),
 }
 ALIASES = {
     "plugins": "variants",
@@ -108,6 +110,7 @@ ALIASES = {
     "schedule_d_opt": "schedule_d_options",
     "training_step_opt": "training_step_options",
     "data_opt": "data_options",
+    "extractor_opt": "extractor_options",
 }
 TRAIN_KEYS = (
     "steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "log_every", "warmup_steps", "ema", "ema_start",
@@ -130,8 +133,20 @@ def _names(value: Any) -> list[str] | None:
     return None
 
 
+MAX_SEEDS = 1000
+"""Seeds one invocation may name: a typo like ``0-100000000`` is refused at once instead of planning for hours."""
+
+
+def check_seed_count(count: int, text: object) -> None:
+    if count > MAX_SEEDS:
+        raise UserError(f"seeds {text!r} name {count:,} seeds; at most {MAX_SEEDS:,} are allowed in one run")
+
+
 def int_ranges(text: str) -> list[int] | None:
-    """``"0,3,5-7"`` -> ``[0, 3, 5, 6, 7]`` (``A-B`` is inclusive); ``None`` when malformed."""
+    """``"0,3,5-7"`` -> ``[0, 3, 5, 6, 7]`` (``A-B`` is inclusive); ``None`` when malformed.
+
+    More than :data:`MAX_SEEDS` values is a :class:`UserError`, checked before any range is expanded.
+    """
     out: list[int] = []
     for part in (p.strip() for p in text.split(",")):
         if not part:
@@ -142,6 +157,7 @@ def int_ranges(text: str) -> list[int] | None:
                 lo, hi = int(first), int(last)
                 if hi < lo:
                     return None
+                check_seed_count(len(out) + hi - lo + 1, text)
                 out.extend(range(lo, hi + 1))
             else:
                 out.append(int(part))
@@ -156,6 +172,7 @@ def _ints(value: Any) -> list[int] | None:
     if isinstance(value, str):
         return int_ranges(value)
     if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        check_seed_count(len(value), f"[{value[0]}, ...]" if value else "[]")
         return list(value)
     return None
 
@@ -208,6 +225,11 @@ def load_suite(path: Path) -> dict[str, Any]:
         raise SuiteError(f"suite file {str(path)!r} does not exist") from None
     except OSError as exc:
         raise SuiteError(f"cannot read suite file {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SuiteError(
+            f"suite file {path} is not UTF-8 text (byte {exc.start} is 0x{exc.object[exc.start]:02x}); "
+            "a suite is a UTF-8 TOML file"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path} is not valid TOML: {exc}") from None
     return parse_suite(data, source=str(path), base=path.resolve().parent)

@@ -11,11 +11,7 @@ Like any third-party plugin it imports only :mod:`ganbench.plugin`; the conditio
 
 from __future__ import annotations
 
-from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
-
-from .acgan import acgan_loss
-from .generators import cond_dcgan_generator, cond_mlp_generator
-from .projection import projection_discriminator
+from ganbench.plugin import Recipe, Registrar, Variant, hookimpl, lazy
 
 CONCAT = {"conditioning": "concat"}
 POINTS_TRAIN = {"lr_g": 1e-3, "lr_d": 1e-3}
@@ -26,24 +22,26 @@ POINTS_TRAIN = {"lr_g": 1e-3, "lr_d": 1e-3}
 def ganbench_register(registrar: Registrar) -> None:
     registrar.add_generator(
         "cond-mlp",
-        cond_mlp_generator,
+        lazy(f"{__name__}.generators:cond_mlp_generator"),
         description="Conditional MLP generator for points: label embedding concatenated to the latent.",
         data_kinds=("points",),
     )
     registrar.add_generator(
         "cond-dcgan",
-        cond_dcgan_generator,
+        lazy(f"{__name__}.generators:cond_dcgan_generator"),
         description="Conditional DCGAN generator: conditional batch norm (conditioning=cbn) or concatenation (concat).",
         data_kinds=("image",),
     )
     registrar.add_discriminator(
         "projection",
-        projection_discriminator,
+        lazy(f"{__name__}.projection:projection_discriminator"),
         description="Projection discriminator (Miyato & Koyama 2018) on any registered body with features.",
         data_kinds=("image", "points"),
     )
     registrar.add_loss(
-        "acgan", acgan_loss, description="Non-saturating + auxiliary classifier on D's features (Odena et al. 2017)."
+        "acgan",
+        lazy(f"{__name__}.acgan:acgan_loss"),
+        description="Non-saturating + auxiliary classifier on D's features (Odena et al. 2017).",
     )
     registrar.add_variant(
         Variant(

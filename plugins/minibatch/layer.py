@@ -50,11 +50,12 @@ class MinibatchDiscrimination(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         n = features.shape[0]
         f = features if self.projection is None else features @ self.projection
-        m = (f @ self.T).view(n, self.kernels, self.kernel_dim).transpose(0, 1)  # (B, N, C)
-        dist = torch.cdist(m, m, p=1.0)  # (B, N, N): ‖M_{i,b} - M_{j,b}‖₁, computed directly for p = 1
-        self_pairs = torch.eye(n, dtype=torch.bool, device=features.device)
-        c = torch.exp(-dist).masked_fill(self_pairs, 0.0)
-        return c.sum(dim=2).transpose(0, 1)  # (N, B)
+        # (B, N, C), contiguous: cdist would copy a strided view in forward and again in backward.
+        m = (f @ self.T).view(n, self.kernels, self.kernel_dim).transpose(0, 1).contiguous()
+        dist = torch.cdist(m, m, p=1.0)  # (B, N, N): ‖M_{i,b} - M_{j,b}‖₁, all kernels in one batched op
+        # Σ_{j≠i} = Σ_j - 1: the self-pair distance is exactly 0, so its term is exactly exp(0) = 1 (and its
+        # gradient is sign(0) = 0); cheaper than masking the diagonal of a (B, N, N) tensor.
+        return torch.exp(-dist).sum(dim=2).t() - 1.0  # (N, B)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, kernels={self.kernels}, kernel_dim={self.kernel_dim}, rank={self.rank}"

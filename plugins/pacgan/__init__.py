@@ -9,10 +9,7 @@ it imports only :mod:`ganbench.plugin`. See docs/reproductions.md.
 
 from __future__ import annotations
 
-from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
-
-from .networks import bn_mlp_generator, maxout_discriminator
-from .packing import pacgan_discriminator
+from ganbench.plugin import Recipe, Registrar, Variant, hookimpl, lazy
 
 PACKS = (1, 2, 3, 4)
 PACKS_PER_BATCH = 100
@@ -41,19 +38,19 @@ def image_recipe(pack: int) -> Recipe:
 def ganbench_register(registrar: Registrar) -> None:
     registrar.add_generator(
         "mlp-bn",
-        bn_mlp_generator,
+        lazy(f"{__name__}.networks:bn_mlp_generator"),
         description="PacGAN's 2D generator: z in R^2, 4 x 400 (linear, BatchNorm, ReLU), linear output.",
         data_kinds=("points",),
     )
     registrar.add_discriminator(
         "maxout",
-        maxout_discriminator,
+        lazy(f"{__name__}.networks:maxout_discriminator"),
         description="PacGAN's 2D discriminator body: 3 maxout layers (200 units x 5 pieces), linear logit.",
         data_kinds=("points",),
     )
     registrar.add_discriminator(
         "pacgan",
-        pacgan_discriminator,
+        lazy(f"{__name__}.packing:pacgan_discriminator"),
         description="Packing (PacGAN): scores m samples at once on any registered body (maxout/dcgan default).",
         data_kinds=("image", "points"),
     )

@@ -9,10 +9,7 @@ built-in ``conditional`` plugin, by name) with the paper's optimiser: Adam, lr 2
 
 from __future__ import annotations
 
-from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
-
-from .factories import conditional_resnet_generator, resnet_discriminator, resnet_generator
-from .hinge import hinge_loss
+from ganbench.plugin import Recipe, Registrar, Variant, hookimpl, lazy
 
 SNGAN_TRAIN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.0, "beta2": 0.9, "d_steps": 5}
 """The optimiser Miyato et al. (2018) use for the CIFAR-10 ResNet: Adam α = 2e-4, β1 = 0, β2 = 0.9, n_dis = 5."""
@@ -22,23 +19,27 @@ SNGAN_TRAIN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.0, "beta2": 0.9, "d_steps"
 def ganbench_register(registrar: Registrar) -> None:
     registrar.add_generator(
         "sngan-resnet",
-        resnet_generator,
+        lazy(f"{__name__}.factories:resnet_generator"),
         description="SNGAN ResNet generator (linear to 4x4, residual up-sampling blocks, BN, tanh); 16/32/64 px.",
         data_kinds=("image",),
     )
     registrar.add_discriminator(
         "sngan-resnet",
-        resnet_discriminator,
+        lazy(f"{__name__}.factories:resnet_discriminator"),
         description="SNGAN ResNet discriminator (spectral norm, residual blocks, global sum pooling); 16/32/64 px.",
         data_kinds=("image",),
     )
     registrar.add_generator(
         "sngan-resnet-cbn",
-        conditional_resnet_generator,
+        lazy(f"{__name__}.factories:conditional_resnet_generator"),
         description="SNGAN ResNet generator with conditional batch norm (per-class γ, β); 16/32/64 px.",
         data_kinds=("image",),
     )
-    registrar.add_loss("hinge", hinge_loss, description="Hinge loss (Lim & Ye 2017; SNGAN, Miyato et al. 2018).")
+    registrar.add_loss(
+        "hinge",
+        lazy(f"{__name__}.hinge:hinge_loss"),
+        description="Hinge loss (Lim & Ye 2017; SNGAN, Miyato et al. 2018).",
+    )
     registrar.add_variant(
         Variant(
             name="sngan",

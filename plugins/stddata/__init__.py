@@ -8,58 +8,49 @@ when a dataset is built, and ``locate`` only looks at file names.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
-from ganbench.plugin import DatasetOptions, GanDataset, hookimpl
+from ganbench.plugin import hookimpl, lazy
 
-from . import celeba, cifar, folder, mnist
-
-
-def _mnist_factory(name: str, options: DatasetOptions) -> GanDataset:
-    return mnist.load(name, options)
-
-
-def _mnist_locate(name: str, root: Path) -> Path | None:
-    return mnist.locate(mnist.KINDS[name], root)
+from . import catalogue
 
 
 @hookimpl
 def ganbench_register(registrar) -> None:
-    for name, kind in mnist.KINDS.items():
+    for name, kind in catalogue.KINDS.items():
         registrar.add_dataset(
             name,
-            partial(_mnist_factory, name),
+            partial(lazy(f"{__name__}.mnist:load"), name),
             description=kind.description,
             kind="image",
-            shape=(1, mnist.NATIVE, mnist.NATIVE),
+            shape=(1, catalogue.MNIST_NATIVE, catalogue.MNIST_NATIVE),
             size=60_000,
-            locate=partial(_mnist_locate, name),
+            locate=partial(lazy(f"{__name__}.mnist:locate_kind"), name),
         )
     registrar.add_dataset(
         "cifar10",
-        cifar.load,
-        description=cifar.DESCRIPTION,
+        lazy(f"{__name__}.cifar:load"),
+        description=catalogue.CIFAR_DESCRIPTION,
         kind="image",
-        shape=(3, cifar.NATIVE, cifar.NATIVE),
+        shape=(3, catalogue.CIFAR_NATIVE, catalogue.CIFAR_NATIVE),
         size=50_000,
-        locate=cifar.locate,
+        locate=lazy(f"{__name__}.cifar:locate"),
     )
     registrar.add_dataset(
         "celeba",
-        celeba.load,
-        description=celeba.DESCRIPTION,
+        lazy(f"{__name__}.celeba:load"),
+        description=catalogue.CELEBA_DESCRIPTION,
         kind="image",
-        shape=(3, celeba.NATIVE, celeba.NATIVE),
-        size=celeba.TRAIN_SIZE,
-        locate=celeba.locate,
+        shape=(3, catalogue.CELEBA_NATIVE, catalogue.CELEBA_NATIVE),
+        size=catalogue.CELEBA_TRAIN_SIZE,
+        locate=lazy(f"{__name__}.celeba:locate"),
     )
     # No fixed location under the data root, so no ``locate``.
     registrar.add_dataset(
         "folder",
-        folder.load,
-        description=folder.DESCRIPTION,
+        lazy(f"{__name__}.folder:load"),
+        description=catalogue.FOLDER_DESCRIPTION,
         kind="image",
-        shape=(folder.CHANNELS, folder.NATIVE, folder.NATIVE),
+        shape=(catalogue.FOLDER_CHANNELS, catalogue.FOLDER_NATIVE, catalogue.FOLDER_NATIVE),
         size=None,
         parameterised=True,
     )

@@ -21,6 +21,7 @@ from torch.utils.data import Dataset
 
 from ganbench.plugin import DatasetOptions, DatasetUnavailableError, DataSpec, GanDataset
 
+from .catalogue import CELEBA_NATIVE as NATIVE
 from .common import (
     ImageFiles,
     check_resolution,
@@ -30,7 +31,6 @@ from .common import (
     unavailable,
 )
 
-NATIVE = 64
 SPLITS = ("train", "valid", "test", "all")
 BASE_FOLDER = "celeba"
 IMAGES = "img_align_celeba"
@@ -43,8 +43,6 @@ ANNOTATIONS = (
     "list_landmarks_align_celeba.txt",
     "list_eval_partition.txt",
 )
-TRAIN_SIZE = 162_770
-DESCRIPTION = "CelebA aligned faces (torchvision), center-cropped and resized to 64x64 RGB; 163k train images."
 SITE = "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html"
 
 

@@ -15,6 +15,7 @@ import torch
 
 from ganbench.plugin import DatasetOptions, DataSpec
 
+from .catalogue import CIFAR_NATIVE as NATIVE
 from .common import (
     CachedTensorDataset,
     check_resolution,
@@ -24,14 +25,12 @@ from .common import (
     unavailable,
 )
 
-NATIVE = 32
 SPLITS = ("train", "test")
 BASE_FOLDER = "cifar-10-batches-py"
 ARCHIVE = "cifar-10-python.tar.gz"
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 # Fixed by the format; kept here so ``locate`` needs no torchvision import. A test checks them.
 FILES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch", "batches.meta")
-DESCRIPTION = "CIFAR-10 (torchvision), 32x32 RGB, 50k train / 10k test, 10 classes."
 
 
 def locate(root: Path) -> Path | None:

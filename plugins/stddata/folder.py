@@ -21,11 +21,9 @@ from torch.utils.data import Dataset
 
 from ganbench.plugin import DatasetOptions, DatasetUnavailableError, DataSpec, GanDataset, IncompatibleError
 
+from .catalogue import FOLDER_CHANNELS as CHANNELS
+from .catalogue import FOLDER_NATIVE as NATIVE
 from .common import ImageFiles, check_resolution, check_split
-
-NATIVE = 64
-CHANNELS = 3
-DESCRIPTION = "Any folder of images, searched recursively (folder:PATH); resized and center-cropped to 64x64 RGB."
 
 
 def image_extensions() -> tuple[str, ...]:

@@ -9,13 +9,14 @@ md5 dropped into ``raw/`` is extracted on the next run without any network.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from ganbench.plugin import DatasetOptions, DataSpec
 
+from .catalogue import KINDS, MnistKind
+from .catalogue import MNIST_NATIVE as NATIVE
 from .common import (
     CachedTensorDataset,
     check_resolution,
@@ -24,7 +25,6 @@ from .common import (
     unavailable,
 )
 
-NATIVE = 28
 SPLITS = ("train", "test")
 # File names are fixed by the format; kept here so ``locate`` needs no torchvision import
 # (importing torchvision.datasets costs seconds). A test checks them against torchvision's lists.
@@ -34,21 +34,6 @@ RAW_FILES = (
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
-
-
-@dataclass(frozen=True)
-class MnistKind:
-    name: str
-    tv_class: str
-    description: str
-
-
-KINDS = {
-    "mnist": MnistKind("mnist", "MNIST", "MNIST handwritten digits (torchvision), 60k train / 10k test, 10 classes."),
-    "fashion-mnist": MnistKind(
-        "fashion-mnist", "FashionMNIST", "Fashion-MNIST clothes (torchvision), 60k train / 10k test, 10 classes."
-    ),
-}
 
 
 def raw_dir(kind: MnistKind, root: Path) -> Path:
@@ -161,3 +146,8 @@ class MnistDataset(CachedTensorDataset):
 
 def load(name: str, options: DatasetOptions) -> MnistDataset:
     return MnistDataset(KINDS[name], options)
+
+
+def locate_kind(name: str, root: Path) -> Path | None:
+    """:func:`locate` by dataset name (what the plugin registers)."""
+    return locate(KINDS[name], root)

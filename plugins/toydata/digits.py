@@ -7,20 +7,18 @@ held out for every run and every metric.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
 from ganbench.plugin import DatasetOptions, DataSpec, IncompatibleError, TensorGanDataset
 
-DIGITS_DEFAULT_RESOLUTION = 16
-TEST_FRACTION = 0.2
-DIGITS_TOTAL = 1_797
-DIGITS_TRAIN_SIZE = DIGITS_TOTAL - math.ceil(DIGITS_TOTAL * TEST_FRACTION)
-"""1,437: scikit-learn's ``train_test_split`` rounds the test share up."""
-STACKED_TRAIN_SIZE = 50_000
-STACKED_TEST_SIZE = 10_000
+from .catalogue import (
+    DIGITS_DEFAULT_RESOLUTION,
+    STACKED_TEST_SIZE,
+    STACKED_TRAIN_SIZE,
+    TEST_FRACTION,
+)
+
 SUPPORTED_RESOLUTIONS = (8, 16, 28, 32, 64)
 
 

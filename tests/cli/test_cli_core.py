@@ -124,6 +124,10 @@ def test_run_writes_cells_and_table(tmp_path):
         for name in ("config.json", "metrics.json", "history.csv", "samples.png", "generator.pt"):
             assert (run_dir / cell / name).is_file(), (cell, name)
     assert (run_dir / "infogan-ring8-s1" / "traversal.png").is_file()
+    history = pd.read_csv(run_dir / "infogan-ring8-s1" / "history.csv")  # the loss terms, next to the losses
+    d_terms, g_terms = ["d_real", "d_fake", "d_info_cat", "d_info_cont"], ["g_adv", "g_info_cat", "g_info_cont"]
+    assert list(history.columns) == ["step", "d_loss", "g_loss", *d_terms, *g_terms]
+    assert history.notna().all().all()
     assert "dcgan" in result.stdout and "infogan" in result.stdout
     assert not list(run_dir.rglob("*.tmp"))
 

@@ -133,3 +133,53 @@ def test_values_torch_would_reject_are_user_errors_before_training(overrides, ne
     with pytest.raises(UserError) as info:
         TrainConfig().with_overrides(overrides)
     assert needle in str(info.value)
+
+
+# -- loss terms are logged next to the losses ------------------------------------------------------
+class TermLoss(GANLoss):
+    """Known terms: D returns its call number as ``calls`` and, on even calls only, ``lazy``; G returns ``d_loss``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def discriminator_loss(self, discriminator, real, fake, codes):
+        self.calls += 1
+        total = torch.nn.functional.softplus(discriminator(fake)).mean()
+        terms = {"calls": torch.tensor(float(self.calls))}
+        if self.calls % 2 == 0:
+            terms["lazy"] = torch.tensor(10.0 * self.calls)
+        return LossOutput(total, terms)
+
+    def generator_loss(self, discriminator, fake, codes):
+        total = torch.nn.functional.softplus(-discriminator(fake)).mean()
+        return LossOutput(total, {"g_adv": total, "loss": torch.tensor(-1.0)})
+
+
+def test_loss_terms_are_logged_per_interval_with_side_prefixed_names():
+    from ganbench.engine.terms import history_columns, term_column
+
+    registry = get_registry()
+    data = registry.dataset("ring8")[0].factory(DatasetOptions(root=Path(".")))
+    models = build_models(registry, resolve_recipe(registry, "dcgan", data.spec), data.spec)
+    models.loss = TermLoss()
+    logged = []
+    result = train(
+        models, batch_stream(data, "train", batch_size=16, device=CPU, seed=0),
+        TrainConfig(steps=7, log_every=3), CPU, on_log=lambda step, losses, img_s: logged.append(losses),
+    )  # fmt: skip
+    assert result.status == "ok"
+    assert [h["step"] for h in result.history] == [3, 6, 7]
+    # intervals: steps 1-3 (calls 1, 2, 3), 4-6 (4, 5, 6), 7 (7); lazy is averaged over the steps that had it
+    assert [h["d_calls"] for h in result.history] == [2.0, 5.0, 7.0]
+    assert [h.get("d_lazy") for h in result.history] == [20.0, 50.0, None]
+    for h in result.history:
+        assert h["g_adv"] == pytest.approx(h["g_loss"], rel=1e-6)  # already prefixed: kept as it is
+        assert h["g_loss_term"] == -1.0  # never shadows the loss column
+    assert history_columns(result.history) == ["step", "d_loss", "g_loss", "d_calls", "g_adv", "g_loss_term", "d_lazy"]
+    assert [{k: v for k, v in h.items() if k != "step"} for h in result.history] == logged
+    assert (term_column("d", "d_real"), term_column("g", "d_real"), term_column("d", "loss")) == (
+        "d_real",
+        "g_d_real",
+        "d_loss_term",
+    )

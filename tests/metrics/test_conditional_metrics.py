@@ -122,7 +122,7 @@ def test_evaluation_labels_are_class_balanced() -> None:
 
 def _class_accuracy_on(dataset: str, images: torch.Tensor, labels: torch.Tensor) -> dict:
     """The registered ``class_accuracy`` metric on ``images`` generated "for" ``labels``."""
-    from ganbench.builtins.metrics import class_accuracy
+    from ganbench.builtins.metrics.measures import class_accuracy
     from ganbench.data.base import DatasetOptions
     from ganbench.metrics.inputs import MetricInputs
     from ganbench.registry import get_registry

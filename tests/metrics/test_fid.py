@@ -112,3 +112,20 @@ def test_agreement_note() -> None:
     assert fid_agreement_note(10.0, 10.000001) is None
     assert "disagree" in (fid_agreement_note(10.0, 10.5) or "")
     assert "not finite" in (fid_agreement_note(math.nan, 1.0) or "")
+
+
+@pytest.mark.parametrize(("dim", "rank"), [(64, 2), (64, 63), (16, 16), (3, 0)])
+def test_covariance_rank_matches_numpy(dim, rank):
+    """The Cholesky screen and eigenvalue count agree with numpy's SVD-based matrix_rank on float32 features."""
+    from ganbench.metrics.fid import covariance_rank, feature_statistics
+
+    g = torch.Generator().manual_seed(dim + rank)
+    features = (torch.randn(2000, max(rank, 1), generator=g) @ torch.randn(max(rank, 1), dim, generator=g)).float()
+    if rank == 0:
+        features = torch.ones(2000, dim)
+    sigma = feature_statistics(features)["sigma"]
+    centred = features.double().numpy() - features.double().numpy().mean(0)
+    singular = np.linalg.svd(centred, compute_uv=False)
+    expected = int((singular > 1e-4 * singular.max()).sum()) if singular.max() > 0 else 0  # float32 round-off: ~1e-7
+    assert expected == rank
+    assert covariance_rank(sigma) == (None if rank == dim else rank)

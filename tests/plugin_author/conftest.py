@@ -13,4 +13,4 @@ from tests.plugin_author.helpers import EXAMPLE, pip_install
 def extra_losses_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``examples/ganbench-extra-losses`` installed for real into a private site dir (once per session)."""
     root = tmp_path_factory.mktemp("extra-losses")
-    return pip_install(EXAMPLE, root / "site", root)
+    return pip_install(EXAMPLE, site=root / "site", workdir=root)

@@ -19,22 +19,25 @@ EXAMPLE_DISTRIBUTION = "ganbench-extra-losses"
 _BUILD_LITTER = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache")
 
 
-def pip_install(source: Path, site: Path, workdir: Path) -> Path:
-    """Build and install ``source`` into ``site`` offline; return ``site``.
+def pip_install(*sources: Path, site: Path, workdir: Path) -> Path:
+    """Build and install ``sources`` into ``site`` offline, in one pip call; return ``site``.
 
-    The source is copied first so that setuptools' in-tree ``build/`` and
+    Each source is copied first so that setuptools' in-tree ``build/`` and
     ``*.egg-info`` litter lands in ``workdir``, not in the repository.
     ``--no-build-isolation`` uses this environment's setuptools instead of
     downloading one; ``--no-index`` makes sure nothing is fetched.
     """
-    copy = workdir / source.name
-    shutil.copytree(source, copy, ignore=_BUILD_LITTER)
+    copies = []
+    for source in sources:
+        copies.append(workdir / source.name)
+        shutil.copytree(source, copies[-1], ignore=_BUILD_LITTER)
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-        "--disable-pip-version-check", "--target", str(site), str(copy),
+        "--disable-pip-version-check", "--target", str(site), *map(str, copies),
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"pip install {source.name} failed:\n{result.stdout}\n{result.stderr}"
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    names = ", ".join(s.name for s in sources)
+    assert result.returncode == 0, f"pip install {names} failed:\n{result.stdout}\n{result.stderr}"
     return site
 
 

@@ -17,12 +17,13 @@ import subprocess
 import sys
 import types
 
+import numpy as np
 import pluggy
 import pytest
 import torch
 
 import ganbench.plugin
-from ganbench import hookspecs
+from ganbench import hookspecs, testing
 from ganbench.data.base import DataSpec
 from ganbench.engine.build import build_models
 from ganbench.engine.config import TrainConfig
@@ -102,15 +103,21 @@ def _python_blocks() -> list[str]:
 
 
 def test_public_api_names_in_the_document_exist():
-    """Every ``from ganbench...`` import in the document's code is a public name of ganbench.plugin."""
+    """Every ``from ganbench...`` import in the document's code is a public name of ganbench.plugin (or
+    ``from ganbench import testing``), and every ``testing.X`` it uses is a public name of ganbench.testing."""
     imported: set[str] = set()
     for block in _python_blocks():
         for node in ast.walk(ast.parse(block)):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ganbench"):
+                if node.module == "ganbench":  # the other public module: the in-process test helpers
+                    assert [alias.name for alias in node.names] == ["testing"]
+                    continue
                 assert node.module == "ganbench.plugin", node.module
                 imported |= {alias.name for alias in node.names}
     assert {"hookimpl", "Registrar", "Recipe", "Variant"} <= imported
     assert imported <= set(ganbench.plugin.__all__), imported - set(ganbench.plugin.__all__)
+    used = set(re.findall(r"(?<!torch\.)\btesting\.([A-Za-z_]+)", "\n".join(_python_blocks())))
+    assert used and used <= set(testing.__all__), used - set(testing.__all__)
 
 
 # -- drift is caught ---------------------------------------------------------------
@@ -278,9 +285,38 @@ def test_extractor_example_gives_fid_on_its_features(tmp_path):
     assert row["fid"] == pytest.approx(expected, rel=1e-3, abs=1e-6)
     weights = tmp_path / "w.pt"
     torch.save({"w": torch.ones(256, 32)}, weights)
-    loaded = get_extractor("my-projection", inception_weights=weights, registry=registry)
+    loaded = get_extractor("my-projection", options={"weights": str(weights)}, registry=registry)
     assert loaded.weights_hash != fx.weights_hash
     torch.testing.assert_close(loaded(fake), (fake.flatten(1).sum(1, keepdim=True) / 16).expand(-1, 32))
+    # the Inception weights never reach it (it does not ask for them): no crash, the seeded projection
+    inception = get_extractor("my-projection", inception_weights=tmp_path / "inception.pt", registry=registry)
+    torch.testing.assert_close(inception(fake), fx(fake))
+    wide = get_extractor("my-projection", options={"dim": 8, "seed": 3}, registry=registry)
+    assert wide(fake).shape == (500, 8) and wide.layer == "proj8" and wide.options == {"dim": 8, "seed": 3}
+    # the run's options reach the extractor and are recorded; the real features are cached per options
+    row8 = evaluate_metrics(
+        fake, dataset, device="cpu", cache_dir=tmp_path, metrics=["fid"], extractor="my-projection", registry=registry,
+        extractor_options={"dim": 8, "seed": 3},
+    )  # fmt: skip
+    assert (row8["fid_layer"], row8["fid_extractor_options"]) == ("proj8", '{"dim": 8, "seed": 3}')
+    assert row8["real_stats_key"] != row["real_stats_key"] and "fid_extractor_options" not in row
+    assert "rank" not in (row["fid_note"] or "")  # 256 values per image: full-rank 32-D features
+
+
+def test_rank_deficient_features_are_noted_once(tmp_path):
+    """2-D points projected to 32-D: finite FID, KID and PRDC, and one note in fid_note saying the rank."""
+    from ganbench.metrics.evaluate import evaluate_metrics
+
+    registry = _register_source(_python_block_after("<!-- example: extractor -->"), "doc_extractor_rank")
+    dataset, fake = _ring8(tmp_path)
+    row = evaluate_metrics(
+        fake, dataset, device="cpu", cache_dir=tmp_path, metrics=["fid", "prdc"], extractor="my-projection",
+        registry=registry,
+    )  # fmt: skip
+    assert all(np.isfinite(row[k]) for k in ("fid", "kid_mean", "precision", "recall"))
+    assert row["fid_note"].count("rank") == 1 and "rank 2 < dimension 32" in row["fid_note"]
+    raw = evaluate_metrics(fake, dataset, device="cpu", cache_dir=tmp_path, metrics=["fid", "prdc"], registry=registry)
+    assert "rank" not in (raw["fid_note"] or "")
 
 
 # -- the training-seam and label examples work ------------------------------------------------

@@ -27,6 +27,8 @@ from ganbench.errors import UserError
 from ganbench.registrar import PluginOrigin
 from ganbench.registry import API_VERSION, PluginRegistry
 from ganbench.scaffold import (
+    EXTRAS,
+    EXTRAS_DIR,
     MAX_NAME_LENGTH,
     TEMPLATES,
     DestinationExistsError,
@@ -108,17 +110,52 @@ def test_generated_package_layout(tmp_path):
             py_compile.compile(str(path / relative), cfile=str(tmp_path / "compiled.pyc"), doraise=True)
 
 
-def test_generated_package_is_ruff_clean(tmp_path):
+@pytest.mark.parametrize("extras", [(), tuple(EXTRAS)], ids=["plain", "with-all"])
+def test_generated_package_is_ruff_clean(tmp_path, extras):
     pytest.importorskip("ruff")
     name = "gb-scaffold-lint-with-the-longest-name-ok"[:MAX_NAME_LENGTH]  # long names must not break line lengths
-    path = generate(name, tmp_path)
+    path = generate(name, tmp_path, extras=extras, prefix="p" * MAX_NAME_LENGTH if extras else None)
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], capture_output=True, text=True, cwd=path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_with_extras_and_a_prefix(tmp_path):
+    """--with adds one module and one test file per seam; --prefix names every registered component."""
+    path = generate("gb-scaffold-extras", tmp_path, extras=("training-step", "metric"), prefix="gbx")
+    files = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
+    expected = {f.format(module="gb_scaffold_extras") for f in EXPECTED_FILES}
+    added = {"src/gb_scaffold_extras/metric.py", "tests/test_metric.py"}
+    added |= {"src/gb_scaffold_extras/training_step.py", "tests/test_training_step.py"}
+    assert files == expected | added
+    init = (path / "src/gb_scaffold_extras/__init__.py").read_text()
+    assert "from gb_scaffold_extras import metric, training_step\n" in init
+    assert init.endswith("    metric.register(registrar)\n    training_step.register(registrar)\n")
+    assert 'NAME = "gbx"' in (path / "src/gb_scaffold_extras/components.py").read_text()
+    readme = (path / "README.md").read_text()
+    assert "| metric | `gbx-mean-shift` |" in readme and "--plugins gbx --dataset gbx-hexagon" in readme
+    for relative in sorted(files):
+        text = (path / relative).read_text()
+        assert "${" not in text, f"unrendered placeholder in {relative}"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--with", "metric,nope"], "--with: unknown seam 'nope'; valid choices: metric, extractor, optimizer"),
+        (["--prefix", "Bad"], "invalid --prefix 'Bad'"),
+        (["--prefix", "dcgan"], "invalid --prefix 'dcgan': installed plugins already register generator 'dcgan'"),
+    ],
+)
+def test_bad_extras_and_prefixes_are_one_line_errors(tmp_path, capsys, args, needle):
+    assert run_cli("new-plugin", "gb-scaffold-bad", "--dest", str(tmp_path), *args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert not any(tmp_path.iterdir())
+
+
 def test_generated_plugin_registers_and_trains_in_process(tmp_path, monkeypatch):
     """Every registration is valid and every recipe builds and trains through ganbench's registry and engine."""
-    path = generate("gb-scaffold-inproc", tmp_path)
+    path = generate("gb-scaffold-inproc", tmp_path, extras=tuple(EXTRAS))
     monkeypatch.syspath_prepend(str(path / "src"))
     try:
         module = importlib.import_module("gb_scaffold_inproc")
@@ -126,6 +163,7 @@ def test_generated_plugin_registers_and_trains_in_process(tmp_path, monkeypatch)
         assert registry.add_plugin(module, PluginOrigin("gb_scaffold_inproc", "gb-scaffold-inproc", "0.1.0"))
         [info] = [p for p in registry.plugins if p.origin.distribution == "gb-scaffold-inproc"]
         expected = {f"{k}:gb-scaffold-inproc" for k in ("generator", "discriminator", "loss", "variant")}
+        expected |= {extra.component.format(prefix="gb-scaffold-inproc") for extra in EXTRAS.values()}
         assert set(info.registered) == expected | {"dataset:gb-scaffold-inproc-hexagon"}
 
         entry, _ = registry.dataset("gb-scaffold-inproc-hexagon")
@@ -165,17 +203,19 @@ def test_cli_new_plugin(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_generated_package_tests_pass_once_installed(tmp_path):
-    """new-plugin -> pip install -> the package's own tests, which run `ganbench plugins` and `ganbench run`."""
-    assert run_cli("new-plugin", "gb-scaffold-e2e", "--dest", str(tmp_path / "src")) == 0
+    """new-plugin --with all -> pip install -> the package's own tests (every seam's, in-process through
+    ganbench.testing, then `ganbench plugins` and `ganbench run` in subprocesses): one install, one pytest run."""
+    args = ("--dest", str(tmp_path / "src"), "--with", "all", "--prefix", "gbe")
+    assert run_cli("new-plugin", "gb-scaffold-e2e", *args) == 0
     package = tmp_path / "src" / "gb-scaffold-e2e"
-    site = pip_install(package, tmp_path / "site", tmp_path)
+    site = pip_install(package, site=tmp_path / "site", workdir=tmp_path)
     assert (site / "gb_scaffold_e2e" / "__init__.py").is_file()
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         capture_output=True, text=True, cwd=package, env=subprocess_env(site), timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"\b8 passed\b", result.stdout), result.stdout[-2000:]
+    assert re.search(r"\b20 passed\b", result.stdout), result.stdout[-2000:]  # 8 of the base package, 12 of the seams
 
 
 def test_templates_are_shipped_as_package_data():
@@ -185,5 +225,7 @@ def test_templates_are_shipped_as_package_data():
     patterns = [*package_data.get("ganbench.scaffold", []), *package_data.get("*", [])]
     package_dir = TEMPLATES.parent
     shipped = {Path(p) for pattern in patterns for p in glob.glob(str(package_dir / pattern), recursive=True)}
-    templates = {p for p in TEMPLATES.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    templates = {
+        p for root in (TEMPLATES, EXTRAS_DIR) for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
     assert templates and templates <= shipped, sorted(str(p.relative_to(package_dir)) for p in templates - shipped)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import ganbench.builtins.infogan
-from ganbench.builtins.infogan import infogan_loss
+from ganbench.builtins.infogan.factory import infogan_loss
 from ganbench.builtins.vanilla.discriminators import mlp_discriminator
 from ganbench.plugin import BuildContext, DataSpec, IncompatibleError
 from ganbench.registrar import PluginOrigin

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import ganbench.builtins.minibatch
-from ganbench.builtins.minibatch import MinibatchDiscriminator, minibatch_discriminator
+from ganbench.builtins.minibatch.discriminator import MinibatchDiscriminator, minibatch_discriminator
 from ganbench.builtins.minibatch.layer import MinibatchDiscrimination
 from ganbench.builtins.vanilla.discriminators import (
     DCGANDiscriminator,
@@ -64,6 +64,26 @@ def test_layer_matches_numpy_double_loop(rank: int | None) -> None:
     want = reference_o(f.numpy(), t)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
     assert want.min() > 0.05  # non-trivial values: the comparison is not 0 == 0
+
+
+def test_layer_gradients_match_the_masked_double_sum() -> None:
+    """The gradient equals that of o written out as in the paper (explicit j ≠ i mask, float64)."""
+    torch.manual_seed(1)
+    layer = MinibatchDiscrimination(in_features=6, kernels=4, kernel_dim=3, init_std=0.3).double()
+    f = torch.randn(9, 6, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(9, 4, dtype=torch.float64)
+
+    def paper(f: torch.Tensor) -> torch.Tensor:
+        m = f @ layer.T  # (N, B·C)
+        m = m.view(9, 4, 3)
+        dist = (m[:, None] - m[None, :]).abs().sum(-1)  # (N, N, B)
+        others = ~torch.eye(9, dtype=torch.bool)[:, :, None]
+        return (torch.exp(-dist) * others).sum(1)
+
+    got = torch.autograd.grad((layer(f) * weights).sum(), (f, layer.T))
+    want = torch.autograd.grad((paper(f) * weights).sum(), (f, layer.T))
+    for g, w in zip(got, want, strict=True):
+        torch.testing.assert_close(g, w, rtol=1e-10, atol=1e-12)
 
 
 def test_layer_default_init_and_self_pairs() -> None:

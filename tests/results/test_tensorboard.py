@@ -42,6 +42,7 @@ def test_tensorboard_logs_metrics_once_and_samples_per_evaluation(logdir: Path):
     tags = acc.Tags()
     scalars = tags["scalars"]
     assert "loss/d_loss" in scalars and "loss/g_loss" in scalars
+    assert "loss/d_real" in scalars and "loss/d_fake" in scalars  # the loss's terms, per read-out
     metric_tags = [t for t in scalars if t.startswith("metrics/")]
     assert metric_tags, scalars
     for banned in ("step", "seed", "batch_size", "fid_n_fake", "fid_n_real", "modes_total", "d_loss"):

@@ -101,3 +101,36 @@ def test_data_parallel_cells_record_world_size_and_sync_bn():
     assert two.fields["world_size"] == 2 and two.fields["sync_bn"] is False
     assert set(differing_fields(one.fields, two.fields)) == {"sync_bn", "world_size"}
     assert cell_fingerprint(**common, world_size=2, sync_bn=True).hash != two.hash
+
+
+def test_eval_real_samples_is_recorded_only_when_set():
+    """``--eval-real-samples`` changes FID's real side: fingerprinted, and cells without it keep theirs."""
+    from ganbench.components import Recipe
+    from ganbench.data.base import DataSpec
+    from ganbench.engine.config import TrainConfig
+    from ganbench.runner.fingerprint import cell_fingerprint
+    from ganbench.runner.plan import EvalOptions
+
+    common = {
+        "train": TrainConfig(steps=10),
+        "recipe": Recipe("dcgan", "dcgan", "nonsaturating"),
+        "dataset": types.SimpleNamespace(spec=DataSpec("mnist-5k", "image", (1, 28, 28))),
+        "dataset_name": "mnist-5k",
+        "device": "cpu",
+    }
+    default = cell_fingerprint(**common, evaluation=EvalOptions())
+    assert "eval_real_samples" not in default.fields
+    two_k = cell_fingerprint(**common, evaluation=EvalOptions(n_real=2000))
+    assert two_k.fields["eval_real_samples"] == 2000 and two_k.hash != default.hash
+    with pytest.raises(UserError, match="--eval-real-samples must be an integer of at least 2"):
+        EvalOptions(n_real=1)
+
+
+def test_shipped_mnist5k_suite_sets_the_protocol():
+    from ganbench.runner.suite_config import load_suite
+    from ganbench.suites import shipped
+
+    suite = load_suite(shipped()["mnist5k-cpu"])
+    assert suite["eval_samples"] == suite["eval_real_samples"] == 2000
+    assert suite["datasets"] == ["mnist-5k"] and suite["seeds"] == [0, 1, 2]
+    assert suite["extractor"] == "inception-v3-compat"

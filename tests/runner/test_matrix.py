@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import statistics
@@ -54,7 +55,7 @@ def test_failed_and_diverged_cells_are_recorded_and_the_others_finish(tmp_path):
     )
     too_big = plan.cells[1]
     plan.cells[1] = Cell(
-        too_big.variant, too_big.dataset, too_big.seed, too_big.train.with_overrides({"batch_size": 10**7})
+        too_big.variant, too_big.dataset, too_big.seed, dataclasses.replace(too_big.train, batch_size=10**7)
     )
     diverging = make_plan(
         registry,

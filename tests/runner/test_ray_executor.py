@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +75,7 @@ def test_ray_table_equals_local_table(ray_session, tmp_path):
 def test_a_crashed_worker_or_failing_cell_does_not_stop_the_others(ray_session, tmp_path):
     """os._exit in the worker -> WorkerCrashedError; an exception escaping run_cell -> RayTaskError."""
     plan = _plan(seeds=(0, 1, 2), steps=5)
-    plan.cells.append(Cell("dcgan", "ring8", 3, plan.cells[0].train.with_overrides({"batch_size": 10**7})))
+    plan.cells.append(Cell("dcgan", "ring8", 3, dataclasses.replace(plan.cells[0].train, batch_size=10**7)))
 
     def cell_fn(cell, ctx):
         from ganbench.runner.cell import run_cell
@@ -95,6 +97,22 @@ def test_a_crashed_worker_or_failing_cell_does_not_stop_the_others(ray_session, 
     assert len(table) == 4 and (tmp_path / "dcgan-ring8-s1" / "error.txt").is_file()
 
 
+def test_cell_timeout_cancels_the_task_and_records_timeout(ray_session, tmp_path):
+    """A hung cell (here: a sleep) is cancelled by the driver after --cell-timeout; the next cell still runs."""
+    plan = _plan(seeds=(0, 1), steps=5)
+
+    def cell_fn(cell, ctx):
+        time.sleep(600)
+
+    settings = _settings(tmp_path, EvalOptions(enabled=False))
+    settings.cell_timeout = 3
+    started = time.monotonic()
+    table = run_plan_ray(get_registry(), plan, settings, RayOptions(workers=1), cell_fn=cell_fn)
+    assert time.monotonic() - started < 300
+    assert list(table["status"]) == ["timeout", "timeout"]  # one worker: the second started after the first stopped
+    assert set(table["error"]) == {"stopped after --cell-timeout 3 s"}
+
+
 def test_cli_executor_ray_joins_the_running_session(ray_session, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
@@ -111,6 +129,28 @@ def test_cli_executor_ray_joins_the_running_session(ray_session, tmp_path, monke
     assert list(table["status"]) == ["ok", "ok"]
     assert "mean ± std over seeds" in result.output
     assert ray_session.is_initialized()  # a session it did not start is left running
+
+
+def test_sweep_trials_run_as_ray_tasks(ray_session, tmp_path, monkeypatch):
+    """ganbench sweep --executor ray: trials asked two at a time, each a normal cell written by a Ray task."""
+    from typer.testing import CliRunner
+
+    from ganbench.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app,
+        ["sweep", "--executor", "ray", "--workers", "2", "--plugins", "dcgan", "--dataset", "ring8", "--trials", "3",
+         "--steps", "6", "--eval-samples", "64", "--metrics", "modes", "--metric", "hq_fraction",
+         "--reeval-seeds", "1", "--out", "s"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "results" / "s"
+    trials = pd.read_csv(run / "trials.csv")
+    assert list(trials["trial"]) == [0, 1, 2] and (trials["state"] == "complete").all()
+    invocations = json.loads((run / "trials" / "run.json").read_text())["invocations"]
+    assert [len(i["cells"]) for i in invocations] == [2, 1] and {i["executor"]["kind"] for i in invocations} == {"ray"}
+    assert pd.read_csv(run / "best" / "results.csv")["seed"].tolist() == [1]
 
 
 def test_worker_without_the_shared_folder_returns_the_files(tmp_path):

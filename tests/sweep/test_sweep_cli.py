@@ -179,3 +179,18 @@ def test_unreachable_storage_and_bad_options_are_one_line(tmp_path, capsys):
     assert_user_error(*run_cli(capsys, *base, "--sampler", "grid")[::2], "--sampler", "random, tpe")
     assert_user_error(*run_cli(capsys, *base, "--reeval-seeds", "0")[::2], "--reeval-seeds", "fresh")
     assert_user_error(*run_cli(capsys, *base, "--trials", "0")[::2], "--trials")
+
+
+def test_failed_trials_are_counted_with_the_worst_score(tmp_path, capsys):
+    space = tmp_path / "zero.toml"
+    space.write_text('replace = true\n[params]\n"discriminator.kernels" = { choices = [0] }\n')  # the layer refuses 0
+    code, out, err = run_cli(capsys, "sweep", "-p", "minibatch", *TINY, "--trials", "2", "--space", str(space),
+                             "--results-dir", str(tmp_path), "--out", "f")  # fmt: skip
+    assert code == 0, err
+    trials = pd.read_csv(tmp_path / "f" / "trials.csv")
+    assert list(trials["state"]) == ["fail", "fail"] and trials["counted"].all()  # never dropped
+    assert (trials["status"] == "failed").all() and trials["error"].str.contains("kernels").all()
+    curve = pd.read_csv(tmp_path / "f" / "expected_best.csv")
+    assert list(curve["expected_best"]) == [0.0, 0.0]  # hq_fraction's worst valid value
+    summary = pd.read_csv(tmp_path / "f" / "sweep_summary.csv")
+    assert summary.loc[0, "n_failed"] == 2 and "nothing to re-evaluate" in out

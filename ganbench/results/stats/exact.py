@@ -24,7 +24,6 @@ from itertools import combinations
 from typing import Literal
 
 import numpy as np
-from scipy import stats as sps
 
 Statistic = Literal["mean", "welch", "rank"]
 STATISTICS: tuple[str, ...] = ("mean", "welch", "rank")
@@ -95,11 +94,24 @@ def _splits(n: int, k: int) -> np.ndarray:
     return mask
 
 
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties sharing their average rank: ``scipy.stats.rankdata`` (its algorithm, in NumPy)."""
+    x = np.asarray(values).ravel()
+    sorter = np.argsort(x, kind="mergesort")
+    inverse = np.empty(x.size, dtype=np.intp)
+    inverse[sorter] = np.arange(x.size)
+    ordered = x[sorter]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    dense = first.cumsum()[inverse]
+    starts = np.r_[np.nonzero(first)[0], first.size]
+    return 0.5 * (starts[dense] + starts[dense - 1] + 1)
+
+
 def _group_statistic(pooled: np.ndarray, mask: np.ndarray, statistic: Statistic) -> np.ndarray:
     """The statistic for every arrangement: ``mask`` rows say which pooled values form the first group."""
     nx = int(mask[0].sum())
     ny = mask.shape[1] - nx
-    values = sps.rankdata(pooled) if statistic == "rank" else pooled
+    values = average_ranks(pooled) if statistic == "rank" else pooled
     m = mask.astype(float)
     sx = m @ values
     sy = values.sum() - sx

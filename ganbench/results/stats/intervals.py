@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats as sps
+from scipy import special
 
 FEW_SEEDS = 5
 """Fewer seeds than this are "few": intervals are wide or rough, and tables say so."""
@@ -43,7 +43,7 @@ def t_interval(values: Sequence[float], ci: float) -> tuple[float, float]:
     if len(x) < 2:
         return math.nan, math.nan
     mean, sem = float(x.mean()), float(x.std(ddof=1)) / math.sqrt(len(x))
-    half = float(sps.t.ppf((1 + ci) / 2, len(x) - 1)) * sem
+    half = float(special.stdtrit(len(x) - 1, (1 + ci) / 2)) * sem  # Student t quantile
     return mean - half, mean + half
 
 
@@ -51,7 +51,7 @@ def wilson_interval(p_hat: float, n: float, ci: float) -> tuple[float, float]:
     """Wilson score interval of a proportion ``p_hat`` observed on ``n`` trials (inside [0, 1])."""
     if n <= 0 or math.isnan(p_hat):
         return math.nan, math.nan
-    z = float(sps.norm.ppf((1 + ci) / 2))
+    z = float(special.ndtri((1 + ci) / 2))  # normal quantile
     z2 = z * z
     centre = (p_hat + z2 / (2 * n)) / (1 + z2 / n)
     half = z / (1 + z2 / n) * math.sqrt(max(p_hat * (1 - p_hat), 0.0) / n + z2 / (4 * n * n))

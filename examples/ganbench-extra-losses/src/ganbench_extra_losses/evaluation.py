@@ -59,8 +59,8 @@ def _seeded_projection(d: int) -> tuple[torch.Tensor, torch.Tensor]:
     return w, b
 
 
-def rff_extractor(*, device: torch.device, weights: Path | str | None, batch_size: int) -> FeatureExtractor:
-    """The ``rff`` extractor: a projection from ``weights``, or a seeded one drawn once ``d`` is known."""
+def rff_extractor(*, device: torch.device, batch_size: int, weights: Path | str | None = None) -> FeatureExtractor:
+    """The ``rff`` extractor: a projection from ``weights`` (``--extractor-opt weights=PATH``), or a seeded one."""
     loaded: tuple[torch.Tensor, torch.Tensor] | None = None
     tag = f"seed{RFF_SEED}-s{RFF_BANDWIDTH}-d{RFF_DIM}"  # names the projection in the real-feature cache key
     if weights is not None:

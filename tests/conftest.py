@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ganbench import registry
@@ -61,3 +63,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("cuda") is not None:
             item.add_marker(skip)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests see no inherited ``COLUMNS`` (the CLI's tables follow it; a test that needs a width sets it), and
+    under pytest-xdist (``make test`` runs ``-n auto``) the workers share the cores instead of each taking all.
+
+    torch gives every process one intra-op thread per core; two workers on two cores would run four spinning
+    threads, and oversubscribed OpenMP threads make a step several times slower.
+    """
+    os.environ.pop("COLUMNS", None)  # tables follow COLUMNS; xdist's workers get COLUMNS=80 from execnet's pipe
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))

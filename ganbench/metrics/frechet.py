@@ -54,5 +54,6 @@ def frechet_distance_of_samples(a: Any, b: Any) -> float:
     """The Fréchet distance between Gaussians fitted to the rows of ``a`` and ``b`` (unbiased covariances,
     as torch-fidelity's FID statistics)."""
     x, y = as_f64(a), as_f64(b)
-    return frechet_distance(x.mean(0), np.atleast_2d(np.cov(x, rowvar=False)), y.mean(0),
-                            np.atleast_2d(np.cov(y, rowvar=False)))
+    return frechet_distance(
+        x.mean(0), np.atleast_2d(np.cov(x, rowvar=False)), y.mean(0), np.atleast_2d(np.cov(y, rowvar=False))
+    )

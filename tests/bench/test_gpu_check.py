@@ -26,7 +26,7 @@ def test_dry_run_runs_every_check_and_writes_one_json(tmp_path, capsys):
         assert checks[name]["status"] == "ok", checks[name]
         assert checks[name]["value"] > 0 and checks[name]["unit"], checks[name]
     assert checks["cell_amp_fp16"]["conditions"]["flags"] == ["--amp", "bf16"]  # fp16 is CUDA-only
-    assert checks["ddp"]["conditions"]["nproc"] == 2 and checks["ddp"]["conditions"]["backend"] == "gloo"
+    assert checks["ddp"]["conditions"]["nproc"] == 1 and checks["ddp"]["conditions"]["backend"] == "gloo"
     assert checks["cell_compile"]["status"] == "skipped" and "dry run" in checks["cell_compile"]["detail"]
     assert checks["inception_features"]["status"] in {"ok", "unavailable"}  # weights present or not: never fails
     assert checks["vectorized_seeds"]["goal"] == ">= 4x for 8 seeds"

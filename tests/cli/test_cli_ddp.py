@@ -13,14 +13,16 @@ import pandas as pd
 import pytest
 
 from ganbench.cli import main
-from tests.cli.test_cli_core import GANBENCH, ganbench
+from tests.cli.test_cli_core import GANBENCH
+from tests.inprocess import ganbench
 
 
 @pytest.mark.slow
 def test_two_processes_train_one_cell_and_write_one_row(tmp_path):
+    """The launcher runs in this process; the two ranks are real processes (gloo)."""
     result = ganbench(
-        "run", "--plugins", "dcgan", "--dataset", "digits", "--steps", "100", "--nproc", "2", "--no-eval",
-        "--results-dir", str(tmp_path), "--out", "ddp", "--quiet",
+        "run", "--plugins", "dcgan", "--dataset", "digits", "--steps", "4", "--log-every", "2", "--nproc", "2",
+        "--no-eval", "--results-dir", str(tmp_path), "--out", "ddp", "--quiet",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(tmp_path / "ddp" / "results.csv")
@@ -30,7 +32,7 @@ def test_two_processes_train_one_cell_and_write_one_row(tmp_path):
     assert row["batch_size"] == 64 and row["batch_per_rank"] == 32  # --batch-size is the global batch
     cell = tmp_path / "ddp" / "dcgan-digits-s0"
     assert (cell / "generator.pt").is_file() and (cell / "samples.png").is_file()
-    assert len(pd.read_csv(cell / "history.csv")) == 2  # steps 50 and 100
+    assert len(pd.read_csv(cell / "history.csv")) == 2  # steps 2 and 4
     run = json.loads((tmp_path / "ddp" / "run.json").read_text())
     assert run["invocations"][-1]["executor"] == {"kind": "ddp", "world_size": 2, "backend": "gloo", "sync_bn": False}
     assert "Traceback" not in result.stderr

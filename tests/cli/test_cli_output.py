@@ -133,6 +133,7 @@ def test_plugins_and_datasets_follow_columns(command: str, width: int, capsys, m
         assert "?" not in sizes.values()
 
 
+@pytest.mark.slow
 def test_piped_make_run_prints_a_line_per_cell_as_it_finishes(tmp_path: Path):
     """`make run`'s command (fewer steps), piped: a line per finished cell arrives while the run goes on,
     every line fits 100 columns, and the run ends with the next commands."""

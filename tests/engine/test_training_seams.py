@@ -26,7 +26,8 @@ from ganbench.registry import PluginRegistry, get_registry
 from ganbench.runner.cell import run_cell
 from ganbench.runner.context import CellContext
 from ganbench.runner.plan import DataConfig, EvalOptions, make_plan
-from tests.plugin_author.helpers import EXAMPLE, run_ganbench, subprocess_env
+from tests.inprocess import ganbench
+from tests.plugin_author.helpers import EXAMPLE
 
 CPU = torch.device("cpu")
 
@@ -172,9 +173,9 @@ def test_a_new_optimiser_name_drops_the_options_of_the_one_it_replaces():
 
 
 def test_cli_rejects_a_bad_optimiser_before_training(tmp_path):
-    result = run_ganbench(
+    result = ganbench(
         "run", "--plugins", "dcgan", "--dataset", "ring8", "--steps", "5", "--results-dir", str(tmp_path),
-        "--optimizer-d", "sgd", "--optimizer-d-opt", "momentum=-0.5", env=subprocess_env(), cwd=tmp_path,
+        "--optimizer-d", "sgd", "--optimizer-d-opt", "momentum=-0.5", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

@@ -1,5 +1,9 @@
 """The example third-party package, installed with pip for real and driven through ``ganbench``.
 
+The installed copy is found on ``sys.path`` through its entry points exactly as in a child process; the
+command line runs in-process (:mod:`tests.inprocess`) except where a fresh process is the point (the
+package's own test suite, and ``plugins --requirements`` as a user would run it).
+
 Also the plugin API's stability guarantees as a user meets them: an installed
 plugin built for another API version is refused by name, and ``ganbench
 plugins --requirements`` pins installed plugin distributions.
@@ -20,6 +24,7 @@ import pytest
 import ganbench.plugin
 from ganbench.registry import API_VERSION, PluginRegistry
 from tests.distributions import make_distribution
+from tests.inprocess import ganbench as ganbench_cli
 from tests.plugin_author.helpers import EXAMPLE, EXAMPLE_DISTRIBUTION, run_ganbench, subprocess_env
 
 VARIANTS = ("wgan-gp", "hinge-sn", "lsgan")
@@ -62,7 +67,7 @@ def test_example_variants_run_through_ganbench_run(extra_losses_site, tmp_path):
     Batch size 16 keeps WGAN-GP's 100 critic steps (with double backward) cheap on a CPU.
     """
     env = subprocess_env(extra_losses_site, GANBENCH_LOAD_PLUGINS=EXAMPLE_DISTRIBUTION)
-    result = run_ganbench(
+    result = ganbench_cli(
         "--strict", "run", "--plugins", ",".join(VARIANTS), "--dataset", "grid25,digits", "--steps", "20",
         "--batch-size", "16", "--no-eval", "--results-dir", str(tmp_path), "--out", "example", "--quiet",
         env=env, cwd=tmp_path,
@@ -95,7 +100,7 @@ def test_example_training_seams_run_through_ganbench_run(extra_losses_site, tmp_
     results must differ too. Evaluation runs, so the cells are scored like any other.
     """
     env = subprocess_env(extra_losses_site, GANBENCH_LOAD_PLUGINS=EXAMPLE_DISTRIBUTION)
-    result = run_ganbench(
+    result = ganbench_cli(
         "--strict", "run", "--plugins", "unrolled,dcgan", "--dataset", "ring8", "--steps", "20", "--batch-size", "32",
         "--optimizer-d", "optimistic-adam", "--eval-samples", "500", "--results-dir", str(tmp_path), "--out", "seams",
         "--quiet", env=env, cwd=tmp_path,
@@ -115,7 +120,7 @@ def test_example_training_seams_run_through_ganbench_run(extra_losses_site, tmp_
     assert {c["optimizer_d"] for c in configs.values()} == {"optimistic-adam"}
     assert {c["optimizer_g"] for c in configs.values()} == {"adam"}
 
-    bad = run_ganbench(
+    bad = ganbench_cli(
         "--strict", "run", "--plugins", "unrolled", "--dataset", "ring8", "--training-step-opt", "unroll=0",
         "--results-dir", str(tmp_path), "--out", "bad", env=env, cwd=tmp_path,
     )  # fmt: skip
@@ -125,6 +130,7 @@ def test_example_training_seams_run_through_ganbench_run(extra_losses_site, tmp_
     ]
 
 
+@pytest.mark.slow
 def test_example_package_own_tests_pass(extra_losses_site, tmp_path):
     """The package's unit tests (gradient penalty by hand, spectral norm, losses) against the installed copy.
 
@@ -183,7 +189,7 @@ def test_incompatible_api_version_is_refused_by_name(future_site):
 
 def test_incompatible_api_version_is_reported_by_the_cli(future_site):
     env = subprocess_env(future_site, GANBENCH_LOAD_PLUGINS="gb-future-plugin")
-    listing = run_ganbench("plugins", "--json", env=env)
+    listing = ganbench_cli("plugins", "--json", env=env)
     assert listing.returncode == 0, listing.stderr
     data = json.loads(listing.stdout)
     assert "gb-future-plugin" not in {p["distribution"] for p in data["plugins"]}
@@ -192,7 +198,7 @@ def test_incompatible_api_version_is_reported_by_the_cli(future_site):
     warning = [line for line in listing.stderr.splitlines() if "gbfuture_plugin" in line]
     assert len(warning) == 1 and f"provides version {API_VERSION}" in warning[0], listing.stderr
 
-    strict = run_ganbench("--strict", "plugins", env=env)
+    strict = ganbench_cli("--strict", "plugins", env=env)
     assert strict.returncode == 2
     lines = strict.stderr.strip().splitlines()
     assert len(lines) == 1 and "gbfuture_plugin" in lines[0] and f"version {API_VERSION + 1}" in lines[0], strict.stderr
@@ -205,7 +211,7 @@ def test_example_metric_and_extractor_through_ganbench_run(extra_losses_site, tm
     and NDB on its features. ``compare`` then ranks the new column by its declared direction.
     """
     env = subprocess_env(extra_losses_site, GANBENCH_LOAD_PLUGINS=EXAMPLE_DISTRIBUTION)
-    result = run_ganbench(
+    result = ganbench_cli(
         "--strict", "run", "--plugins", "lsgan", "--dataset", "ring8,digits", "--steps", "10", "--batch-size", "16",
         "--eval-samples", "300", "--extractor", "rff", "--results-dir", str(tmp_path), "--out", "eval", "--quiet",
         env=env, cwd=tmp_path,
@@ -218,11 +224,11 @@ def test_example_metric_and_extractor_through_ganbench_run(extra_losses_site, tm
     assert table["energy_distance"].notna().all() and (table["energy_distance"] > 0).all()
     assert table["fid"].notna().all() and table["precision"].notna().all()
     # A threshold without a sign takes the column's declared direction: known only through the plugin.
-    compared = run_ganbench(
+    compared = ganbench_cli(
         "compare", str(tmp_path / "eval"), str(tmp_path / "eval"), "--max-regress", "energy_distance=0", env=env
     )
     assert compared.returncode == 0, compared.stderr
-    without = run_ganbench(
+    without = ganbench_cli(
         "compare", str(tmp_path / "eval"), str(tmp_path / "eval"), "--max-regress", "energy_distance=0",
         env=subprocess_env(GANBENCH_LOAD_PLUGINS=""),
     )  # fmt: skip
@@ -231,10 +237,10 @@ def test_example_metric_and_extractor_through_ganbench_run(extra_losses_site, tm
 
 def test_example_extractor_is_listed_and_validated(extra_losses_site, tmp_path):
     env = subprocess_env(extra_losses_site, GANBENCH_LOAD_PLUGINS=EXAMPLE_DISTRIBUTION)
-    listing = json.loads(run_ganbench("plugins", "--components", "--json", env=env).stdout)["components"]
+    listing = json.loads(ganbench_cli("plugins", "--components", "--json", env=env).stdout)["components"]
     ours = {(r["kind"], r["name"]) for r in listing if normalise(r["distribution"]) == EXAMPLE_DISTRIBUTION}
     assert {("metric", "energy-distance"), ("extractor", "rff")} <= ours
-    result = run_ganbench(
+    result = ganbench_cli(
         "run", "--plugins", "lsgan", "--dataset", "ring8", "--extractor", "rf", "--results-dir", str(tmp_path), env=env
     )
     assert result.returncode == 2 and "valid choices: ganbench-digits, inception-v3-compat, raw, rff" in result.stderr

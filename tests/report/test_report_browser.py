@@ -96,6 +96,7 @@ def _check_layout(html_path: Path, profile: Path) -> tuple[str, dict[str, str]]:
     return proc.stdout, attrs
 
 
+@pytest.mark.slow
 def test_report_of_the_make_run_job_renders_in_chromium(tmp_path: Path):
     """The done-when check: `make run`'s job (3 variants on ring8), 2 seeds, --eval-every, fewer steps.
     The report shows overlaid curves, the leaderboard, samples beside real data, labelled traversals,

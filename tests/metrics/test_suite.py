@@ -42,8 +42,7 @@ def test_ring8_good_vs_collapsed(cache_dir: Path) -> None:
     ds = make_mixture(RING8)(_options(cache_dir))
     good, _ = sample_mixture(RING8, 500, torch.Generator().manual_seed(5))
     row = evaluate_samples(good, ds, device="cpu", n_real=1000, cache_dir=cache_dir)
-    # the weights' provenance comes only from extractors that have weights; raw coordinates have none
-    assert set(row) == LAYOUT_METRIC_COLUMNS - {"fid_weights", "fid_weights_sha256"}
+    assert set(row) == LAYOUT_METRIC_COLUMNS - {"fid_weights", "fid_weights_sha256"}  # raw features: no weights
     assert (row["fid_extractor"], row["fid_layer"], row["fid_split"]) == ("raw", "coords", "test")
     assert (row["fid_n_fake"], row["fid_n_real"]) == (500, 1000) and row["fid_note"] is None
     assert row["real_stats_key"].startswith("ring8-test-rna-raw-coords-wnone-n1000-")

@@ -28,6 +28,10 @@ SIGTERM = 128 + signal.SIGTERM  # 143
 
 OK_STATUS = "ok"
 
+LAUNCHED_RANK_ENV = "GANBENCH_LAUNCHED_RANK"
+"""Set for the ranks ``run --nproc N`` starts: their launcher reports a stop in one line for the whole run, so
+a rank stopped by a signal (the elastic agent's SIGTERM after another rank died, or Ctrl-C) prints nothing."""
+
 
 def for_statuses(statuses: Iterable[object]) -> int:
     """``run``'s status: 0 when every cell is ``ok`` (or there are none), 1 when any is not."""

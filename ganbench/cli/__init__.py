@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     code = code if isinstance(code, int) else exitcodes.OK
     if signals.terminated:
         code = exitcodes.SIGTERM
-    if code in (exitcodes.SIGINT, exitcodes.SIGTERM):  # typer returns 130 for the KeyboardInterrupt it caught
+    launched_rank = os.environ.get(exitcodes.LAUNCHED_RANK_ENV) == "1"  # its launcher speaks for it
+    if code in (exitcodes.SIGINT, exitcodes.SIGTERM) and not launched_rank:  # typer returns 130 for Ctrl-C
         what = "terminated (SIGTERM)" if code == exitcodes.SIGTERM else "interrupted (Ctrl-C)"
         print(f"ganbench: {what}; cells that were running are recorded as interrupted", file=sys.stderr)
     sys.exit(code)

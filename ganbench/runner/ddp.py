@@ -115,6 +115,7 @@ def launch_local(nproc: int, argv: list[str], run_dir: Path, plan: Plan) -> int:
     if previous is None:  # torchrun's rule: share the cores instead of oversubscribing them
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // nproc))
     levels = _silence("torch.distributed.elastic")  # its multi-line failure reports; we print one line
+    os.environ[exitcodes.LAUNCHED_RANK_ENV] = "1"  # the ranks leave the report of a stop to this launcher
     try:
         elastic_launch(config, sys.executable)("-m", "ganbench", *argv)
         return exitcodes.OK
@@ -132,6 +133,7 @@ def launch_local(nproc: int, argv: list[str], run_dir: Path, plan: Plan) -> int:
     finally:
         for logger, level in levels.items():
             logger.setLevel(level)
+        os.environ.pop(exitcodes.LAUNCHED_RANK_ENV, None)
         if previous is None:
             os.environ.pop("OMP_NUM_THREADS", None)
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from ganbench import columns, registry
@@ -81,3 +82,21 @@ def ganbench(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None 
         err.write(code + "\n")
         code = 1
     return CliResult(code or 0, out.getvalue(), err.getvalue())
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``ganbench ARGS`` in this process via :func:`ganbench.cli.main`: (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+def assert_user_error(code: int, err: str, *needles: str) -> str:
+    """A user error: exit 2 and one ``ganbench: error:`` line containing every needle; returns that line."""
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ganbench: error: "), err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]

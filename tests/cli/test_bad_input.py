@@ -20,24 +20,9 @@ from ganbench.cli import main
 from ganbench.data.base import DatasetOptions
 from ganbench.registry import get_registry
 from ganbench.results.table import read_rows, rows_to_frame
+from tests.inprocess import assert_user_error, run_cli
 
 TINY = ("--plugins", "dcgan", "--dataset", "ring8", "--steps", "4", "--batch-size", "16", "--log-every", "2")
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
-
-
-def assert_user_error(code: int, err: str, *needles: str) -> str:
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ganbench: error: "), err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 @pytest.fixture

@@ -16,29 +16,13 @@ import pandas as pd
 import pytest
 import torch
 
-from ganbench.cli import main
 from ganbench.plugin import FloatRange, GANLoss, LossOutput, Recipe, Variant, hookimpl
 from ganbench.registry import PluginOrigin, get_registry
 from ganbench.sweep import study as studies
+from tests.inprocess import assert_user_error, run_cli
 
 TINY = ("--dataset", "ring8", "--steps", "6", "--eval-samples", "64", "--metrics", "modes", "--metric",
         "hq_fraction", "--reeval-seeds", "1", "--log-every", "2")  # fmt: skip
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
-
-
-def assert_user_error(code: int, err: str, *needles: str) -> str:
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ganbench: error: "), err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 class ScaledLoss(GANLoss):

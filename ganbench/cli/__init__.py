@@ -38,10 +38,23 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from ganbench.cli import common, compare, datasets, new_plugin, plugins, report, run, sample, score, sweep, table
+    from ganbench.cli import (
+        common,
+        compare,
+        datasets,
+        floor,
+        new_plugin,
+        plugins,
+        report,
+        run,
+        sample,
+        score,
+        sweep,
+        table,
+    )
 
     common.register(app)
-    for module in (run, sweep, score, sample, plugins, datasets, report, compare, table, new_plugin):
+    for module in (run, sweep, score, floor, sample, plugins, datasets, report, compare, table, new_plugin):
         module.register(app)
 
 

@@ -632,6 +632,10 @@ def report(table: pd.DataFrame, run_dir: Path, *, wide: bool = False) -> None:
     ]
     if any(run_dir.glob("*/tensorboard")):
         steps.append((f"tensorboard --logdir {run_dir}", "losses, metrics and samples per step"))
+    if len(table):
+        from ganbench.metrics.reference_points import floor_commands
+
+        steps += [(command, "the real-vs-real floor the table shows beside FID") for command in floor_commands(table)]
     for command, why in steps:
         typer.echo(f"  {command}" + (f"  # {why}" if len(command) + len(why) + 6 <= width else ""))
     code = exitcodes.for_statuses(table["status"]) if len(table) else exitcodes.OK

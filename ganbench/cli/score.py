@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,18 @@ import typer
 
 from ganbench.cli.common import load_registry, parse_options, split_list
 from ganbench.cli.outputs import check_output_file
+from ganbench.cli.score_common import (
+    DataRootOption,
+    DatasetOption,
+    DeviceOption,
+    ExtractorOption,
+    ExtractorOptOption,
+    InceptionWeightsOption,
+    MetricsOption,
+    NRealOption,
+    ResolutionOption,
+    echo_scores,
+)
 from ganbench.errors import UserError
 
 
@@ -23,29 +34,18 @@ def score(
     samples: Annotated[
         Path, typer.Argument(help="A folder of images, a .npy/.pt tensor file, or a ganbench generator.pt.")
     ],
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="The dataset to score against.")],
+    dataset: DatasetOption,
     n: Annotated[
         int | None, typer.Option("--n", help="Samples to score (default 2,500 for 2D, 10,000 for images).")
     ] = None,
-    n_real: Annotated[
-        int | None,
-        typer.Option("--n-real", help="Real samples to score against (default: the FID split, at most 10,000)."),
-    ] = None,
-    data_root: Annotated[
-        Path | None, typer.Option(envvar="GANBENCH_DATA", help="Where downloadable datasets live.")
-    ] = None,
-    resolution: Annotated[int | None, typer.Option(help="Image side in pixels (default: the dataset's).")] = None,
-    extractor: Annotated[str | None, typer.Option(help="Feature extractor for FID (default: the dataset's).")] = None,
-    extractor_opt: Annotated[
-        list[str] | None, typer.Option(help="Feature extractor option KEY=VALUE (repeatable).")
-    ] = None,
-    metrics: Annotated[
-        str | None, typer.Option(help="Comma-separated metrics to compute (default: all default ones).")
-    ] = None,
-    inception_weights: Annotated[
-        Path | None, typer.Option(envvar="GANBENCH_INCEPTION_WEIGHTS", help="Local InceptionV3 (FID) weights file.")
-    ] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda[:N] or mps.")] = "auto",
+    n_real: NRealOption = None,
+    data_root: DataRootOption = None,
+    resolution: ResolutionOption = None,
+    extractor: ExtractorOption = None,
+    extractor_opt: ExtractorOptOption = None,
+    metrics: MetricsOption = None,
+    inception_weights: InceptionWeightsOption = None,
+    device: DeviceOption = "auto",
     seed: Annotated[int, typer.Option(help="Seed for sampling a generator and choosing samples.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Also write the scores as JSON to this file.")] = None,
 ) -> None:
@@ -97,11 +97,6 @@ def score(
         **scores,
         "eval_s": time.perf_counter() - start,
     }
-    width = max(map(len, scores))
-    for key, value in scores.items():
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            continue
-        shown = f"{value:.5g}" if isinstance(value, float) else str(value)
-        typer.echo(f"{key:<{width}}  {shown}")
+    echo_scores(scores)
     if out is not None:
         atomic.write_json(out, scores)

@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         import pandas as pd
 
         from ganbench.cli.terminal import terminal_width
-        from ganbench.metrics.reference_points import CONTEXT_LABEL, reference_points
+        from ganbench.metrics.reference_points import context_label, reference_points
         from ganbench.results.compare import is_sweep_folder, load_table
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
         from ganbench.results.sweep_table import sweep_comparison
@@ -96,9 +96,10 @@ def register(app: typer.Typer) -> None:
             )
             return
         sweeps = [path for path in results if is_sweep_folder(path)]
+        context = reference_points(frame, [p if p.is_dir() else p.parent for p in results])
         settings = {
             "baseline": baseline, "metrics": split_list(metrics) or None, "ci": ci, "test": test,
-            "context": reference_points(frame), "context_label": CONTEXT_LABEL,
+            "context": context, "context_label": context_label(frame, context),
         }  # fmt: skip
         try:
             try:

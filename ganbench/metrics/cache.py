@@ -38,6 +38,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Subset
 
+from ganbench.cache_root import cache_root
 from ganbench.data.base import GanDataset
 from ganbench.metrics.features import FeatureExtractor
 from ganbench.metrics.fid import Stats, feature_statistics
@@ -47,7 +48,6 @@ from ganbench.safeload import load_tensors
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
-ENV_CACHE = "GANBENCH_CACHE"
 SUBSET_SEED = 0
 """Seed of the real-sample subset when ``n_real`` is below the split size."""
 FINGERPRINT_ITEMS = 16
@@ -56,8 +56,7 @@ DEFAULT_N_REAL = 10_000
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get(ENV_CACHE)
-    return (Path(root).expanduser() if root else Path.home() / ".cache" / "ganbench") / "real-stats"
+    return cache_root() / "real-stats"
 
 
 @dataclass(frozen=True)

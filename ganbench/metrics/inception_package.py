@@ -24,13 +24,13 @@ so anything that reads the logits (Inception Score) gets NaN, never a number.
 from __future__ import annotations
 
 import importlib.util
-import os
 import pickle
 import zipfile
 from pathlib import Path
 
 import torch
 
+from ganbench.cache_root import cache_root
 from ganbench.errors import UserError
 from ganbench.metrics.torchscript_reader import UnsafeArchiveError, read_torchscript_tensors
 from ganbench.results.atomic import save_torch
@@ -174,8 +174,7 @@ def read_package_file(path: Path) -> dict[str, torch.Tensor]:
 
 def converted_cache_dir() -> Path:
     """``$GANBENCH_CACHE/inception`` (default ``~/.cache/ganbench/inception``)."""
-    root = os.environ.get("GANBENCH_CACHE")
-    return (Path(root).expanduser() if root else Path.home() / ".cache" / "ganbench") / "inception"
+    return cache_root() / "inception"
 
 
 def converted_weights(cache_dir: Path | None = None) -> Path | None:

@@ -7,10 +7,17 @@ real-versus-real floor too: N samples of the true mixture against as many as the
 (that split is itself a draw of the mixture), in NumPy so that a table of 2D runs imports no torch.
 FID is biased upwards at finite N, so its floor is above 0 and a run cannot beat it; KID is unbiased, its
 real-versus-real value is 0 in expectation (on raw grid25 coordinates its noise is about ±0.5), so no floor is
-shown for it. (Image datasets would need their feature extractor and two disjoint real sets: not computed here.)
+shown for it.
+
+Image datasets need their feature extractor and two disjoint real sets, minutes of work: ``ganbench floor``
+computes that once per protocol and stores it (:mod:`ganbench.metrics.floor_store`); here it is only looked up,
+by the rows' ``real_stats_key`` and ``fid_n_fake``, in the results folders and the cache.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +25,7 @@ import pandas as pd
 from ganbench import columns
 from ganbench.data.paths import default_data_root
 from ganbench.data.spec import DatasetOptions, DataSpec
+from ganbench.metrics.floor_store import find_floor, floor_context
 from ganbench.metrics.frechet import frechet_distance_of_samples
 from ganbench.metrics.modes import PERFECT_DRAWS, PERFECT_SAMPLES, perfect_mixture_scores, sample_mixture
 from ganbench.registry import get_registry
@@ -25,36 +33,87 @@ from ganbench.registry import get_registry
 FLOOR_DRAWS = 3
 """Draws averaged for the FID floor (each compares N fake-sized against N real-sized draws of the mixture)."""
 FLOOR_SEED = 1
-CONTEXT_LABEL = (
+MIXTURE_LABEL = (
     f"(reference): a perfect sampler, i.e. the true mixture sampled (N points as the runs, mean of {PERFECT_DRAWS} "
     f"draws) and scored with the same metric code; FID: the real-vs-real floor (mean of {FLOOR_DRAWS} pairs of "
     "draws of the mixture, of the runs' fake and real sizes)"
 )
+FLOOR_LABEL = (
+    "(reference) on images: the real-vs-real floor, N real images disjoint from the runs' real side scored as if "
+    "generated (`ganbench floor`, same protocol): what real images score, the floor a generated sample is read against"
+)
 
 
-def reference_points(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Per 2D-mixture dataset in ``frame``, what a perfect sampler scores (modes, hq_fraction, kl_modes, and
-    the FID floor where FID is on raw coordinates); datasets the registry cannot build, or that have no mode
-    centres, get none."""
+def context_label(frame: pd.DataFrame, context: Mapping[str, Mapping[str, float]]) -> str:
+    """The legend line(s) for the context rows ``context`` holds: the kinds of reference shown, no others."""
+    if not context or "dataset" not in frame.columns:
+        return ""
+    kinds = set()
+    for dataset, rows in frame.groupby(frame["dataset"].astype(str), sort=True):
+        if str(dataset) in context:
+            kinds.add(columns.data_kind_of(rows.iloc[0].to_dict()) == "points")
+    return " ".join(label for is_points, label in ((True, MIXTURE_LABEL), (False, FLOOR_LABEL)) if is_points in kinds)
+
+
+def reference_points(frame: pd.DataFrame, folders: Iterable[Path] = ()) -> dict[str, dict[str, float]]:
+    """Per dataset in ``frame``, its reference points: on 2D mixtures what a perfect sampler scores (modes,
+    hq_fraction, kl_modes, and the FID floor where FID is on raw coordinates); on other datasets the stored
+    real-vs-real floor of the rows' protocol, looked for in ``folders`` (the results folders) and the cache.
+    A dataset without any gets none."""
     out: dict[str, dict[str, float]] = {}
     if "dataset" not in frame.columns or frame.empty:
         return out
+    folders = list(folders)
     for dataset, rows in frame.groupby(frame["dataset"].astype(str), sort=True):
-        if columns.data_kind_of(rows.iloc[0].to_dict()) != "points":
+        if columns.data_kind_of(rows.iloc[0].to_dict()) == "points":
+            points = _mixture_points(str(dataset), rows)
+        else:
+            points = _stored_floor(rows, folders)
+        if points:
+            out[str(dataset)] = points
+    return out
+
+
+def _mixture_points(dataset: str, rows: pd.DataFrame) -> dict[str, float]:
+    try:
+        entry, argument = get_registry().dataset(dataset)
+        options = DatasetOptions(root=default_data_root(), argument=argument, download=False)
+        spec = entry.spec or entry.factory(options).spec  # a declared spec: nothing to load (no torch)
+    except Exception:  # an unknown or unbuildable dataset only loses its context row
+        return {}
+    if spec.mode_centres is None or spec.mode_std is None:
+        return {}
+    n = _one(rows, "fid_n_fake") or PERFECT_SAMPLES
+    points = perfect_mixture_scores(spec.mode_centres, float(spec.mode_std), n)
+    n_real = _one(rows, "fid_n_real")
+    if n_real and "fid_extractor" in rows and (rows["fid_extractor"] == "raw").all():
+        points.update(_raw_floor(spec, n, n_real))
+    return points
+
+
+def _stored_floor(rows: pd.DataFrame, folders: list[Path]) -> dict[str, float]:
+    """The stored floor of the rows' one protocol (none when the rows mix protocols or none is stored)."""
+    keys = rows["real_stats_key"].dropna().astype(str).unique() if "real_stats_key" in rows else []
+    n_fake = _one(rows, "fid_n_fake")
+    if len(keys) != 1 or not n_fake:
+        return {}
+    record = find_floor(str(keys[0]), n_fake, folders)
+    return floor_context(record) if record else {}
+
+
+def floor_commands(frame: pd.DataFrame, folders: Iterable[Path] = ()) -> list[str]:
+    """``ganbench floor`` command lines for the non-2D datasets in ``frame`` whose protocol has no stored floor."""
+    out = []
+    if "dataset" not in frame.columns or frame.empty:
+        return out
+    folders = list(folders)
+    for dataset, rows in frame.groupby(frame["dataset"].astype(str), sort=True):
+        if columns.data_kind_of(rows.iloc[0].to_dict()) == "points" or _stored_floor(rows, folders):
             continue
-        try:
-            entry, argument = get_registry().dataset(str(dataset))
-            options = DatasetOptions(root=default_data_root(), argument=argument, download=False)
-            spec = entry.spec or entry.factory(options).spec  # a declared spec: nothing to load (no torch)
-        except Exception:  # an unknown or unbuildable dataset only loses its context row
-            continue
-        if spec.mode_centres is None or spec.mode_std is None:
-            continue
-        n = _one(rows, "fid_n_fake") or PERFECT_SAMPLES
-        out[str(dataset)] = perfect_mixture_scores(spec.mode_centres, float(spec.mode_std), n)
-        n_real = _one(rows, "fid_n_real")
-        if n_real and "fid_extractor" in rows and (rows["fid_extractor"] == "raw").all():
-            out[str(dataset)].update(_raw_floor(spec, n, n_real))
+        n_fake, n_real = _one(rows, "fid_n_fake"), _one(rows, "fid_n_real")
+        extractors = rows["fid_extractor"].dropna().astype(str).unique() if "fid_extractor" in rows else []
+        if n_fake and n_real and len(extractors) == 1:
+            out.append(f"ganbench floor --dataset {dataset} --n {n_fake} --n-real {n_real} --extractor {extractors[0]}")
     return out
 
 

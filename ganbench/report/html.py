@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -223,7 +224,7 @@ def render_html(model: ReportModel) -> str:
     if model.warnings:
         items = "".join(f"<li>{esc(w)}</li>" for w in model.warnings)
         parts.append(f"<h2>Warnings</h2><div class='warn'><ul>{items}</ul></div>")
-    board = leaderboard_html(model.table)
+    board = leaderboard_html(model.table, [Path(source) for source in model.sources])
     if board:
         parts.append(
             "<h2 id='leaderboard'>Leaderboard</h2><p class='note'>Per dataset, each variant's headline metrics "

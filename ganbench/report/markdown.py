@@ -7,6 +7,7 @@ as having table syntax (``|``, backslash, backticks) escaped.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 
@@ -44,7 +45,7 @@ def render_markdown(model: ReportModel) -> str:
         out += ["", "## Warnings", ""] + [f"- {md_escape(w)}" for w in model.warnings]
     if len(model.table):
         out += ["", "## Leaderboard", "", "Each dataset's headline metrics over the seeds (`ganbench table`).", ""]
-        out.append(leaderboard_markdown(model.table))
+        out.append(leaderboard_markdown(model.table, [Path(source) for source in model.sources]))
     if model.sweep is not None:
         out += ["", "## Equal-budget comparison (sweep)", ""]
         if model.sweep.error:

@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         import pandas as pd
 
         from ganbench.cli.terminal import terminal_width
-        from ganbench.metrics.reference_points import context_label, reference_points
+        from ganbench.metrics.reference_points import context_label, floor_commands, reference_points
         from ganbench.results.compare import is_sweep_folder, load_table
         from ganbench.results.leaderboard import ProtocolMismatch, build_leaderboard, render
         from ganbench.results.sweep_table import sweep_comparison
@@ -96,7 +96,8 @@ def register(app: typer.Typer) -> None:
             )
             return
         sweeps = [path for path in results if is_sweep_folder(path)]
-        context = reference_points(frame, [p if p.is_dir() else p.parent for p in results])
+        folders = [p if p.is_dir() else p.parent for p in results]
+        context = reference_points(frame, folders)
         settings = {
             "baseline": baseline, "metrics": split_list(metrics) or None, "ci": ci, "test": test,
             "context": context, "context_label": context_label(frame, context),
@@ -113,6 +114,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"ganbench: error: {line}; --allow-protocol-change ranks them anyway", err=True)
             raise typer.Exit(exitcodes.USER_ERROR) from None
         typer.echo(render(board, fmt, width), nl=False)
+        for command in floor_commands(frame, folders):  # on stderr: a piped CSV or JSON stays clean
+            typer.echo(f"no real-vs-real floor stored for this protocol: {command}", err=True)
         if fmt in ("text", "markdown"):
             for path in sweeps:
                 typer.echo("\n" + sweep_comparison(path, markdown=fmt == "markdown"))

@@ -109,7 +109,7 @@ def test_floor_command_stores_what_table_then_shows(tmp_path: Path):
     hint = "ganbench floor --dataset digits --n 100 --n-real 200 --extractor ganbench-digits"
     assert hint in result.stdout  # the run says how to get its context row
     table = ganbench("table", str(tmp_path / "r"), env=env)
-    assert "(reference)" not in table.stdout
+    assert "(reference)" not in table.stdout and hint in table.stderr
     floor = ganbench(*hint.split()[1:], "--out", str(tmp_path / "floor.json"), env=env)
     assert floor.returncode == 0, floor.stderr
     stored = json.loads((tmp_path / "floor.json").read_text())
@@ -117,7 +117,7 @@ def test_floor_command_stores_what_table_then_shows(tmp_path: Path):
     table = ganbench("table", str(tmp_path / "r"), env={**env, "COLUMNS": "200"})
     line = next(x for x in table.stdout.splitlines() if x.startswith("(reference)"))
     assert f"{stored['fid']:.2f}" in line
-    assert "real-vs-real floor" in table.stdout
+    assert "real-vs-real floor" in table.stdout and table.stderr == ""
 
 
 def test_floor_command_refuses_sets_that_do_not_fit(tmp_path: Path):

@@ -63,12 +63,18 @@ def test_sleeping_evaluator_is_not_in_train_img_s(monkeypatch):
 def test_cell_records_train_eval_and_wall_time(tmp_path, monkeypatch, capsys):
     """A cell with --eval-every and an evaluator that sleeps: eval_s holds the sleeps, train_s does not."""
     import ganbench.runner.cell as cell_module
+    import ganbench.runner.periodic as periodic_module
+
+    calls: list[int] = []
 
     def sleepy_scores(fake, ctx, models=None, **_):  # stands in for the metric suite
+        calls.append(len(fake))
         time.sleep(SLEEP)
         return {"modes": 8}
 
+    # both callers: the periodic evaluator (every 10 steps) and the cell's final evaluation
     monkeypatch.setattr(cell_module, "score_samples", sleepy_scores)
+    monkeypatch.setattr(periodic_module, "score_samples", sleepy_scores)
     argv = ["run", "--plugins", "dcgan", "--dataset", "ring8", "--steps", "40", "--batch-size", "32"]
     argv += ["--eval-every", "10", "--results-dir", str(tmp_path), "--out", "t", "-q"]
     with pytest.raises(SystemExit) as done:
@@ -76,6 +82,7 @@ def test_cell_records_train_eval_and_wall_time(tmp_path, monkeypatch, capsys):
     assert done.value.code == 0, capsys.readouterr()
     row = pd.read_csv(tmp_path / "t" / "results.csv").iloc[0]
     evaluations = 4 + 1  # every 10 steps, then the final one
+    assert len(calls) == evaluations
     assert row["eval_s"] >= SLEEP * evaluations
     assert row["train_s"] + row["eval_s"] <= row["wall_s"]
     assert row["train_s"] < row["wall_s"] - SLEEP * evaluations

@@ -205,6 +205,20 @@ def _distinct(series: pd.Series) -> str:
     return ", ".join(dict.fromkeys(t for t in (protocol_text(v) for v in series) if t))
 
 
+def mixed_settings(rows: pd.DataFrame) -> dict[str, list[str]]:
+    """Variants whose rows carry more than one settings fingerprint (:mod:`ganbench.runner.fingerprint`: every
+    setting that changes a cell's numbers except its seed): ``{variant: [fingerprints]}``. Seeds of one
+    variant averaged together must come from one configuration; rows without a fingerprint are not judged."""
+    if "fingerprint" not in rows or "variant" not in rows:
+        return {}
+    out: dict[str, list[str]] = {}
+    for variant, group in rows.groupby(rows["variant"].astype(str), sort=True):
+        prints = list(dict.fromkeys(str(v) for v in group["fingerprint"].dropna() if str(v)))
+        if len(prints) > 1:
+            out[str(variant)] = prints
+    return out
+
+
 def protocol_conflicts(rows: pd.DataFrame, metrics: Iterable[str]) -> dict[str, list[str]]:
     """Protocol columns on which ``rows`` hold more than one value: ``{column: [values]}`` (empty = unknown)."""
     out: dict[str, list[str]] = {}
@@ -286,6 +300,13 @@ def build_leaderboard(
             mismatch.append(f"protocol differs in {col} on {dataset}: {', '.join(values)}")
         if conflicts and allow_protocol_change:
             board.notes.append(f"{dataset}: rows were measured differently ({', '.join(conflicts)})")
+        for variant, prints in mixed_settings(block).items():
+            mismatch.append(
+                f"{variant} on {dataset} mixes runs made with different settings (fingerprint {', '.join(prints)}): "
+                "one name, other training or evaluation settings (each cell's config.json names them)"
+            )
+            if allow_protocol_change:
+                board.notes.append(f"{dataset}: {variant}'s seeds were made with different settings ({len(prints)})")
         protocol = {c: _distinct(block[c]) for c in columns.comparison_protocol(shown) if c in block}
         points = dict((context or {}).get(str(dataset), {}))
         built = _block(str(dataset), kind, shown, block, baseline, ci, test, protocol, samples)  # type: ignore[arg-type]

@@ -15,9 +15,11 @@ from scipy import stats
 from ganbench.cli import main
 from ganbench.results.aggregate import aggregate, summary_display
 from ganbench.results.leaderboard import (
+    ProtocolMismatch,
     build_leaderboard,
     holm,
     leaderboard_html,
+    mixed_settings,
     p_value,
     render,
     render_latex,
@@ -355,3 +357,23 @@ def test_reference_points_come_from_the_dataset_definition():
     expected = np.mean([fid(mixture(1000), mixture(10_000)) for _ in range(20)])
     assert ring["fid"] == pytest.approx(expected, rel=1.0)  # a noisy, tiny floor: the same order of size
     assert 0 < ring["fid"] < 0.005
+
+
+def test_seeds_of_one_variant_made_with_different_settings_are_not_averaged_silently():
+    """Same name, same protocol columns, different settings fingerprint (e.g. the old alternating update rule
+    beside the new simultaneous one): refused with the fingerprints named, or ranked with a note when asked."""
+    frame = pd.DataFrame(
+        {"variant": ["pacgan1"] * 4 + ["pacgan2"] * 2, "dataset": "ring8", "seed": [0, 1, 2, 3, 0, 1],
+         "status": "ok", "steps": 2000, "batch_size": 100, "modes": [7.0, 8.0, 6.0, 7.0, 8.0, 8.0],
+         "fingerprint": ["98c01a34", "98c01a34", "46ef1c81", "46ef1c81", "aaaa", "aaaa"]}
+    )  # fmt: skip
+    assert mixed_settings(frame) == {"pacgan1": ["98c01a34", "46ef1c81"]}
+    with pytest.raises(ProtocolMismatch) as info:
+        build_leaderboard(frame)
+    assert info.value.lines == [
+        "pacgan1 on ring8 mixes runs made with different settings (fingerprint 98c01a34, 46ef1c81): one name, "
+        "other training or evaluation settings (each cell's config.json names them)"
+    ]
+    board = build_leaderboard(frame, allow_protocol_change=True)
+    assert "ring8: pacgan1's seeds were made with different settings (2)" in board.notes
+    assert mixed_settings(frame.drop(columns="fingerprint")) == {}  # older rows without one are not judged

@@ -52,7 +52,7 @@ def floor(
         Path | None, typer.Option(help="Also write the floor as JSON here (a results folder's floor.json).")
     ] = None,
 ) -> None:
-    """Score N real samples against the protocol's real side, disjoint from it: the best a GAN could score.
+    """The real-vs-real floor: N real images, disjoint from the runs' real side, scored as if generated.
 
     Use the runs' protocol (--n = their --eval-samples, --n-real = their --eval-real-samples, the same
     --extractor): the floor is stored in the cache under that protocol, and `ganbench table` / `report`

@@ -5,7 +5,9 @@ code  meaning
 ====  ==========================================================================
 0     the command did what was asked; for ``run``: every cell's status is ``ok``
 1     ``run`` finished, but at least one cell is ``failed``, ``diverged`` or
-      ``timeout`` (its row says why; the other cells are intact)
+      ``timeout`` (its row says why; the other cells are intact); ``sweep``
+      finished, but a study had no finished trial or a best setting's re-run
+      is not ``ok``; ``compare`` found a regression
 2     a user error (bad flag, file or value): one ``ganbench: error:`` line,
       nothing was trained or written
 130   interrupted by Ctrl-C (SIGINT); running cells are recorded ``interrupted``

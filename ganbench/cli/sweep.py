@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ganbench import exitcodes
 from ganbench.cli import run as run_cli
 from ganbench.cli.panels import SWEEP, SweepCommand
 from ganbench.errors import UserError
@@ -164,6 +165,25 @@ def _report(run_dir: Path, result: Any) -> None:
     typer.echo("next:")
     typer.echo(f"  ganbench table {run_dir}   # the best settings on fresh seeds, with intervals")
     typer.echo(f"  ganbench report {run_dir}  # HTML report with the expected-best curves")
+    reasons = sweep_failures(result.summary, result.best)
+    for reason in reasons:
+        typer.echo(f"not ok: {reason}", err=True)
+    if reasons:
+        raise typer.Exit(exitcodes.CELLS_NOT_OK)
+
+
+def sweep_failures(summary: Any, best: Any) -> list[str]:
+    """Why a sweep is not ok (exit 1, like a run with a cell not ok): a study none of whose trials finished, or a
+    best setting whose re-run on a fresh seed failed. Single diverged trials are results of the search, not
+    failures of the sweep: the budget curves count them."""
+    reasons = []
+    for row in summary.to_dict("records") if len(summary) else []:
+        if row.get("n_trials") and row.get("n_failed") == row.get("n_trials"):
+            reasons.append(f"{row['variant']} on {row['dataset']}: none of its {row['n_trials']} trials finished")
+    if best is not None and len(best) and "status" in best:
+        for row in best[best["status"] != "ok"].to_dict("records"):
+            reasons.append(f"best setting of {row['variant']} on {row['dataset']}, seed {row['seed']}: {row['status']}")
+    return reasons
 
 
 def _timestamp() -> str:

@@ -170,7 +170,7 @@ def test_failed_trials_are_counted_with_the_worst_score(tmp_path, capsys):
     space.write_text('replace = true\n[params]\n"discriminator.kernels" = { choices = [0] }\n')  # the layer refuses 0
     code, out, err = run_cli(capsys, "sweep", "-p", "minibatch", *TINY, "--trials", "2", "--space", str(space),
                              "--results-dir", str(tmp_path), "--out", "f")  # fmt: skip
-    assert code == 0, err
+    assert code == 1 and "not ok: minibatch on ring8: none of its 2 trials finished" in err, err  # like `run`
     trials = pd.read_csv(tmp_path / "f" / "trials.csv")
     assert list(trials["state"]) == ["fail", "fail"] and trials["counted"].all()  # never dropped
     assert (trials["status"] == "failed").all() and trials["error"].str.contains("kernels").all()
@@ -178,3 +178,20 @@ def test_failed_trials_are_counted_with_the_worst_score(tmp_path, capsys):
     assert list(curve["expected_best"]) == [0.0, 0.0]  # hq_fraction's worst valid value
     summary = pd.read_csv(tmp_path / "f" / "sweep_summary.csv")
     assert summary.loc[0, "n_failed"] == 2 and "nothing to re-evaluate" in out
+
+
+def test_a_sweep_is_not_ok_when_a_study_never_finished_or_a_best_rerun_failed():
+    """Exit 1 like `run`: a study whose every trial failed, or a best setting that failed on a fresh seed.
+    A diverged trial among finished ones is a result of the search (the budget curves count it)."""
+    from ganbench.cli.sweep import sweep_failures
+
+    summary = pd.DataFrame(
+        {"variant": ["dcgan", "wgan"], "dataset": "ring8", "n_trials": [4, 3], "n_failed": [1, 3]}
+    )  # fmt: skip
+    best = pd.DataFrame({"variant": "dcgan", "dataset": "ring8", "seed": [1, 2], "status": ["ok", "diverged"]})
+    assert sweep_failures(summary, best) == [
+        "wgan on ring8: none of its 3 trials finished",
+        "best setting of dcgan on ring8, seed 2: diverged",
+    ]
+    assert sweep_failures(summary.iloc[:1], best.iloc[:1]) == []
+    assert sweep_failures(pd.DataFrame(), None) == []

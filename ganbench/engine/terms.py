@@ -67,6 +67,11 @@ class TermBuffer:
         return out
 
 
+def scalar_terms(terms: Mapping[str, torch.Tensor | float]) -> dict[str, torch.Tensor]:
+    """``terms`` as detached float32 scalars (a float becomes a tensor), so a vmapped loss can return them."""
+    return {name: torch.as_tensor(value).detach().float().mean() for name, value in terms.items()}
+
+
 def history_columns(history: list[Mapping[str, float]]) -> list[str]:
     """``step, d_loss, g_loss`` then every term column, in the order the terms first appeared."""
     fields = list(LOSS_COLUMNS)

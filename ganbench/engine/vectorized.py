@@ -17,7 +17,8 @@ What differs from S sequential runs is float round-off only (batched matrix
 products sum in another order). The step mirrors the built-in training steps:
 ``alternating`` (D takes ``d_steps`` updates with G fixed, then G one update through
 the updated D, on the fake batch of the last D step) and ``simultaneous`` (the last
-D update and the G update both from the parameters before either). A seed whose loss turns non-finite is marked
+D update and the G update both from the parameters before either). A loss's named terms are logged per seed, as
+:func:`ganbench.engine.trainer.train` logs them. A seed whose loss turns non-finite is marked
 diverged at that step; the other seeds go on (the seeds never interact).
 """
 
@@ -37,10 +38,13 @@ from ganbench.engine.build import Models
 from ganbench.engine.config import TrainConfig
 from ganbench.engine.devices import synchronize
 from ganbench.engine.seeding import rng_state, set_rng_state
+from ganbench.engine.terms import TermBuffer, scalar_terms
 from ganbench.engine.trainer import TrainResult, sample_latent
 from ganbench.errors import UserError
 
 Tensors = dict[str, torch.Tensor]
+LossParts = tuple[torch.Tensor, Tensors]
+"""A loss's total and its named terms (scalars), as the vmapped loss functions return them."""
 ADAM_KERNEL = {"fused": True}
 """One fused kernel per parameter (CPU and CUDA): the same update as the per-tensor loop up to round-off;
 with S seeds stacked the optimiser step is a large share of a small model's step."""
@@ -208,16 +212,19 @@ def train_vectorized(
     def generate(g_state: Tensors, latent: torch.Tensor) -> torch.Tensor:
         return functional_call(G.template, g_state, (latent,))
 
-    def d_loss(d_state: Tensors, real: torch.Tensor, fake: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
-        return loss.discriminator_loss(_SeedDiscriminator(d_calls, d_state), real, fake, codes).total
+    def d_loss(d_state: Tensors, real: torch.Tensor, fake: torch.Tensor, codes: torch.Tensor) -> LossParts:
+        out = loss.discriminator_loss(_SeedDiscriminator(d_calls, d_state), real, fake, codes)
+        return out.total, scalar_terms(out.terms)
 
-    def g_loss(d_state: Tensors, fake: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
-        return loss.generator_loss(_SeedDiscriminator(d_calls, d_state), fake, codes).total
+    def g_loss(d_state: Tensors, fake: torch.Tensor, codes: torch.Tensor) -> LossParts:
+        out = loss.generator_loss(_SeedDiscriminator(d_calls, d_state), fake, codes)
+        return out.total, scalar_terms(out.terms)
 
     v_generate, v_d_loss, v_g_loss = vmap(generate), vmap(d_loss), vmap(g_loss)
     template_models = seed_models[0]
 
     buffer = torch.zeros(cfg.log_every, S, 2, device=device)
+    seed_terms = [TermBuffer(cfg.log_every, device) for _ in range(S)]  # each seed's loss terms, as train() logs
     histories: list[list[dict[str, float]]] = [[] for _ in range(S)]
     results = [TrainResult(status="ok", steps_done=0) for _ in range(S)]
     warmup_end, timer_start, measured_from = cfg.warmup, None, 0
@@ -238,13 +245,13 @@ def train_vectorized(
                 codes = latent[..., template_models.generator.noise_dim :]
                 with torch.set_grad_enabled(i == cfg.d_steps - 1):
                     fake = v_generate(G.state(), latent)
-                d_out = v_d_loss(D.state(), real, fake.detach(), codes)
+                d_out, d_terms = v_d_loss(D.state(), real, fake.detach(), codes)
                 if simultaneous and i == cfg.d_steps - 1:
                     break  # D's last update is taken below, from the parameters G's loss sees
                 opt_d.zero_grad(set_to_none=True)
                 d_out.sum().backward()
                 opt_d.step()
-            g_out = v_g_loss(D.state(trainable=False), fake, codes)
+            g_out, g_terms = v_g_loss(D.state(trainable=False), fake, codes)
             opt_g.zero_grad(set_to_none=True)
             g_out.sum().backward()
             opt_g.step()
@@ -254,11 +261,18 @@ def train_vectorized(
                 opt_d.step()
             buffer[step % cfg.log_every, :, 0] = d_out.detach()
             buffer[step % cfg.log_every, :, 1] = g_out.detach()
+            if d_terms or g_terms:
+                for s, terms in enumerate(seed_terms):
+                    terms.record(step % cfg.log_every, "d", {k: v[s] for k, v in d_terms.items()})
+                    terms.record(step % cfg.log_every, "g", {k: v[s] for k, v in g_terms.items()})
             step += 1
             if step % cfg.log_every == 0 or step == cfg.steps:
                 n = (step - 1) % cfg.log_every + 1
-                values = buffer[:n].cpu()  # the one host sync per logging interval
-                _record(values, step, results, histories)
+                values = buffer[:n].cpu()  # the one host sync per logging interval (and one per seed with terms)
+                term_means = [terms.means(terms.values[:n].cpu()) if terms.columns else {} for terms in seed_terms]
+                for terms in seed_terms:
+                    terms.clear()
+                _record(values, term_means, step, results, histories)
                 now = time.perf_counter()
                 img_s = (step - last_log_step) * cfg.batch_size * S / max(now - last_log_time, 1e-9)
                 last_log_time, last_log_step = now, step
@@ -288,9 +302,14 @@ def train_vectorized(
 
 
 def _record(
-    values: torch.Tensor, step: int, results: list[TrainResult], histories: list[list[dict[str, float]]]
+    values: torch.Tensor,
+    term_means: list[dict[str, float]],
+    step: int,
+    results: list[TrainResult],
+    histories: list[list[dict[str, float]]],
 ) -> None:
-    """Per-seed history rows and divergence, from one logging interval's ``(n, S, 2)`` losses."""
+    """Per-seed history rows and divergence, from one logging interval's ``(n, S, 2)`` losses and each seed's
+    loss-term means (:mod:`ganbench.engine.terms`)."""
     n = values.shape[0]
     for s, result in enumerate(results):
         if result.status != "ok":
@@ -303,5 +322,5 @@ def _record(
             result.steps_done = result.diverged_step
             continue
         d_mean, g_mean = seed_values.mean(dim=0).tolist()
-        histories[s].append({"step": step, "d_loss": d_mean, "g_loss": g_mean})
+        histories[s].append({"step": step, "d_loss": d_mean, "g_loss": g_mean, **term_means[s]})
         result.d_loss, result.g_loss = seed_values[-1].tolist()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganbench.components import GANLoss
 from ganbench.data.base import DatasetOptions
 from ganbench.data.loaders import batch_stream
 from ganbench.engine.build import Composition, build_models, resolve_recipe
@@ -110,3 +111,46 @@ def test_vectorized_seeds_are_deterministic():
             streams.append(stream)
         runs.append(train_vectorized(seed_models, states, streams, cfg, CPU))
     assert [r.history for r in runs[0].results] == [r.history for r in runs[1].results]
+
+
+class _TermsLoss(GANLoss):
+    """A plugin-style loss without modules that logs terms (a tensor each side and a plain float), around the
+    recipe's own loss: the batched loop must log them per seed as the sequential loop does."""
+
+    def __init__(self, inner: torch.nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def discriminator_loss(self, D, real, fake, codes):
+        out = self.inner.discriminator_loss(D, real, fake, codes)
+        return type(out)(out.total, {"real_score": D(real).mean(), "const": 0.5})
+
+    def generator_loss(self, D, fake, codes):
+        out = self.inner.generator_loss(D, fake, codes)
+        return type(out)(out.total, {"fake_score": D(fake).mean()})
+
+
+def test_loss_terms_are_logged_per_seed_as_in_the_sequential_loop():
+    torch.set_num_threads(1)
+    steps, seeds = 12, (0, 1)
+
+    def with_terms(seed):
+        models, cfg, stream = _setup("dcgan", seed, steps, 16)
+        return dataclasses.replace(models, loss=_TermsLoss(models.loss)), cfg, stream
+
+    sequential = []
+    for seed in seeds:
+        models, cfg, stream = with_terms(seed)
+        sequential.append(train(models, stream, cfg, CPU).history)
+    seed_models, states, streams = [], [], []
+    for seed in seeds:
+        models, cfg, stream = with_terms(seed)
+        seed_models.append(models)
+        states.append(rng_state())
+        streams.append(stream)
+    outcome = train_vectorized(seed_models, states, streams, cfg, CPU)
+    for seq, vec in zip(sequential, (r.history for r in outcome.results), strict=True):
+        assert list(vec[0]) == list(seq[0]) == ["step", "d_loss", "g_loss", "d_real_score", "d_const", "g_fake_score"]
+        for key in ("d_real_score", "d_const", "g_fake_score"):
+            torch.testing.assert_close(torch.tensor([h[key] for h in vec]), torch.tensor([h[key] for h in seq]))
+    assert sequential[0][0]["d_real_score"] != sequential[1][0]["d_real_score"]  # per seed, not one seed's

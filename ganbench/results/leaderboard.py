@@ -54,7 +54,14 @@ INCOMPLETE_MARK = "†"
 CROSSED_MARK = "‡"
 UNTRAINED_MARK = "untrained?"
 UNTRAINED_SHARE = 0.5
-"""A variant whose mean high-quality share is below this fraction of the perfect sampler's is flagged."""
+"""A variant whose mean share of real-looking samples is below this fraction of the reference row's is flagged."""
+UNTRAINED_METRICS = {
+    "hq_fraction": "high-quality share",
+    "precision": "precision (share of generated images inside the real images' k-NN manifold)",
+}
+"""The share of generated samples that look real, per kind of data: near a mode (2D mixtures) or inside the real
+k-NN manifold (images; Kynkäänniemi et al. 2019), read against the reference row (a perfect sampler or the
+real-vs-real floor). The first one a block has a reference for is used."""
 Test = Literal["permutation", "welch", "mannwhitney", "paired"]
 _STATISTIC: dict[str, stats.exact.Statistic] = {"permutation": "mean", "welch": "welch", "mannwhitney": "rank"}
 TEST_DESCRIPTIONS = {
@@ -127,6 +134,8 @@ class DatasetBlock:
     protocol: dict[str, str]
     context: dict[str, float] = field(default_factory=dict)
     """Reference points per metric (e.g. a perfect sampler's), shown as a context row."""
+    untrained_metric: str = ""
+    """The metric the ``untrained?`` flags of this block were read on (empty: none could be)."""
 
 
 @dataclass
@@ -426,14 +435,17 @@ def _aggregates(
 
 
 def _flag_untrained(block: DatasetBlock) -> None:
-    """Flag variants whose high-quality share is far below the reference point's (see UNTRAINED_SHARE)."""
-    reference = block.context.get("hq_fraction")
-    if reference is None or math.isnan(reference):
+    """Flag variants whose share of real-looking samples is far below the reference row's (UNTRAINED_METRICS)."""
+    for metric in UNTRAINED_METRICS:
+        reference = block.context.get(metric)
+        if reference is None or math.isnan(reference) or metric not in block.metrics:
+            continue
+        block.untrained_metric = metric
+        for row in block.rows:
+            cell = row.cells.get(metric)
+            if cell is not None and not math.isnan(cell.mean):
+                row.untrained = cell.mean < UNTRAINED_SHARE * reference
         return
-    for row in block.rows:
-        cell = row.cells.get("hq_fraction")
-        if cell is not None and not math.isnan(cell.mean):
-            row.untrained = cell.mean < UNTRAINED_SHARE * reference
 
 
 def _overlaps(a: LeaderCell, b: LeaderCell) -> bool:
@@ -553,9 +565,11 @@ def legend(board: Leaderboard) -> list[str]:
         )
     if any(b.context for b in board.blocks) and board.context_label:
         lines.append(board.context_label)
-        if any(r.untrained for b in board.blocks for r in b.rows):
+        flagged = dict.fromkeys(b.untrained_metric for b in board.blocks if any(r.untrained for r in b.rows))
+        if flagged:
+            shares = " or ".join(UNTRAINED_METRICS[m] for m in flagged if m)
             lines.append(
-                f"{UNTRAINED_MARK}: mean high-quality share below {UNTRAINED_SHARE:.0%} of the reference row's; "
+                f"{UNTRAINED_MARK}: mean {shares} below {UNTRAINED_SHARE:.0%} of the reference row's; "
                 "far from a trained model, compare with care"
             )
     if any(m in columns.SCALE_NOTES for b in board.blocks for m in b.metrics):

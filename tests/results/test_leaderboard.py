@@ -377,3 +377,19 @@ def test_seeds_of_one_variant_made_with_different_settings_are_not_averaged_sile
     board = build_leaderboard(frame, allow_protocol_change=True)
     assert "ring8: pacgan1's seeds were made with different settings (2)" in board.notes
     assert mixed_settings(frame.drop(columns="fingerprint")) == {}  # older rows without one are not judged
+
+
+def test_image_variants_far_below_the_floors_precision_are_flagged_untrained():
+    """On images the reference row is the real-vs-real floor and the share read against it is precision (the
+    share of generated images inside the real k-NN manifold): 0.30 < 0.5 x 0.84 is flagged, 0.60 is not."""
+    frame = pd.DataFrame(
+        {"variant": ["a"] * 3 + ["b"] * 3, "dataset": "mnist-5k", "seed": [0, 1, 2] * 2, "status": "ok",
+         "data_kind": "image", "fid": [40.0, 42.0, 41.0, 90.0, 95.0, 92.0],
+         "precision": [0.60, 0.62, 0.58, 0.30, 0.28, 0.32]}
+    )  # fmt: skip
+    board = build_leaderboard(frame, context={"mnist-5k": {"fid": 5.8, "precision": 0.84}}, context_label="(ref)")
+    flagged = {r.variant: r.untrained for r in board.blocks[0].rows}
+    assert flagged == {"a": False, "b": True}
+    text = render(board, "text", 200)
+    assert "b untrained?" in text and "a untrained?" not in text
+    assert "untrained?: mean precision (share of generated images inside the real images' k-NN manifold)" in text

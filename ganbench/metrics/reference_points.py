@@ -112,9 +112,23 @@ def floor_commands(frame: pd.DataFrame, folders: Iterable[Path] = ()) -> list[st
             continue
         n_fake, n_real = _one(rows, "fid_n_fake"), _one(rows, "fid_n_real")
         extractors = rows["fid_extractor"].dropna().astype(str).unique() if "fid_extractor" in rows else []
-        if n_fake and n_real and len(extractors) == 1:
+        if n_fake and n_real and len(extractors) == 1 and _fits(str(dataset), rows, n_fake + n_real):
             out.append(f"ganbench floor --dataset {dataset} --n {n_fake} --n-real {n_real} --extractor {extractors[0]}")
     return out
+
+
+def _fits(dataset: str, rows: pd.DataFrame, needed: int) -> bool:
+    """Whether the FID split can hold two disjoint sets of ``needed`` images in all, as far as the registry's
+    declared training-set size tells (other splits, and datasets of unknown size, are given the benefit of the
+    doubt: ``ganbench floor`` then says in one line if they do not fit)."""
+    splits = rows["fid_split"].dropna().astype(str).unique() if "fid_split" in rows else []
+    if list(splits) != ["train"]:
+        return True
+    try:
+        size = get_registry().dataset(dataset)[0].size
+    except Exception:  # an unknown dataset: no size to judge by
+        return True
+    return not size or needed <= int(size)
 
 
 def _one(rows: pd.DataFrame, column: str) -> int | None:

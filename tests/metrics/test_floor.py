@@ -96,6 +96,11 @@ def test_image_rows_get_the_stored_floor_of_their_protocol_only(tmp_path: Path, 
     assert "real-vs-real floor" in context_label(frame, context) and "perfect sampler" not in context_label(
         frame, context
     )
+    # the default image protocol on mnist-5k (N = 10,000 vs all 5,000 real) leaves no disjoint set: no command
+    # that would only fail is suggested
+    default = _image_rows("k9").assign(fid_n_fake=10_000, fid_n_real=5000, fid_split="train")
+    assert floor_commands(default) == []
+    assert floor_commands(default.assign(fid_n_fake=2000, fid_n_real=3000)) != []  # 5,000 in all: fits
     mixed = pd.concat([frame, _image_rows("k2")], ignore_index=True)
     assert reference_points(mixed) == {}  # two protocols in one dataset: no floor is shown for either
 

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ganbench.cli.common import load_registry, parse_options, split_list
-from ganbench.cli.outputs import check_output_file
 from ganbench.cli.score_common import (
     DataRootOption,
     DatasetOption,
@@ -21,8 +19,8 @@ from ganbench.cli.score_common import (
     NRealOption,
     ResolutionOption,
     echo_scores,
+    prepare_scoring,
 )
-from ganbench.errors import UserError
 
 
 def register(app: typer.Typer) -> None:
@@ -50,32 +48,17 @@ def score(
     out: Annotated[Path | None, typer.Option(help="Also write the scores as JSON to this file.")] = None,
 ) -> None:
     """Score samples that did not come from a ganbench run (FID/KID, PRDC, modes, NDB)."""
-    from ganbench.data.paths import resolve_data_root
-    from ganbench.engine.devices import resolve_device
     from ganbench.engine.seeding import check_seed
     from ganbench.metrics.evaluate import evaluate_samples
     from ganbench.results import atomic
-    from ganbench.runner.plan import DataConfig, EvalOptions, check_evaluation, check_weights_path, load_dataset
-    from ganbench.scoring import MIN_SAMPLES, load_samples
+    from ganbench.scoring import load_samples
 
-    if n is not None and n < MIN_SAMPLES:
-        raise UserError(f"--n must be at least {MIN_SAMPLES} (FID needs a covariance), got {n}")
     check_seed(seed, "--seed")
-    if out is not None:
-        check_output_file(out, "--out")
-    check_weights_path(inception_weights)
-    registry = load_registry(ctx)
-    evaluation = EvalOptions(
-        n_samples=n,
-        extractor=extractor,
-        metrics=tuple(split_list(metrics)) or None,
-        n_real=n_real,
-        extractor_options=parse_options(extractor_opt, "--extractor-opt"),
-    )
-    check_evaluation(registry, evaluation)  # unknown names fail before any sample is read
-    torch_device = resolve_device(device)
-    data = load_dataset(registry, dataset, DataConfig(root=resolve_data_root(data_root), resolution=resolution))
-    check_evaluation(registry, evaluation, data.spec)
+    setup = prepare_scoring(
+        ctx, dataset=dataset, n=n, n_real=n_real, data_root=data_root, resolution=resolution, extractor=extractor,
+        extractor_opt=extractor_opt, metrics=metrics, inception_weights=inception_weights, device=device, out=out,
+    )  # fmt: skip
+    registry, evaluation, torch_device, data = setup.registry, setup.evaluation, setup.device, setup.data
     count = evaluation.samples_for(data.spec.kind)
     fake = load_samples(samples, data.spec, registry, n=count, device=torch_device, seed=seed)
     start = time.perf_counter()

@@ -54,11 +54,8 @@ def save_floor(record: Mapping[str, Any], folder: Path | None = None) -> Path:
 
 def find_floor(real_stats_key: str, n_fake: int, folders: Iterable[Path] = ()) -> dict[str, Any] | None:
     """The stored floor of this protocol: from ``floor*.json`` in ``folders``, else from the cache; or None."""
-    for record in _records(folders):
-        if record.get("real_stats_key") == real_stats_key and _int(record.get("fid_n_fake")) == n_fake:
-            return record
-    path = floors_dir() / floor_file_name(real_stats_key, n_fake)
-    for record in _read(path):
+    cached = _read(floors_dir() / floor_file_name(real_stats_key, n_fake))
+    for record in [*_records(folders), *cached]:
         if record.get("real_stats_key") == real_stats_key and _int(record.get("fid_n_fake")) == n_fake:
             return record
     return None
